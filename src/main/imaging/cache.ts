@@ -1,0 +1,43 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { openImage } from './decode';
+
+/** Long side of a thumbnail, in pixels. */
+export const THUMBNAIL_SIZE = 256;
+/** Long side of the display copy Review shows; the original is used when it is no larger. */
+export const DISPLAY_SIZE = 2048;
+
+export type CacheKind = 'thumbnails' | 'display';
+
+/**
+ * Derived images are cached by the content hash of their source, so a moved or re-imported file
+ * reuses its cache, and two projects holding the same file share it.
+ */
+export function cachedImagePath(cacheDir: string, kind: CacheKind, sha256: string): string {
+  return path.join(cacheDir, kind, sha256.slice(0, 2), `${sha256}.jpg`);
+}
+
+/** Writes a cache file atomically (write then rename), so a crash never leaves half a JPEG behind. */
+export async function writeCacheFile(file: string, data: Buffer): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const partial = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.part`;
+  await fs.writeFile(partial, data);
+  await fs.rename(partial, file);
+}
+
+/** The display copy of an image, made on first request: most images of a large project are never opened. */
+export async function ensureDisplayCopy(cacheDir: string, sourcePath: string, sha256: string): Promise<string> {
+  const file = cachedImagePath(cacheDir, 'display', sha256);
+  try {
+    await fs.access(file);
+    return file;
+  } catch {
+    const jpeg = await openImage(await fs.readFile(sourcePath))
+      .resize(DISPLAY_SIZE, DISPLAY_SIZE, { fit: 'inside', withoutEnlargement: true })
+      .toColourspace('srgb')
+      .jpeg({ quality: 90 })
+      .toBuffer();
+    await writeCacheFile(file, jpeg);
+    return file;
+  }
+}

@@ -1,0 +1,89 @@
+import sharp, { type Metadata, type Sharp } from 'sharp';
+import { decode as decodeBmp } from 'bmp-ts';
+import type { ImportErrorKind } from '../../shared/domain';
+
+/**
+ * The largest image we decode. Real fundus, dermoscopy and microscopy images stay well below
+ * 40 megapixels; anything far larger is a decompression bomb or the wrong kind of file.
+ */
+export const MAX_INPUT_PIXELS = 100_000_000;
+
+export class ImageDecodeError extends Error {
+  override name = 'ImageDecodeError';
+  constructor(
+    readonly kind: ImportErrorKind,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A sharp pipeline for an encoded image, EXIF orientation applied. Fails early (on first use)
+ * for files over the pixel limit, and strictly on truncated or corrupt data rather than
+ * returning a half-grey image.
+ */
+export function openImage(bytes: Buffer, maxPixels = MAX_INPUT_PIXELS): Sharp {
+  if (isBmp(bytes)) return openBmp(bytes, maxPixels);
+  return sharp(bytes, { limitInputPixels: maxPixels, failOn: 'truncated' }).rotate();
+}
+
+const isBmp = (bytes: Buffer) => bytes.length > 26 && bytes[0] === 0x42 && bytes[1] === 0x4d;
+
+/** libvips has no BMP loader in sharp's prebuilt binaries, so BMP files go through a pure TS decoder. */
+function openBmp(bytes: Buffer, maxPixels: number): Sharp {
+  const width = Math.abs(bytes.readInt32LE(18));
+  const height = Math.abs(bytes.readInt32LE(22));
+  if (width * height > maxPixels) throw tooManyPixels(width, height, maxPixels);
+  let image;
+  try {
+    image = decodeBmp(bytes, { toRGBA: true });
+  } catch (error) {
+    throw new ImageDecodeError('corrupt-image', `The BMP file is damaged (${(error as Error).message}).`);
+  }
+  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 4 } }).removeAlpha();
+}
+
+const tooManyPixels = (width: number, height: number, maxPixels: number) =>
+  new ImageDecodeError(
+    'too-many-pixels',
+    `The image is ${width}×${height} pixels, over the limit of ${Math.round(maxPixels / 1e6)} megapixels; it was refused to protect the machine's memory.`,
+  );
+
+/** Reads the format and size from the header alone, refusing oversized images before decoding. */
+export async function readHeader(bytes: Buffer, maxPixels = MAX_INPUT_PIXELS): Promise<{ format: string; width: number; height: number }> {
+  if (isBmp(bytes)) {
+    const width = Math.abs(bytes.readInt32LE(18));
+    const height = Math.abs(bytes.readInt32LE(22));
+    if (width * height > maxPixels) throw tooManyPixels(width, height, maxPixels);
+    return { format: 'bmp', width, height };
+  }
+  let metadata: Metadata;
+  try {
+    metadata = await sharp(bytes).metadata();
+  } catch (error) {
+    throw classifyDecodeError(error);
+  }
+  const { width = 0, height = 0, format } = metadata;
+  if (width * height > maxPixels) throw tooManyPixels(width, height, maxPixels);
+  if (!['jpeg', 'png', 'tiff', 'webp'].includes(format)) {
+    throw new ImageDecodeError('unsupported-format', `${format.toUpperCase()} images are not supported; use JPEG, PNG, TIFF, BMP or WebP.`);
+  }
+  // EXIF orientations 5–8 swap the sides.
+  const rotated = (metadata.orientation ?? 1) >= 5;
+  return { format, width: rotated ? height : width, height: rotated ? width : height };
+}
+
+/** Turns sharp's (libvips') error text into one of our error kinds with a sentence a user can act on. */
+export function classifyDecodeError(error: unknown): ImageDecodeError {
+  if (error instanceof ImageDecodeError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  if (/unsupported image format/i.test(message)) {
+    return new ImageDecodeError('not-an-image', 'The file is not an image in any supported format (its contents are not JPEG, PNG, TIFF, BMP or WebP).');
+  }
+  if (/pixel limit/i.test(message)) {
+    return new ImageDecodeError('too-many-pixels', `The image is over the limit of ${Math.round(MAX_INPUT_PIXELS / 1e6)} megapixels; it was refused to protect the machine's memory.`);
+  }
+  const detail = message.split('\n')[0]!.replace(/^(Error: )?/, '');
+  return new ImageDecodeError('corrupt-image', `The image data is damaged or incomplete (${detail}).`);
+}

@@ -1,0 +1,61 @@
+/**
+ * DCT perceptual hash (pHash): 64 bits from the low frequencies of a 32×32 greyscale copy, each bit
+ * telling whether a coefficient is above the median. Re-encoded, resized or slightly re-exposed copies
+ * of an image land within a few bits of each other.
+ */
+export const PHASH_INPUT_SIZE = 32;
+const LOW_FREQUENCIES = 8;
+
+const cosines = (() => {
+  const table = new Float64Array(LOW_FREQUENCIES * PHASH_INPUT_SIZE);
+  for (let u = 0; u < LOW_FREQUENCIES; u++) {
+    for (let x = 0; x < PHASH_INPUT_SIZE; x++) {
+      table[u * PHASH_INPUT_SIZE + x] = Math.cos(((2 * x + 1) * u * Math.PI) / (2 * PHASH_INPUT_SIZE));
+    }
+  }
+  return table;
+})();
+
+/** `grey` holds 32×32 8-bit luminance values, row by row. Returns 16 hex characters. */
+export function perceptualHash(grey: Uint8Array): string {
+  const n = PHASH_INPUT_SIZE;
+  if (grey.length !== n * n) throw new Error(`perceptualHash needs ${n}×${n} grey pixels, got ${grey.length} values.`);
+  // Separable 2-D DCT, keeping only the 8×8 lowest frequencies.
+  const rows = new Float64Array(n * LOW_FREQUENCIES);
+  for (let y = 0; y < n; y++) {
+    for (let u = 0; u < LOW_FREQUENCIES; u++) {
+      let sum = 0;
+      for (let x = 0; x < n; x++) sum += grey[y * n + x]! * cosines[u * n + x]!;
+      rows[y * LOW_FREQUENCIES + u] = sum;
+    }
+  }
+  const coefficients = new Float64Array(LOW_FREQUENCIES * LOW_FREQUENCIES);
+  for (let v = 0; v < LOW_FREQUENCIES; v++) {
+    for (let u = 0; u < LOW_FREQUENCIES; u++) {
+      let sum = 0;
+      for (let y = 0; y < n; y++) sum += rows[y * LOW_FREQUENCIES + u]! * cosines[v * n + y]!;
+      coefficients[v * LOW_FREQUENCIES + u] = sum;
+    }
+  }
+  // The DC term only measures overall brightness; leave it out of the median.
+  const median = [...coefficients.subarray(1)].sort((a, b) => a - b)[31]!;
+  let hex = '';
+  for (let nibble = 0; nibble < 16; nibble++) {
+    let value = 0;
+    for (let bit = 0; bit < 4; bit++) value = (value << 1) | (coefficients[nibble * 4 + bit]! > median ? 1 : 0);
+    hex += value.toString(16);
+  }
+  return hex;
+}
+
+export function hammingDistance(a: string, b: string): number {
+  let distance = 0;
+  for (let i = 0; i < a.length; i++) {
+    let x = parseInt(a[i]!, 16) ^ parseInt(b[i]!, 16);
+    while (x) {
+      distance += x & 1;
+      x >>= 1;
+    }
+  }
+  return distance;
+}

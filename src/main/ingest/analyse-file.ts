@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+import type { ImportErrorKind } from '../../shared/domain';
+import { cachedImagePath, THUMBNAIL_SIZE, writeCacheFile } from '../imaging/cache';
+import { classifyDecodeError, openImage, readHeader } from '../imaging/decode';
+import { PHASH_INPUT_SIZE, perceptualHash } from '../imaging/perceptual-hash';
+
+export interface FileAnalysisRequest {
+  path: string;
+  cacheDir: string;
+  /** The content hash an earlier import recorded for this path: when it still matches, nothing is decoded. */
+  knownSha256?: string;
+}
+
+interface FileFacts {
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+
+export type FileAnalysis =
+  | (FileFacts & { status: 'unchanged' })
+  | (FileFacts & { status: 'ok'; format: string; width: number; height: number; phash: string })
+  | (FileFacts & { status: 'error'; errorKind: ImportErrorKind; errorText: string });
+
+const EMPTY_SHA256 = createHash('sha256').digest('hex');
+
+/**
+ * Everything import needs from one file: its hashes, its size and format, and its thumbnail in the
+ * cache. Never throws for a bad file; the problem comes back as an `error` analysis instead.
+ */
+export async function analyseFile(request: FileAnalysisRequest): Promise<FileAnalysis> {
+  let bytes: Buffer;
+  try {
+    bytes = await fs.readFile(request.path);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    return failure({ path: request.path, bytes: 0, sha256: EMPTY_SHA256 }, 'unreadable-file', `The file could not be read (${reason}).`);
+  }
+  const facts: FileFacts = { path: request.path, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+  if (facts.sha256 === request.knownSha256) return { ...facts, status: 'unchanged' };
+  if (bytes.length === 0) return failure(facts, 'empty-file', 'The file is empty (0 bytes).');
+  if (isDicom(request.path, bytes)) {
+    return failure(
+      facts,
+      'dicom-not-supported',
+      'DICOM files are not supported yet (DICOM import is planned); export the images as PNG or JPEG to import them now.',
+    );
+  }
+  try {
+    const header = await readHeader(bytes);
+    const thumbnail = await openImage(bytes)
+      .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true })
+      .flatten({ background: '#000000' })
+      .toColourspace('srgb')
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    const raw = { width: thumbnail.info.width, height: thumbnail.info.height, channels: thumbnail.info.channels };
+    const [jpeg, grey] = await Promise.all([
+      sharp(thumbnail.data, { raw }).jpeg({ quality: 85 }).toBuffer(),
+      sharp(thumbnail.data, { raw })
+        .greyscale()
+        .resize(PHASH_INPUT_SIZE, PHASH_INPUT_SIZE, { fit: 'fill' })
+        .raw()
+        .toBuffer(),
+    ]);
+    await writeCacheFile(cachedImagePath(request.cacheDir, 'thumbnails', facts.sha256), jpeg);
+    return { ...facts, status: 'ok', ...header, phash: perceptualHash(grey) };
+  } catch (error) {
+    const { kind, message } = classifyDecodeError(error);
+    return failure(facts, kind, message);
+  }
+}
+
+const failure = (facts: FileFacts, errorKind: ImportErrorKind, errorText: string): FileAnalysis => ({
+  ...facts,
+  status: 'error',
+  errorKind,
+  errorText,
+});
+
+/** DICOM Part 10 files carry "DICM" after a 128-byte preamble; some are named without an extension. */
+function isDicom(filePath: string, bytes: Buffer): boolean {
+  if (path.extname(filePath).toLowerCase() === '.dcm') return true;
+  return bytes.length > 132 && bytes.toString('latin1', 128, 132) === 'DICM';
+}

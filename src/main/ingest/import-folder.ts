@@ -1,0 +1,207 @@
+import path from 'node:path';
+import type { Piscina } from 'piscina';
+import type { Project } from '../../shared/domain';
+import type { ImportFileError, ImportReport, LabelImportReport, LabelProblem } from '../../shared/import-report';
+import { ProgressMeter, throttled, type Progress } from '../jobs/progress';
+import type { Store } from '../store';
+import type { NewLabel } from '../store/labels';
+import type { FileAnalysis, FileAnalysisRequest } from './analyse-file';
+import { groupFromFileStem } from './groups';
+import { readLabelFile, type LabelFileParse } from './label-files';
+import { findNearDuplicates } from './near-duplicates';
+import { scanFolder } from './scan-folder';
+
+export interface ImportRequest {
+  project: Project;
+  folder: string;
+  labelsFile?: string;
+}
+
+export interface ImportContext {
+  store: Store;
+  cacheDir: string;
+  /** Worker threads running `analyseFile`. */
+  pool: Piscina<FileAnalysisRequest, FileAnalysis>;
+}
+
+export interface ImportOptions {
+  signal?: AbortSignal;
+  onProgress?: (progress: Progress) => void;
+}
+
+/** Rows are written in transactions of this many files: few enough to lose little on a crash, many enough to be fast. */
+const WRITE_BATCH = 64;
+
+/**
+ * Imports a folder of images (and optionally a label file) into a project. Bad files become error
+ * rows and the import carries on; a re-import adds nothing twice. On cancel, what was written stays
+ * and the next import of the folder continues from there.
+ */
+export async function importFolder(context: ImportContext, request: ImportRequest, options: ImportOptions = {}): Promise<ImportReport> {
+  const started = performance.now();
+  const { store, cacheDir, pool } = context;
+  const { project } = request;
+  const report = throttled((progress) => options.onProgress?.(progress));
+
+  // Read the label file first: a wrong header should stop the import before any image is decoded.
+  const labels = request.labelsFile ? await readLabelFile(request.labelsFile, project.task) : null;
+
+  report(new ProgressMeter('Scanning folder', 0).snapshot(), true);
+  const scan = await scanFolder(request.folder);
+  const known = store.images.knownFiles(project.id);
+  const result: ImportReport = {
+    folder: path.resolve(request.folder),
+    filesFound: scan.files.length,
+    imported: 0,
+    updated: 0,
+    unchanged: 0,
+    errors: [],
+    errorsByKind: {},
+    duplicates: { exact: 0, near: 0 },
+    labels: null,
+    otherFiles: scan.otherFiles,
+    cancelled: false,
+    seconds: 0,
+  };
+
+  const meter = new ProgressMeter('Reading images', scan.files.length);
+  report(meter.snapshot(), true);
+  let batch: FileAnalysis[] = [];
+  const flush = () => {
+    if (batch.length) store.transaction(() => batch.forEach((analysis) => recordAnalysis(store, project, known, analysis, result)));
+    batch = [];
+  };
+
+  // Keep every worker busy, with a short queue, and stop dispatching (not mid-file) on cancel.
+  const inFlight = new Set<Promise<void>>();
+  const maxInFlight = pool.options.maxThreads * 2;
+  for (const file of scan.files) {
+    if (options.signal?.aborted) break;
+    const task = pool
+      .run({ path: file, cacheDir, knownSha256: known.get(file)?.sha256 })
+      .catch((error: Error): FileAnalysis => ({ path: file, bytes: 0, sha256: '', status: 'error', errorKind: 'corrupt-image', errorText: `The image could not be processed (${error.message}).` }))
+      .then((analysis) => {
+        batch.push(analysis);
+        if (batch.length >= WRITE_BATCH) flush();
+        meter.done += 1;
+        report(meter.snapshot());
+      });
+    inFlight.add(task);
+    void task.finally(() => inFlight.delete(task));
+    if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+  flush();
+  result.cancelled = options.signal?.aborted ?? false;
+
+  if (!result.cancelled) {
+    report(new ProgressMeter('Finding near duplicates', 0).snapshot(), true);
+    result.duplicates.near = flagNearDuplicates(store, project);
+    if (labels && request.labelsFile) {
+      report(new ProgressMeter('Applying labels', labels.rows.length).snapshot(), true);
+      result.labels = applyLabels(store, project, request.labelsFile, labels);
+    }
+  }
+  result.seconds = (performance.now() - started) / 1000;
+  return result;
+}
+
+function recordAnalysis(
+  store: Store,
+  project: Project,
+  known: Map<string, { id: number; sha256: string }>,
+  analysis: FileAnalysis,
+  result: ImportReport,
+): void {
+  if (analysis.status === 'unchanged') {
+    result.unchanged += 1;
+    return;
+  }
+  const fileName = path.basename(analysis.path);
+  const stem = fileName.slice(0, fileName.length - path.extname(fileName).length);
+  const ok = analysis.status === 'ok';
+  const row = {
+    projectId: project.id,
+    path: analysis.path,
+    fileName,
+    stem,
+    sha256: analysis.sha256,
+    phash: ok ? analysis.phash : null,
+    width: ok ? analysis.width : null,
+    height: ok ? analysis.height : null,
+    bytes: analysis.bytes,
+    format: ok ? analysis.format : null,
+    ...groupFromFileStem(stem),
+    status: analysis.status,
+    errorKind: ok ? null : analysis.errorKind,
+    errorText: ok ? null : analysis.errorText,
+  };
+  const existing = known.get(analysis.path);
+  let id: number;
+  if (existing) {
+    store.images.replace(existing.id, row);
+    id = existing.id;
+    result.updated += 1;
+  } else {
+    id = store.images.insert(row);
+    known.set(analysis.path, { id, sha256: analysis.sha256 });
+    if (ok) result.imported += 1;
+  }
+  if (!ok) {
+    const error: ImportFileError = { path: analysis.path, kind: analysis.errorKind, message: analysis.errorText };
+    result.errors.push(error);
+    result.errorsByKind[error.kind] = (result.errorsByKind[error.kind] ?? 0) + 1;
+    return;
+  }
+  const original = store.images.firstWithSha(project.id, analysis.sha256, id);
+  if (original && original.id < id) {
+    store.images.markDuplicate(id, original.id, 'exact');
+    result.duplicates.exact += 1;
+  }
+}
+
+/** Flags images that are not exact copies but the same picture re-encoded or resized. Returns how many are new. */
+function flagNearDuplicates(store: Store, project: Project): number {
+  const hashes = store.images.perceptualHashes(project.id);
+  const alreadyFlagged = new Set(hashes.filter((h) => h.duplicateOf !== null).map((h) => h.id));
+  const nearOriginals = findNearDuplicates(hashes);
+  let flagged = 0;
+  store.transaction(() => {
+    for (const [id, originalId] of nearOriginals) {
+      if (alreadyFlagged.has(id)) continue;
+      store.images.markDuplicate(id, originalId, 'near');
+      flagged += 1;
+    }
+  });
+  return flagged;
+}
+
+/** Writes an `import` label event for each row whose label is new or changed, and records rows that match no image. */
+function applyLabels(store: Store, project: Project, labelsFile: string, parsed: LabelFileParse): LabelImportReport {
+  const problems: LabelProblem[] = [...parsed.problems];
+  const events: NewLabel[] = [];
+  const origin = path.basename(labelsFile);
+  return store.transaction(() => {
+    for (const row of parsed.rows) {
+      const images = store.images.byStem(project.id, row.imageKey);
+      if (images.length === 0) {
+        problems.push({ line: row.line, kind: 'unknown-image', message: `Line ${row.line} names image "${row.imageKey}", which is not in this project.` });
+        continue;
+      }
+      for (const image of images) {
+        events.push({ imageId: image.id, value: row.value, source: 'import', origin });
+        if (row.meta || row.groupId) store.images.setSourceMeta(image.id, row.meta ?? {}, row.groupId);
+      }
+    }
+    const written = store.labels.recordMany(project.task, events, { onlyIfChanged: true });
+    problems.sort((a, b) => a.line - b.line);
+    return {
+      file: path.resolve(labelsFile),
+      format: parsed.format,
+      rows: parsed.rows.length + parsed.problems.length,
+      applied: written.length,
+      unchanged: events.length - written.length,
+      problems,
+    };
+  });
+}

@@ -1,0 +1,84 @@
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import { GradedeskError } from '../../shared/errors';
+import type { Progress } from './progress';
+
+export type JobState = 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface JobInfo {
+  id: string;
+  kind: string;
+  title: string;
+  state: JobState;
+  progress: Progress | null;
+  error: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+export interface JobContext {
+  signal: AbortSignal;
+  progress: (progress: Progress) => void;
+}
+
+export interface RunningJob<T> {
+  info: JobInfo;
+  /** Settles with the job's result; rejects only for failures (a cancelled job resolves with its partial result). */
+  done: Promise<T>;
+}
+
+interface JobEvents {
+  progress: [JobInfo];
+  finished: [JobInfo];
+}
+
+/** Keeps track of long-running work: progress events, cancellation, and how each job ended. */
+export class JobRunner extends EventEmitter<JobEvents> {
+  private readonly jobs = new Map<string, { info: JobInfo; controller: AbortController }>();
+
+  start<T>(kind: string, title: string, work: (context: JobContext) => Promise<T>): RunningJob<T> {
+    const controller = new AbortController();
+    const info: JobInfo = {
+      id: randomUUID(),
+      kind,
+      title,
+      state: 'running',
+      progress: null,
+      error: null,
+      startedAt: new Date().toISOString(),
+      finishedAt: null,
+    };
+    this.jobs.set(info.id, { info, controller });
+    const progress = (update: Progress) => {
+      info.progress = update;
+      this.emit('progress', { ...info });
+    };
+    const finish = (state: JobState, error: string | null) => {
+      info.state = state;
+      info.error = error;
+      info.finishedAt = new Date().toISOString();
+      this.emit('finished', { ...info });
+    };
+    const done = work({ signal: controller.signal, progress }).then(
+      (result) => {
+        finish(controller.signal.aborted ? 'cancelled' : 'done', null);
+        return result;
+      },
+      (error: unknown) => {
+        finish('failed', error instanceof Error ? error.message : String(error));
+        throw error;
+      },
+    );
+    return { info, done };
+  }
+
+  cancel(id: string): void {
+    const job = this.jobs.get(id);
+    if (!job) throw new GradedeskError('not-found', `There is no job ${id}.`);
+    job.controller.abort();
+  }
+
+  list(): JobInfo[] {
+    return [...this.jobs.values()].map(({ info }) => ({ ...info }));
+  }
+}

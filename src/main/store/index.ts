@@ -1,0 +1,48 @@
+import path from 'node:path';
+import { DATABASE_FILE_NAME, integrityProblems, openDatabase, schemaVersion, type Db } from './database';
+import { ImageStore } from './images';
+import { LabelStore } from './labels';
+import { ProjectStore } from './projects';
+import { ReaderStore } from './readers';
+import { projectStats } from './stats';
+import type { Project, ProjectStats } from '../../shared/domain';
+
+/** The image-label store of one data directory: one SQLite file, one object per aggregate. */
+export class Store {
+  readonly projects: ProjectStore;
+  readonly readers: ReaderStore;
+  readonly images: ImageStore;
+  readonly labels: LabelStore;
+
+  private constructor(readonly db: Db) {
+    this.projects = new ProjectStore(db);
+    this.readers = new ReaderStore(db);
+    this.images = new ImageStore(db);
+    this.labels = new LabelStore(db);
+  }
+
+  static open(dataDir: string): Store {
+    return new Store(openDatabase(path.join(dataDir, DATABASE_FILE_NAME)));
+  }
+
+  get schemaVersion(): number {
+    return schemaVersion(this.db);
+  }
+
+  stats(project: Project): ProjectStats {
+    return projectStats(this.db, project.id, project.task);
+  }
+
+  integrityProblems(): string[] {
+    return integrityProblems(this.db);
+  }
+
+  /** Runs `work` in one transaction: everything it writes lands together or not at all. */
+  transaction<T>(work: () => T): T {
+    return this.db.transaction(work)();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,178 @@
+import type { CurrentLabel, LabelEvent, LabelSource, LabelValue, TaskSpec } from '../../shared/domain';
+import { conflict, notFound } from '../../shared/errors';
+import { sameLabel, validateLabelValue } from '../../shared/labels';
+import type { Db } from './database';
+
+export interface NewLabel {
+  imageId: number;
+  value: LabelValue | null;
+  source: LabelSource;
+  /** Required for `reader` and `adjudication` events. */
+  readerId?: number;
+  /** The label file of an import, the model of an accepted prediction. */
+  origin?: string;
+  note?: string;
+}
+
+interface EventRow {
+  id: number;
+  image_id: number;
+  reader_name: string | null;
+  origin: string | null;
+  value: string | null;
+  previous_value: string | null;
+  source: LabelSource;
+  note: string | null;
+  created_at: string;
+}
+
+const parseValue = (json: string | null): LabelValue | null => (json === null ? null : (JSON.parse(json) as LabelValue));
+
+const toEvent = (row: EventRow): LabelEvent => ({
+  id: row.id,
+  imageId: row.image_id,
+  readerName: row.reader_name,
+  origin: row.origin,
+  value: parseValue(row.value),
+  previousValue: parseValue(row.previous_value),
+  source: row.source,
+  note: row.note,
+  createdAt: row.created_at,
+});
+
+const EVENT_SELECT = `SELECT e.*, r.name AS reader_name FROM label_events e LEFT JOIN readers r ON r.id = e.reader_id`;
+
+/**
+ * Labels as an append-only event log. Every write is one event; the current label of each image is
+ * derived from its latest event and kept in `current_labels` within the same transaction.
+ */
+export class LabelStore {
+  private readonly insertEvent;
+  private readonly upsertCurrent;
+  private readonly deleteCurrent;
+  private readonly selectCurrent;
+  private readonly selectImageProject;
+  private readonly selectEvent;
+
+  constructor(private readonly db: Db) {
+    this.insertEvent = db.prepare(
+      `INSERT INTO label_events (image_id, reader_id, origin, value, previous_value, source, note, created_at)
+       VALUES (@imageId, @readerId, @origin, @value, @previousValue, @source, @note, @createdAt)`,
+    );
+    this.upsertCurrent = db.prepare(
+      `INSERT INTO current_labels (image_id, project_id, value, class_index, label_mask, event_id, updated_at)
+       VALUES (@imageId, @projectId, @value, @classIndex, @labelMask, @eventId, @updatedAt)
+       ON CONFLICT (image_id) DO UPDATE SET value = excluded.value, class_index = excluded.class_index,
+         label_mask = excluded.label_mask, event_id = excluded.event_id, updated_at = excluded.updated_at`,
+    );
+    this.deleteCurrent = db.prepare('DELETE FROM current_labels WHERE image_id = ?');
+    this.selectCurrent = db.prepare(
+      `SELECT c.image_id, c.value, c.event_id, c.updated_at, e.source, r.name AS reader_name
+       FROM current_labels c JOIN label_events e ON e.id = c.event_id LEFT JOIN readers r ON r.id = e.reader_id
+       WHERE c.image_id = ?`,
+    );
+    this.selectImageProject = db.prepare(`SELECT project_id, status FROM images WHERE id = ?`);
+    this.selectEvent = db.prepare(`${EVENT_SELECT} WHERE e.id = ?`);
+  }
+
+  /**
+   * Writes one label event and updates the current label. With `onlyIfChanged`, an event that would not
+   * change the current label is not written (re-importing the same label file adds nothing).
+   */
+  record(task: TaskSpec, label: NewLabel, options: { onlyIfChanged?: boolean } = {}): LabelEvent | null {
+    return this.db.transaction(() => this.recordInTransaction(task, label, options))();
+  }
+
+  /** Several events in one transaction: all are written, or none. */
+  recordMany(task: TaskSpec, labels: readonly NewLabel[], options: { onlyIfChanged?: boolean } = {}): LabelEvent[] {
+    return this.db.transaction(() =>
+      labels.map((label) => this.recordInTransaction(task, label, options)).filter((e): e is LabelEvent => e !== null),
+    )();
+  }
+
+  /**
+   * Undoes an event by writing a new one that restores the value it replaced. Only the latest event of
+   * an image can be undone, so that an undo never silently discards a later reader's grade.
+   */
+  undo(task: TaskSpec, eventId: number, readerId: number): LabelEvent {
+    return this.db.transaction(() => {
+      const event = this.event(eventId);
+      const latest = this.db.prepare('SELECT MAX(id) AS id FROM label_events WHERE image_id = ?').get(event.imageId) as {
+        id: number;
+      };
+      if (latest.id !== eventId) {
+        throw conflict(`Label event ${eventId} cannot be undone: the image has been labelled again since (event ${latest.id}).`);
+      }
+      return this.recordInTransaction(
+        task,
+        { imageId: event.imageId, value: event.previousValue, source: 'reader', readerId, note: `undo of event ${eventId}` },
+        {},
+      )!;
+    })();
+  }
+
+  event(eventId: number): LabelEvent {
+    const row = this.selectEvent.get(eventId) as EventRow | undefined;
+    if (!row) throw notFound(`There is no label event ${eventId}.`);
+    return toEvent(row);
+  }
+
+  /** Every event of an image, oldest first. */
+  history(imageId: number): LabelEvent[] {
+    return (this.db.prepare(`${EVENT_SELECT} WHERE e.image_id = ? ORDER BY e.id`).all(imageId) as EventRow[]).map(toEvent);
+  }
+
+  current(imageId: number): CurrentLabel | null {
+    const row = this.selectCurrent.get(imageId) as
+      | { image_id: number; value: string; event_id: number; updated_at: string; source: LabelSource; reader_name: string | null }
+      | undefined;
+    if (!row) return null;
+    return {
+      imageId: row.image_id,
+      value: JSON.parse(row.value) as LabelValue,
+      source: row.source,
+      readerName: row.reader_name,
+      eventId: row.event_id,
+      updatedAt: row.updated_at,
+    };
+  }
+
+  private recordInTransaction(task: TaskSpec, label: NewLabel, options: { onlyIfChanged?: boolean }): LabelEvent | null {
+    const image = this.selectImageProject.get(label.imageId) as { project_id: number; status: string } | undefined;
+    if (!image) throw notFound(`There is no image with id ${label.imageId}.`);
+    if (image.status !== 'ok') throw conflict(`Image ${label.imageId} could not be imported, so it cannot be labelled.`);
+    if ((label.source === 'reader' || label.source === 'adjudication') && label.readerId === undefined) {
+      throw conflict(`A ${label.source} label needs a reader.`);
+    }
+    const value = label.value === null ? null : validateLabelValue(task, label.value);
+    const previous = this.current(label.imageId)?.value ?? null;
+    if (options.onlyIfChanged && sameLabel(previous, value)) return null;
+
+    const createdAt = new Date().toISOString();
+    const { lastInsertRowid } = this.insertEvent.run({
+      imageId: label.imageId,
+      readerId: label.readerId ?? null,
+      origin: label.origin ?? null,
+      value: value === null ? null : JSON.stringify(value),
+      previousValue: previous === null ? null : JSON.stringify(previous),
+      source: label.source,
+      note: label.note?.trim() || null,
+      createdAt,
+    });
+    const eventId = Number(lastInsertRowid);
+    if (value === null) {
+      this.deleteCurrent.run(label.imageId);
+    } else {
+      this.upsertCurrent.run({
+        imageId: label.imageId,
+        projectId: image.project_id,
+        value: JSON.stringify(value),
+        classIndex: Array.isArray(value) ? null : value,
+        labelMask: Array.isArray(value) ? value.reduce((mask, index) => mask + 2 ** index, 0) : null,
+        eventId,
+        updatedAt: createdAt,
+      });
+    }
+    return this.event(eventId);
+  }
+}

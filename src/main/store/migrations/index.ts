@@ -1,0 +1,5 @@
+import { initial } from './001-initial';
+import type { Migration } from './types';
+
+/** Every schema migration, oldest first. Append new ones; never edit one that has shipped. */
+export const migrations: readonly Migration[] = [initial];

@@ -1,0 +1,190 @@
+// Domain types shared by every part of Gradedesk: the store, the import pipeline, the CLI and (later) the UI.
+
+export type TaskKind = 'dr-grade' | 'multiclass' | 'multilabel';
+
+/** International clinical diabetic retinopathy scale, index = grade. */
+export const DR_GRADE_NAMES = [
+  'No DR',
+  'Mild NPDR',
+  'Moderate NPDR',
+  'Severe NPDR',
+  'Proliferative DR',
+] as const;
+
+/** Grades at or above this are referable diabetic retinopathy. */
+export const REFERABLE_GRADE = 2;
+
+export const HAM10000_CLASSES = ['akiec', 'bcc', 'bkl', 'df', 'mel', 'nv', 'vasc'] as const;
+
+/** Human Protein Atlas image classification, label number = index. */
+export const HPA_LABELS = [
+  'Nucleoplasm', 'Nuclear membrane', 'Nucleoli', 'Nucleoli fibrillar center', 'Nuclear speckles',
+  'Nuclear bodies', 'Endoplasmic reticulum', 'Golgi apparatus', 'Peroxisomes', 'Endosomes',
+  'Lysosomes', 'Intermediate filaments', 'Actin filaments', 'Focal adhesion sites', 'Microtubules',
+  'Microtubule ends', 'Cytokinetic bridge', 'Mitotic spindle', 'Microtubule organizing center',
+  'Centrosome', 'Lipid droplets', 'Plasma membrane', 'Cell junctions', 'Mitochondria', 'Aggresome',
+  'Cytosol', 'Cytoplasmic bodies', 'Rods & rings',
+] as const;
+
+/** Multilabel projects keep the current label as a bit mask in an integer column. */
+export const MAX_MULTILABEL_CLASSES = 52;
+
+/** What a project asks readers to decide. For `dr-grade` the classes are the grade names. */
+export interface TaskSpec {
+  kind: TaskKind;
+  classes: string[];
+}
+
+/**
+ * A label value: the grade (dr-grade) or class index (multiclass), or the sorted,
+ * distinct label indices (multilabel). `null` means "no label" (e.g. after undoing the first grade).
+ */
+export type LabelValue = number | number[];
+
+export type LabelSource = 'reader' | 'import' | 'adjudication' | 'model-accepted';
+
+export type Eye = 'left' | 'right';
+
+export interface Project {
+  id: number;
+  name: string;
+  task: TaskSpec;
+  createdAt: string;
+}
+
+export interface Reader {
+  id: number;
+  name: string;
+  createdAt: string;
+}
+
+export type ImportStatus = 'ok' | 'error';
+
+/** Why a file could not be imported. Each kind has one clear cause a user can act on. */
+export type ImportErrorKind =
+  | 'empty-file'
+  | 'not-an-image'
+  | 'corrupt-image'
+  | 'too-many-pixels'
+  | 'unsupported-format'
+  | 'dicom-not-supported'
+  | 'unreadable-file';
+
+export interface ImageRecord {
+  id: number;
+  projectId: number;
+  path: string;
+  fileName: string;
+  sha256: string;
+  /** 64-bit perceptual hash as 16 hex characters; null when the file could not be decoded. */
+  phash: string | null;
+  width: number | null;
+  height: number | null;
+  bytes: number;
+  format: string | null;
+  groupId: string;
+  eye: Eye | null;
+  sourceMeta: Record<string, string> | null;
+  status: ImportStatus;
+  errorKind: ImportErrorKind | null;
+  errorText: string | null;
+  importedAt: string;
+}
+
+export interface ImageFlags {
+  ungradable: boolean;
+  duplicateOf: number | null;
+  duplicateKind: 'exact' | 'near' | null;
+  note: string | null;
+}
+
+export interface LabelEvent {
+  id: number;
+  imageId: number;
+  /** The reader who gave the label; null for imported labels. */
+  readerName: string | null;
+  /** Where a non-reader label came from: the label file for imports, the model for accepted predictions. */
+  origin: string | null;
+  value: LabelValue | null;
+  previousValue: LabelValue | null;
+  source: LabelSource;
+  note: string | null;
+  createdAt: string;
+}
+
+export interface CurrentLabel {
+  imageId: number;
+  value: LabelValue;
+  source: LabelSource;
+  readerName: string | null;
+  eventId: number;
+  updatedAt: string;
+}
+
+/** Default task spec for a task kind; multiclass and multilabel need their classes named. */
+export function taskSpecFor(kind: TaskKind, classes?: readonly string[]): TaskSpec {
+  if (kind === 'dr-grade') return { kind, classes: [...DR_GRADE_NAMES] };
+  if (!classes || classes.length < 2) {
+    throw new Error(`A ${kind} project needs at least two classes (for example --classes ${HAM10000_CLASSES.join(',')}).`);
+  }
+  if (new Set(classes).size !== classes.length) throw new Error(`Class names must be distinct: ${classes.join(', ')}.`);
+  if (kind === 'multilabel' && classes.length > MAX_MULTILABEL_CLASSES) {
+    throw new Error(`A multilabel project can have at most ${MAX_MULTILABEL_CLASSES} labels, not ${classes.length}.`);
+  }
+  return { kind, classes: [...classes] };
+}
+
+/** Which images a grid page shows. Every filter narrows; omitted ones do not apply. */
+export interface ImageFilter {
+  /** Grade or class index (dr-grade, multiclass) or a label index the image must carry (multilabel). */
+  label?: number;
+  unlabelled?: boolean;
+  ungradable?: boolean;
+  duplicates?: boolean;
+  importErrors?: boolean;
+  groupId?: string;
+}
+
+export type ImageSortKey = 'name' | 'label' | 'imported';
+
+export interface ImageQuery {
+  projectId: number;
+  filter?: ImageFilter;
+  sort?: ImageSortKey;
+  descending?: boolean;
+  offset?: number;
+  limit?: number;
+}
+
+/** One cell of the library grid: what a thumbnail and its badges need. */
+export interface GridRow {
+  id: number;
+  fileName: string;
+  sha256: string;
+  status: ImportStatus;
+  errorKind: ImportErrorKind | null;
+  label: LabelValue | null;
+  ungradable: boolean;
+  duplicateOf: number | null;
+  groupId: string;
+  eye: Eye | null;
+}
+
+export interface GridPage {
+  rows: GridRow[];
+  total: number;
+}
+
+export interface ProjectStats {
+  images: number;
+  imported: number;
+  errors: Partial<Record<ImportErrorKind, number>>;
+  /** Images carrying each class (by class name); for dr-grade the key is the grade number. */
+  perClass: Record<string, number>;
+  labelled: number;
+  unlabelled: number;
+  ungradable: number;
+  duplicates: { exact: number; near: number };
+  groups: number;
+  labelEvents: number;
+}
