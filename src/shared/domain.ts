@@ -1,4 +1,5 @@
 // Domain types shared by every part of Gradedesk: the store, the import pipeline, the CLI and (later) the UI.
+import { invalid } from './errors';
 
 export type TaskKind = 'dr-grade' | 'multiclass' | 'multilabel';
 
@@ -125,11 +126,11 @@ export interface CurrentLabel {
 export function taskSpecFor(kind: TaskKind, classes?: readonly string[]): TaskSpec {
   if (kind === 'dr-grade') return { kind, classes: [...DR_GRADE_NAMES] };
   if (!classes || classes.length < 2) {
-    throw new Error(`A ${kind} project needs at least two classes (for example --classes ${HAM10000_CLASSES.join(',')}).`);
+    throw invalid(`A ${kind} project needs at least two classes (for example --classes ${HAM10000_CLASSES.join(',')}).`);
   }
-  if (new Set(classes).size !== classes.length) throw new Error(`Class names must be distinct: ${classes.join(', ')}.`);
+  if (new Set(classes).size !== classes.length) throw invalid(`Class names must be distinct: ${classes.join(', ')}.`);
   if (kind === 'multilabel' && classes.length > MAX_MULTILABEL_CLASSES) {
-    throw new Error(`A multilabel project can have at most ${MAX_MULTILABEL_CLASSES} labels, not ${classes.length}.`);
+    throw invalid(`A multilabel project can have at most ${MAX_MULTILABEL_CLASSES} labels, not ${classes.length}.`);
   }
   return { kind, classes: [...classes] };
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { GradedeskError } from '../../shared/errors';
 import { migrations } from './migrations';
 import type { Migration } from './migrations/types';
 
@@ -12,13 +13,19 @@ export const DATABASE_FILE_NAME = 'gradedesk.sqlite';
 export function openDatabase(file: string, available: readonly Migration[] = migrations): Db {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  // NORMAL under WAL survives an application crash without losing committed grades; only an OS crash
-  // or power loss can roll back the last transactions.
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  migrate(db, available);
+  try {
+    refuseNewerSchema(db, available);
+    db.pragma('journal_mode = WAL');
+    // NORMAL under WAL survives an application crash without losing committed grades; only an OS crash
+    // or power loss can roll back the last transactions.
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    migrate(db, available);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
   return db;
 }
 
@@ -26,14 +33,21 @@ export function schemaVersion(db: Db): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
 
-function migrate(db: Db, available: readonly Migration[]): void {
-  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
+function refuseNewerSchema(db: Db, available: readonly Migration[]): void {
   const current = schemaVersion(db);
   const newest = available.at(-1)?.version ?? 0;
   if (current > newest) {
-    throw new Error(`This data directory was written by a newer Gradedesk (schema ${current}; this version knows up to ${newest}). Update Gradedesk to open it.`);
+    throw new GradedeskError(
+      'unsupported',
+      `This data directory was written by a newer Gradedesk (schema ${current}; this version knows up to ${newest}). Update Gradedesk to open it.`,
+    );
   }
+}
+
+function migrate(db: Db, available: readonly Migration[]): void {
+  const current = schemaVersion(db);
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
   const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
   for (const migration of available) {
     if (migration.version <= current) continue;

@@ -86,16 +86,14 @@ const toImage = (row: ImageRow): StoredImage => ({
   note: row.note,
 });
 
-const SORT_COLUMNS = {
-  name: 'i.file_name',
-  label: 'COALESCE(c.class_index, c.label_mask, -1)',
-  imported: 'i.id',
-} as const;
-
 export const GRID_PAGE_LIMIT = 1000;
+
+/** Filter-and-sort views kept between grid pages; a user switches between a few at a time. */
+const MAX_CACHED_VIEWS = 4;
 
 export class ImageStore {
   private readonly statements = new Map<string, Statement>();
+  private readonly views = new Map<string, { version: string; ids: Int32Array }>();
 
   constructor(private readonly db: Db) {}
 
@@ -209,21 +207,58 @@ export class ImageStore {
     );
   }
 
-  /** One page of the library grid, filtered and sorted, with the total the filter matches. */
+  /**
+   * One page of the library grid, filtered and sorted, with the total the filter matches. The ordered
+   * ids of a filter and sort are computed once and kept until the database changes, so scrolling to any
+   * offset costs a slice and a primary-key lookup of the page's rows.
+   */
   page(task: TaskSpec, query: ImageQuery): GridPage {
+    const ids = this.orderedIds(task, query);
+    const offset = wholeNumber(query.offset ?? 0, 'offset');
+    const limit = Math.min(wholeNumber(query.limit ?? 200, 'limit'), GRID_PAGE_LIMIT);
+    return { rows: this.gridRows(ids.subarray(offset, offset + limit)), total: ids.length };
+  }
+
+  /** Every image id the filter matches, in the sort order. */
+  orderedIds(task: TaskSpec, query: ImageQuery): Int32Array {
+    const key = JSON.stringify([query.projectId, query.filter ?? {}, query.sort ?? 'name', query.descending ?? false]);
+    // Inside a transaction the view could include writes that are later rolled back: never cache those.
+    const cacheable = !this.db.inTransaction;
+    const version = this.databaseVersion();
+    const cached = this.views.get(key);
+    if (cacheable && cached && cached.version === version) return cached.ids;
+
     const { where, params } = whereClause(task, query);
-    const limit = Math.min(Math.max(query.limit ?? 200, 0), GRID_PAGE_LIMIT);
-    const offset = Math.max(query.offset ?? 0, 0);
     const direction = query.descending ? 'DESC' : 'ASC';
-    const order = `${SORT_COLUMNS[query.sort ?? 'name']} ${direction}, i.id ${direction}`;
-    const from = 'FROM images i LEFT JOIN current_labels c ON c.image_id = i.id';
+    const sortColumns = { name: ['file_name'], label: [task.kind === 'multilabel' ? 'label_mask' : 'label_class', 'file_name'], imported: [] };
+    const order = [...sortColumns[query.sort ?? 'name'], 'id'].map((column) => `${column} ${direction}`).join(', ');
+    const ids = Int32Array.from(this.prepared(`SELECT id FROM images WHERE ${where} ORDER BY ${order}`).pluck().all(params) as number[]);
+
+    if (cacheable) {
+      this.views.delete(key);
+      if (this.views.size >= MAX_CACHED_VIEWS) this.views.delete(this.views.keys().next().value!);
+      this.views.set(key, { version, ids });
+    }
+    return ids;
+  }
+
+  private gridRows(ids: Int32Array): GridRow[] {
+    if (ids.length === 0) return [];
     const rows = this.prepared(
-      `SELECT i.id, i.file_name, i.sha256, i.status, i.error_kind, i.ungradable, i.duplicate_of, i.group_id, i.eye,
-         c.value AS label
-       ${from} WHERE ${where} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`,
-    ).all(params) as GridSqlRow[];
-    const { total } = this.prepared(`SELECT COUNT(*) AS total ${from} WHERE ${where}`).get(params) as { total: number };
-    return { rows: rows.map(toGridRow), total };
+      `SELECT id, file_name, sha256, status, error_kind, ungradable, duplicate_of, group_id, eye, label_value
+       FROM images WHERE id IN (SELECT value FROM json_each(?))`,
+    ).all(JSON.stringify(Array.from(ids))) as GridSqlRow[];
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return Array.from(ids, (id) => toGridRow(byId.get(id)!));
+  }
+
+  /** Changes with every write on this connection (total_changes) and every commit by another (data_version). */
+  private databaseVersion(): string {
+    const { changes, version } = this.prepared('SELECT total_changes() AS changes, (SELECT data_version FROM pragma_data_version) AS version').get() as {
+      changes: number;
+      version: number;
+    };
+    return `${changes}:${version}`;
   }
 
   private prepared(sql: string): Statement {
@@ -246,7 +281,7 @@ interface GridSqlRow {
   duplicate_of: number | null;
   group_id: string;
   eye: Eye | null;
-  label: string | null;
+  label_value: string | null;
 }
 
 const toGridRow = (row: GridSqlRow): GridRow => ({
@@ -255,31 +290,41 @@ const toGridRow = (row: GridSqlRow): GridRow => ({
   sha256: row.sha256,
   status: row.status,
   errorKind: row.error_kind,
-  label: row.label === null ? null : JSON.parse(row.label),
+  // An image that became unreadable on re-import keeps its label history, but shows no current label.
+  label: row.label_value === null || row.status !== 'ok' ? null : JSON.parse(row.label_value),
   ungradable: row.ungradable === 1,
   duplicateOf: row.duplicate_of,
   groupId: row.group_id,
   eye: row.eye,
 });
 
+function wholeNumber(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 0) throw invalid(`The grid ${name} must be a whole number of at least 0, not ${value}.`);
+  return value;
+}
+
 function whereClause(task: TaskSpec, query: ImageQuery): { where: string; params: Record<string, unknown> } {
   const filter = query.filter ?? {};
-  const conditions = ['i.project_id = @projectId'];
+  const conditions = ['project_id = @projectId'];
   const params: Record<string, unknown> = { projectId: query.projectId };
   if (filter.label !== undefined) {
     if (!Number.isInteger(filter.label) || filter.label < 0 || filter.label >= task.classes.length) {
       throw invalid(`Filter value ${filter.label} is not a class of this project.`);
     }
-    conditions.push(task.kind === 'multilabel' ? '(c.label_mask & @labelBit) != 0' : 'c.class_index = @label');
-    if (task.kind === 'multilabel') params.labelBit = 2 ** filter.label;
-    else params.label = filter.label;
+    if (task.kind === 'multilabel') {
+      conditions.push(`(label_mask & @labelBit) != 0 AND status = 'ok'`);
+      params.labelBit = 2 ** filter.label;
+    } else {
+      conditions.push(`label_class = @label AND status = 'ok'`);
+      params.label = filter.label;
+    }
   }
-  if (filter.unlabelled) conditions.push(`c.image_id IS NULL AND i.status = 'ok'`);
-  if (filter.ungradable !== undefined) conditions.push(`i.ungradable = ${filter.ungradable ? 1 : 0}`);
-  if (filter.duplicates !== undefined) conditions.push(`i.duplicate_of IS ${filter.duplicates ? 'NOT ' : ''}NULL`);
-  if (filter.importErrors !== undefined) conditions.push(`i.status = '${filter.importErrors ? 'error' : 'ok'}'`);
+  if (filter.unlabelled) conditions.push(`label_value IS NULL AND status = 'ok'`);
+  if (filter.ungradable !== undefined) conditions.push(`ungradable = ${filter.ungradable ? 1 : 0}`);
+  if (filter.duplicates !== undefined) conditions.push(`duplicate_of IS ${filter.duplicates ? 'NOT ' : ''}NULL`);
+  if (filter.importErrors !== undefined) conditions.push(`status = '${filter.importErrors ? 'error' : 'ok'}'`);
   if (filter.groupId !== undefined) {
-    conditions.push('i.group_id = @groupId');
+    conditions.push('group_id = @groupId');
     params.groupId = filter.groupId;
   }
   return { where: conditions.join(' AND '), params };

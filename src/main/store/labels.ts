@@ -1,5 +1,5 @@
 import type { CurrentLabel, LabelEvent, LabelSource, LabelValue, TaskSpec } from '../../shared/domain';
-import { conflict, notFound } from '../../shared/errors';
+import { conflict, invalid, notFound } from '../../shared/errors';
 import { sameLabel, validateLabelValue } from '../../shared/labels';
 import type { Db } from './database';
 
@@ -44,34 +44,34 @@ const EVENT_SELECT = `SELECT e.*, r.name AS reader_name FROM label_events e LEFT
 
 /**
  * Labels as an append-only event log. Every write is one event; the current label of each image is
- * derived from its latest event and kept in `current_labels` within the same transaction.
+ * derived from its latest event and kept on the image row (`label_*` columns) within the same transaction.
  */
 export class LabelStore {
   private readonly insertEvent;
-  private readonly upsertCurrent;
-  private readonly deleteCurrent;
+  private readonly updateCurrent;
   private readonly selectCurrent;
   private readonly selectImageProject;
   private readonly selectEvent;
+  private readonly selectReader;
 
   constructor(private readonly db: Db) {
     this.insertEvent = db.prepare(
       `INSERT INTO label_events (image_id, reader_id, origin, value, previous_value, source, note, created_at)
        VALUES (@imageId, @readerId, @origin, @value, @previousValue, @source, @note, @createdAt)`,
     );
-    this.upsertCurrent = db.prepare(
-      `INSERT INTO current_labels (image_id, project_id, value, class_index, label_mask, event_id, updated_at)
-       VALUES (@imageId, @projectId, @value, @classIndex, @labelMask, @eventId, @updatedAt)
-       ON CONFLICT (image_id) DO UPDATE SET value = excluded.value, class_index = excluded.class_index,
-         label_mask = excluded.label_mask, event_id = excluded.event_id, updated_at = excluded.updated_at`,
+    this.updateCurrent = db.prepare(
+      `UPDATE images SET label_value = @value, label_class = @classIndex, label_mask = @labelMask,
+         label_event_id = @eventId, label_updated_at = @updatedAt
+       WHERE id = @imageId`,
     );
-    this.deleteCurrent = db.prepare('DELETE FROM current_labels WHERE image_id = ?');
     this.selectCurrent = db.prepare(
-      `SELECT c.image_id, c.value, c.event_id, c.updated_at, e.source, r.name AS reader_name
-       FROM current_labels c JOIN label_events e ON e.id = c.event_id LEFT JOIN readers r ON r.id = e.reader_id
-       WHERE c.image_id = ?`,
+      `SELECT i.id AS image_id, i.label_value AS value, i.label_event_id AS event_id, i.label_updated_at AS updated_at,
+         e.source, r.name AS reader_name
+       FROM images i JOIN label_events e ON e.id = i.label_event_id LEFT JOIN readers r ON r.id = e.reader_id
+       WHERE i.id = ? AND i.label_value IS NOT NULL`,
     );
-    this.selectImageProject = db.prepare(`SELECT project_id, status FROM images WHERE id = ?`);
+    this.selectImageProject = db.prepare(`SELECT status FROM images WHERE id = ?`);
+    this.selectReader = db.prepare('SELECT id FROM readers WHERE id = ?');
     this.selectEvent = db.prepare(`${EVENT_SELECT} WHERE e.id = ?`);
   }
 
@@ -138,11 +138,14 @@ export class LabelStore {
   }
 
   private recordInTransaction(task: TaskSpec, label: NewLabel, options: { onlyIfChanged?: boolean }): LabelEvent | null {
-    const image = this.selectImageProject.get(label.imageId) as { project_id: number; status: string } | undefined;
+    const image = this.selectImageProject.get(label.imageId) as { status: string } | undefined;
     if (!image) throw notFound(`There is no image with id ${label.imageId}.`);
     if (image.status !== 'ok') throw conflict(`Image ${label.imageId} could not be imported, so it cannot be labelled.`);
     if ((label.source === 'reader' || label.source === 'adjudication') && label.readerId === undefined) {
-      throw conflict(`A ${label.source} label needs a reader.`);
+      throw invalid(`${label.source === 'reader' ? 'A reader' : 'An adjudication'} label needs a reader.`);
+    }
+    if (label.readerId !== undefined && !this.selectReader.get(label.readerId)) {
+      throw notFound(`There is no reader with id ${label.readerId}.`);
     }
     const value = label.value === null ? null : validateLabelValue(task, label.value);
     const previous = this.current(label.imageId)?.value ?? null;
@@ -160,19 +163,14 @@ export class LabelStore {
       createdAt,
     });
     const eventId = Number(lastInsertRowid);
-    if (value === null) {
-      this.deleteCurrent.run(label.imageId);
-    } else {
-      this.upsertCurrent.run({
-        imageId: label.imageId,
-        projectId: image.project_id,
-        value: JSON.stringify(value),
-        classIndex: Array.isArray(value) ? null : value,
-        labelMask: Array.isArray(value) ? value.reduce((mask, index) => mask + 2 ** index, 0) : null,
-        eventId,
-        updatedAt: createdAt,
-      });
-    }
+    this.updateCurrent.run({
+      imageId: label.imageId,
+      value: value === null ? null : JSON.stringify(value),
+      classIndex: value === null || Array.isArray(value) ? null : value,
+      labelMask: Array.isArray(value) ? value.reduce((mask, index) => mask + 2 ** index, 0) : null,
+      eventId,
+      updatedAt: createdAt,
+    });
     return this.event(eventId);
   }
 }

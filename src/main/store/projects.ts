@@ -1,5 +1,5 @@
 import type { Project, TaskSpec } from '../../shared/domain';
-import { conflict, notFound } from '../../shared/errors';
+import { conflict, invalid, notFound } from '../../shared/errors';
 import type { Db } from './database';
 
 interface ProjectRow {
@@ -22,7 +22,7 @@ export class ProjectStore {
 
   create(name: string, task: TaskSpec): Project {
     const trimmed = name.trim();
-    if (!trimmed) throw conflict('A project needs a name.');
+    if (!trimmed) throw invalid('A project needs a name.');
     if (this.find(trimmed)) throw conflict(`A project named "${trimmed}" already exists.`);
     const { lastInsertRowid } = this.db
       .prepare('INSERT INTO projects (name, task_kind, classes, created_at) VALUES (?, ?, ?, ?)')

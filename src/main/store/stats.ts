@@ -24,7 +24,9 @@ export function projectStats(db: Db, projectId: number, task: TaskSpec): Project
   const classKey = (index: number) => (task.kind === 'dr-grade' ? String(index) : task.classes[index]!);
   task.classes.forEach((_, index) => (perClass[classKey(index)] = 0));
   if (task.kind === 'multilabel') {
-    const masks = db.prepare('SELECT label_mask AS mask FROM current_labels WHERE project_id = ?').all(projectId) as Array<{ mask: number }>;
+    const masks = db
+      .prepare(`SELECT label_mask AS mask FROM images WHERE project_id = ? AND status = 'ok' AND label_mask IS NOT NULL`)
+      .all(projectId) as Array<{ mask: number }>;
     for (const { mask } of masks) {
       task.classes.forEach((_, index) => {
         if (Math.floor(mask / 2 ** index) % 2 === 1) perClass[classKey(index)]! += 1;
@@ -32,14 +34,17 @@ export function projectStats(db: Db, projectId: number, task: TaskSpec): Project
     }
   } else {
     const rows = db
-      .prepare('SELECT class_index AS k, COUNT(*) AS n FROM current_labels WHERE project_id = ? GROUP BY class_index')
+      .prepare(
+        `SELECT label_class AS k, COUNT(*) AS n FROM images
+         WHERE project_id = ? AND status = 'ok' AND label_class IS NOT NULL GROUP BY label_class`,
+      )
       .all(projectId) as Array<{ k: number; n: number }>;
     for (const row of rows) perClass[classKey(row.k)] = row.n;
   }
 
-  const { labelled } = db.prepare('SELECT COUNT(*) AS labelled FROM current_labels WHERE project_id = ?').get(projectId) as {
-    labelled: number;
-  };
+  const { labelled } = db
+    .prepare(`SELECT COUNT(*) AS labelled FROM images WHERE project_id = ? AND status = 'ok' AND label_value IS NOT NULL`)
+    .get(projectId) as { labelled: number };
   const { labelEvents } = db
     .prepare('SELECT COUNT(*) AS labelEvents FROM label_events e JOIN images i ON i.id = e.image_id WHERE i.project_id = ?')
     .get(projectId) as { labelEvents: number };

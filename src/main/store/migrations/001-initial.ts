@@ -2,7 +2,7 @@ import type { Migration } from './types';
 
 export const initial: Migration = {
   version: 1,
-  name: 'projects, readers, images, label events and current labels',
+  name: 'projects, readers, images with their current labels, label events',
   sql: `
     CREATE TABLE projects (
       id          INTEGER PRIMARY KEY,
@@ -41,12 +41,26 @@ export const initial: Migration = {
       duplicate_kind  TEXT CHECK (duplicate_kind IN ('exact', 'near')),
       note            TEXT,
       imported_at     TEXT NOT NULL,
+      -- The current label, derived from label_events and written in the same transaction as each event.
+      -- It lives on the image row so that the library grid filters and sorts without a join.
+      label_value      TEXT,                     -- JSON label value; NULL = unlabelled
+      label_class      INTEGER,                  -- grade or class index; NULL for multilabel or unlabelled
+      label_mask       INTEGER,                  -- multilabel bits; NULL otherwise
+      label_event_id   INTEGER,
+      label_updated_at TEXT,
       UNIQUE (project_id, path)
     );
+    CREATE INDEX images_by_project ON images(project_id);
     CREATE INDEX images_by_sha ON images(project_id, sha256);
     CREATE INDEX images_by_stem ON images(project_id, stem);
     CREATE INDEX images_by_name ON images(project_id, file_name, id);
+    CREATE INDEX images_by_label ON images(project_id, label_class, file_name, id);
     CREATE INDEX images_by_group ON images(project_id, group_id);
+    -- Partial indexes for the library's flag filters; the WHERE clauses must match the grid's conditions.
+    CREATE INDEX images_unlabelled ON images(project_id, file_name, id) WHERE label_value IS NULL AND status = 'ok';
+    CREATE INDEX images_ungradable ON images(project_id, file_name, id) WHERE ungradable = 1;
+    CREATE INDEX images_duplicates ON images(project_id, file_name, id) WHERE duplicate_of IS NOT NULL;
+    CREATE INDEX images_import_errors ON images(project_id, file_name, id) WHERE status = 'error';
 
     -- Append-only: a correction or an undo is a new event, never an edit.
     CREATE TABLE label_events (
@@ -65,17 +79,5 @@ export const initial: Migration = {
       BEGIN SELECT RAISE(ABORT, 'label events are append-only'); END;
     CREATE TRIGGER label_events_no_delete BEFORE DELETE ON label_events
       BEGIN SELECT RAISE(ABORT, 'label events are append-only'); END;
-
-    -- Derived from label_events, written in the same transaction as each event.
-    CREATE TABLE current_labels (
-      image_id     INTEGER PRIMARY KEY REFERENCES images(id),
-      project_id   INTEGER NOT NULL REFERENCES projects(id),
-      value        TEXT NOT NULL,
-      class_index  INTEGER,                      -- grade or class; NULL for multilabel
-      label_mask   INTEGER,                      -- multilabel bits; NULL otherwise
-      event_id     INTEGER NOT NULL REFERENCES label_events(id),
-      updated_at   TEXT NOT NULL
-    );
-    CREATE INDEX current_labels_by_class ON current_labels(project_id, class_index);
   `,
 };
