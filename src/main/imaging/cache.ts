@@ -17,9 +17,15 @@ export function cachedImagePath(cacheDir: string, kind: CacheKind, sha256: strin
   return path.join(cacheDir, kind, sha256.slice(0, 2), `${sha256}.jpg`);
 }
 
+const createdFolders = new Set<string>();
+
 /** Writes a cache file atomically (write then rename), so a crash never leaves half a JPEG behind. */
 export async function writeCacheFile(file: string, data: Buffer): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
+  const folder = path.dirname(file);
+  if (!createdFolders.has(folder)) {
+    await fs.mkdir(folder, { recursive: true });
+    createdFolders.add(folder);
+  }
   const partial = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.part`;
   await fs.writeFile(partial, data);
   await fs.rename(partial, file);

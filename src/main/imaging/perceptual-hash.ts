@@ -48,6 +48,32 @@ export function perceptualHash(grey: Uint8Array): string {
   return hex;
 }
 
+/**
+ * The 32×32 luminance input of `perceptualHash`, box-averaged from raw 8-bit pixels (e.g. a thumbnail),
+ * so that hashing costs no extra decode.
+ */
+export function hashInputFromPixels(pixels: Uint8Array, width: number, height: number, channels: number): Uint8Array {
+  const n = PHASH_INPUT_SIZE;
+  const grey = new Uint8Array(n * n);
+  for (let gy = 0; gy < n; gy++) {
+    const y0 = Math.floor((gy * height) / n);
+    const y1 = Math.max(y0 + 1, Math.floor(((gy + 1) * height) / n));
+    for (let gx = 0; gx < n; gx++) {
+      const x0 = Math.floor((gx * width) / n);
+      const x1 = Math.max(x0 + 1, Math.floor(((gx + 1) * width) / n));
+      let sum = 0;
+      for (let y = y0; y < y1; y++) {
+        for (let x = x0; x < x1; x++) {
+          const i = (y * width + x) * channels;
+          sum += channels >= 3 ? 0.299 * pixels[i]! + 0.587 * pixels[i + 1]! + 0.114 * pixels[i + 2]! : pixels[i]!;
+        }
+      }
+      grey[gy * n + gx] = Math.round(sum / ((y1 - y0) * (x1 - x0)));
+    }
+  }
+  return grey;
+}
+
 export function hammingDistance(a: string, b: string): number {
   let distance = 0;
   for (let i = 0; i < a.length; i++) {

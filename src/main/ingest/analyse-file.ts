@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import type { ImportErrorKind } from '../../shared/domain';
 import { cachedImagePath, THUMBNAIL_SIZE, writeCacheFile } from '../imaging/cache';
 import { classifyDecodeError, openImage, readHeader } from '../imaging/decode';
-import { PHASH_INPUT_SIZE, perceptualHash } from '../imaging/perceptual-hash';
+import { hashInputFromPixels, perceptualHash } from '../imaging/perceptual-hash';
 
 export interface FileAnalysisRequest {
   path: string;
@@ -50,24 +50,22 @@ export async function analyseFile(request: FileAnalysisRequest): Promise<FileAna
     );
   }
   try {
-    const header = await readHeader(bytes);
-    const thumbnail = await openImage(bytes)
-      .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true })
-      .flatten({ background: '#000000' })
-      .toColourspace('srgb')
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-    const raw = { width: thumbnail.info.width, height: thumbnail.info.height, channels: thumbnail.info.channels };
-    const [jpeg, grey] = await Promise.all([
-      sharp(thumbnail.data, { raw }).jpeg({ quality: 85 }).toBuffer(),
-      sharp(thumbnail.data, { raw })
-        .greyscale()
-        .resize(PHASH_INPUT_SIZE, PHASH_INPUT_SIZE, { fit: 'fill' })
-        .raw()
-        .toBuffer(),
+    // The header check and the decode run side by side: sharp's own pixel limit stops a bomb in the
+    // decode too, and waiting for one before starting the other only adds latency.
+    const [header, thumbnail] = await Promise.all([
+      readHeader(bytes),
+      openImage(bytes)
+        .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true })
+        .flatten({ background: '#000000' })
+        .toColourspace('srgb')
+        .raw({ depth: 'uchar' })
+        .toBuffer({ resolveWithObject: true }),
     ]);
+    const { width, height, channels } = thumbnail.info;
+    const jpeg = await sharp(thumbnail.data, { raw: { width, height, channels } }).jpeg({ quality: 85 }).toBuffer();
     await writeCacheFile(cachedImagePath(request.cacheDir, 'thumbnails', facts.sha256), jpeg);
-    return { ...facts, status: 'ok', ...header, phash: perceptualHash(grey) };
+    const phash = perceptualHash(hashInputFromPixels(thumbnail.data, width, height, channels));
+    return { ...facts, status: 'ok', ...header, phash };
   } catch (error) {
     const { kind, message } = classifyDecodeError(error);
     return failure(facts, kind, message);

@@ -74,7 +74,7 @@ export async function importFolder(context: ImportContext, request: ImportReques
 
   // Keep every worker busy, with a short queue, and stop dispatching (not mid-file) on cancel.
   const inFlight = new Set<Promise<void>>();
-  const maxInFlight = pool.options.maxThreads * 2;
+  const maxInFlight = pool.options.maxThreads * pool.options.concurrentTasksPerWorker;
   for (const file of scan.files) {
     if (options.signal?.aborted) break;
     const task = pool

@@ -59,7 +59,10 @@ export class JobRunner extends EventEmitter<JobEvents> {
       info.finishedAt = new Date().toISOString();
       this.emit('finished', { ...info });
     };
-    const done = work({ signal: controller.signal, progress }).then(
+    // Start on the next tick, so that callers can subscribe to the job's events before its first report.
+    const done = Promise.resolve()
+      .then(() => work({ signal: controller.signal, progress }))
+      .then(
       (result) => {
         finish(controller.signal.aborted ? 'cancelled' : 'done', null);
         return result;
