@@ -1,0 +1,227 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { HAM10000_CLASSES, HPA_LABELS, taskSpecFor, type TaskKind } from '../../shared/domain';
+import { GradedeskError, invalid } from '../../shared/errors';
+import type { ImportReport } from '../../shared/import-report';
+import { describeLabel, parseLabelInput } from '../../shared/labels';
+import { DEMO_PROJECT_NAME, openDemoProject } from '../demo/demo-project';
+import { currentLabelsCsv, labelHistoryCsv } from '../export/labels-csv';
+import { resolveDataDir } from '../paths';
+import { Workspace } from '../workspace';
+import { formatDuration, processIO, progressPrinter, table, type CliIO } from './output';
+
+interface GlobalOptions {
+  data?: string;
+  json?: boolean;
+}
+
+const CLASS_PRESETS: Record<string, readonly string[]> = { ham10000: HAM10000_CLASSES, hpa: HPA_LABELS };
+
+/** Runs one CLI invocation and returns its exit code: 0 success, 1 a failure explained to the user, 2 a usage error. */
+export async function runCli(argv: readonly string[], io: CliIO = processIO): Promise<number> {
+  let workspace: Workspace | null = null;
+  const program = new Command('gradedesk')
+    .description('Gradedesk: grade, triage and train on medical images, on this machine.')
+    .option('--data <dir>', 'data directory (default: $GRADEDESK_DATA, else the desktop app\'s folder)')
+    .option('--json', 'print machine-readable JSON on stdout')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+
+  const globals = () => program.opts<GlobalOptions>();
+  const open = () => (workspace ??= Workspace.open(resolveDataDir(globals().data)));
+  const print = (json: unknown, text: string) => io.stdout(globals().json ? `${JSON.stringify(json, null, 2)}\n` : text);
+  const projectNamed = (name: string) => open().store.projects.byName(name);
+
+  const project = program.command('project').description('create and list projects');
+  project
+    .command('create <name>')
+    .description('create a project')
+    .addOption(new Option('--task <kind>', 'what readers decide').choices(['dr-grade', 'multiclass', 'multilabel']).default('dr-grade'))
+    .option('--classes <names>', 'comma-separated class names, or a preset: ham10000, hpa')
+    .action((name: string, options: { task: TaskKind; classes?: string }) => {
+      const preset = options.classes ? CLASS_PRESETS[options.classes.toLowerCase()] : undefined;
+      const classes = preset ?? options.classes?.split(',').map((c) => c.trim()).filter(Boolean);
+      const created = open().store.projects.create(name, taskSpecFor(options.task, classes));
+      print(created, `Created project "${created.name}" (${created.task.kind}: ${created.task.classes.join(', ')}).\n`);
+    });
+  project
+    .command('list')
+    .description('list projects')
+    .action(() => {
+      const projects = open().store.projects.list();
+      const rows = projects.map((p) => ({ ...p, images: open().store.stats(p).images }));
+      print(rows, projects.length ? table([['NAME', 'TASK', 'IMAGES', 'CREATED'], ...rows.map((p) => [p.name, p.task.kind, p.images, p.createdAt.slice(0, 10)])]) : 'No projects yet.\n');
+    });
+
+  program
+    .command('import <folder>')
+    .description('import a folder of images, recursively, with an optional label file')
+    .requiredOption('--project <name>', 'project to import into')
+    .option('--labels <csv>', 'label file (APTOS, EyePACS, HAM10000, HPA or generic file,label)')
+    .action(async (folder: string, options: { project: string; labels?: string }) => {
+      const target = projectNamed(options.project);
+      const progress = progressPrinter(io);
+      const job = open().startImport({ project: target, folder, labelsFile: options.labels });
+      open().jobs.on('progress', (info) => info.id === job.info.id && info.progress && progress.update(info.progress));
+      const report = await job.done.finally(progress.end);
+      print(report, describeImport(report));
+      if (report.cancelled) throw new GradedeskError('cancelled', 'The import was cancelled.');
+    });
+
+  program
+    .command('stats')
+    .description('counts per grade or class, unlabelled, ungradable, duplicates, errors, groups')
+    .requiredOption('--project <name>')
+    .action((options: { project: string }) => {
+      const target = projectNamed(options.project);
+      const stats = open().store.stats(target);
+      const classRows = Object.entries(stats.perClass).map(([key, n]) => [
+        target.task.kind === 'dr-grade' ? `grade ${key} (${target.task.classes[Number(key)]})` : key,
+        n,
+      ]);
+      const errorRows = Object.entries(stats.errors).map(([kind, n]) => [`error: ${kind}`, n]);
+      print(
+        { project: target.name, task: target.task, ...stats },
+        table([
+          ['images', stats.images],
+          ['imported', stats.imported],
+          ...classRows,
+          ['labelled', stats.labelled],
+          ['unlabelled', stats.unlabelled],
+          ['ungradable', stats.ungradable],
+          ['exact duplicates', stats.duplicates.exact],
+          ['near duplicates', stats.duplicates.near],
+          ...errorRows,
+          ['groups (patients/lesions)', stats.groups],
+          ['label events', stats.labelEvents],
+        ]),
+      );
+    });
+
+  program
+    .command('grade <image> <value>')
+    .description('record a reader\'s label for an image (IMAGE is an id or a file name)')
+    .requiredOption('--project <name>')
+    .requiredOption('--reader <name>', 'who grades (created on first use)')
+    .option('--note <text>')
+    .action((imageRef: string, valueText: string, options: { project: string; reader: string; note?: string }) => {
+      const target = projectNamed(options.project);
+      const { store } = open();
+      const image = store.images.resolve(target.id, imageRef);
+      const reader = store.readers.ensure(options.reader);
+      const event = store.labels.record(target.task, {
+        imageId: image.id,
+        value: parseLabelInput(target.task, valueText),
+        source: 'reader',
+        readerId: reader.id,
+        note: options.note,
+      })!;
+      print(event, `${image.fileName}: ${describeLabel(target.task, event.previousValue)} → ${describeLabel(target.task, event.value)} (event ${event.id}, ${reader.name}).\n`);
+    });
+
+  program
+    .command('history <image>')
+    .description('every label event of an image')
+    .requiredOption('--project <name>')
+    .action((imageRef: string, options: { project: string }) => {
+      const target = projectNamed(options.project);
+      const image = open().store.images.resolve(target.id, imageRef);
+      const events = open().store.labels.history(image.id);
+      const label = (v: Parameters<typeof describeLabel>[1]) => describeLabel(target.task, v);
+      print(
+        { image: { id: image.id, fileName: image.fileName }, events },
+        events.length
+          ? table([
+              ['EVENT', 'TIME', 'SOURCE', 'BY', 'CHANGE', 'NOTE'],
+              ...events.map((e) => [e.id, e.createdAt, e.source, e.readerName ?? e.origin ?? '', `${label(e.previousValue)} → ${label(e.value)}`, e.note ?? '']),
+            ])
+          : `${image.fileName} has no label events.\n`,
+      );
+    });
+
+  const exportCommand = program.command('export').description('export data');
+  exportCommand
+    .command('labels')
+    .description('the current label of every image as CSV')
+    .requiredOption('--project <name>')
+    .option('--out <file>', 'write to a file instead of stdout')
+    .option('--with-history', 'every label event (the audit trail) instead of the current labels')
+    .action((options: { project: string; out?: string; withHistory?: boolean }) => {
+      const target = projectNamed(options.project);
+      const csv = options.withHistory ? labelHistoryCsv(open().store, target) : currentLabelsCsv(open().store, target);
+      if (!options.out) return void io.stdout(csv);
+      const out = path.resolve(options.out);
+      fs.writeFileSync(out, csv);
+      const rows = csv.split('\n').filter(Boolean).length - 1;
+      print({ file: out, rows }, `Wrote ${rows} rows to ${out}.\n`);
+    });
+
+  program
+    .command('demo')
+    .description('generate the built-in demo project (synthetic fundus photographs with known grades)')
+    .option('--count <n>', 'number of images', parseCount, 200)
+    .option('--seed <s>', 'random seed', parseCount, 1)
+    .action(async (options: { count: number; seed: number }) => {
+      const progress = progressPrinter(io);
+      const { project: demo, report, folder } = await openDemoProject(open(), { ...options, onProgress: progress.update }).finally(progress.end);
+      print({ project: demo.name, folder, report }, `Demo project "${DEMO_PROJECT_NAME}" is ready (${folder}).\n${describeImport(report)}`);
+    });
+
+  program
+    .command('check')
+    .description('check the integrity of the data directory')
+    .action(() => {
+      const { store, dataDir } = open();
+      const problems = store.integrityProblems();
+      print(
+        { dataDir, schemaVersion: store.schemaVersion, ok: problems.length === 0, problems },
+        problems.length === 0 ? `${dataDir}: database sound (schema version ${store.schemaVersion}).\n` : `${problems.join('\n')}\n`,
+      );
+      if (problems.length) throw new GradedeskError('conflict', `The database in ${dataDir} has ${problems.length} integrity problem(s), listed above.`);
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof GradedeskError) {
+      io.stderr(`gradedesk: ${error.message}\n`);
+      return 1;
+    }
+    io.stderr(`gradedesk: internal error, please report it: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 70;
+  } finally {
+    await (workspace as Workspace | null)?.close();
+  }
+}
+
+function parseCount(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw invalid(`"${text}" is not a positive whole number.`);
+  return value;
+}
+
+function describeImport(report: ImportReport): string {
+  const lines = [
+    `Imported ${report.imported} of ${report.filesFound} files from ${report.folder} in ${formatDuration(report.seconds)}` +
+      (report.unchanged ? ` (${report.unchanged} already imported and unchanged)` : '') +
+      (report.updated ? ` (${report.updated} changed since the last import)` : '') +
+      '.',
+  ];
+  if (report.duplicates.exact || report.duplicates.near) {
+    lines.push(`Duplicates flagged: ${report.duplicates.exact} exact, ${report.duplicates.near} near.`);
+  }
+  if (report.errors.length) {
+    lines.push(`${report.errors.length} file(s) could not be imported:`);
+    for (const error of report.errors) lines.push(`  ${error.path}: [${error.kind}] ${error.message}`);
+  }
+  if (report.labels) {
+    const labels = report.labels;
+    lines.push(`Labels (${labels.format}, ${labels.file}): ${labels.applied} applied, ${labels.unchanged} unchanged, ${labels.problems.length} problem(s).`);
+    for (const problem of labels.problems) lines.push(`  line ${problem.line}: [${problem.kind}] ${problem.message}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
