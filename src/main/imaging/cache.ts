@@ -7,7 +7,7 @@ export const THUMBNAIL_SIZE = 256;
 /** Long side of the display copy Review shows; the original is used when it is no larger. */
 export const DISPLAY_SIZE = 2048;
 
-export type CacheKind = 'thumbnails' | 'display';
+export type CacheKind = 'thumbnails' | 'display' | 'preprocessed';
 
 /**
  * Derived images are cached by the content hash of their source, so a moved or re-imported file
@@ -31,19 +31,25 @@ export async function writeCacheFile(file: string, data: Buffer): Promise<void> 
   await fs.rename(partial, file);
 }
 
-/** The display copy of an image, made on first request: most images of a large project are never opened. */
-export async function ensureDisplayCopy(cacheDir: string, sourcePath: string, sha256: string): Promise<string> {
-  const file = cachedImagePath(cacheDir, 'display', sha256);
+/** The cached file of `kind` for an image, made by `make` on first request and kept from then on. */
+export async function ensureCached(cacheDir: string, kind: CacheKind, sha256: string, make: () => Promise<Buffer>): Promise<string> {
+  const file = cachedImagePath(cacheDir, kind, sha256);
   try {
     await fs.access(file);
-    return file;
   } catch {
-    const jpeg = await openImage(await fs.readFile(sourcePath))
+    await writeCacheFile(file, await make());
+  }
+  return file;
+}
+
+/** The display copy of an image, made on first request: most images of a large project are never opened. */
+export function ensureDisplayCopy(cacheDir: string, sourcePath: string, sha256: string): Promise<string> {
+  return ensureCached(cacheDir, 'display', sha256, async () =>
+    openImage(await fs.readFile(sourcePath))
       .resize(DISPLAY_SIZE, DISPLAY_SIZE, { fit: 'inside', withoutEnlargement: true })
+      .flatten({ background: '#000000' })
       .toColourspace('srgb')
       .jpeg({ quality: 90 })
-      .toBuffer();
-    await writeCacheFile(file, jpeg);
-    return file;
-  }
+      .toBuffer(),
+  );
 }

@@ -34,7 +34,7 @@ interface JobEvents {
 
 /** Keeps track of long-running work: progress events, cancellation, and how each job ended. */
 export class JobRunner extends EventEmitter<JobEvents> {
-  private readonly jobs = new Map<string, { info: JobInfo; controller: AbortController }>();
+  private readonly jobs = new Map<string, { info: JobInfo; controller: AbortController; result: unknown }>();
 
   start<T>(kind: string, title: string, work: (context: JobContext) => Promise<T>): RunningJob<T> {
     const controller = new AbortController();
@@ -48,7 +48,8 @@ export class JobRunner extends EventEmitter<JobEvents> {
       startedAt: new Date().toISOString(),
       finishedAt: null,
     };
-    this.jobs.set(info.id, { info, controller });
+    const job = { info, controller, result: undefined as unknown };
+    this.jobs.set(info.id, job);
     const progress = (update: Progress) => {
       info.progress = update;
       this.emit('progress', { ...info });
@@ -64,6 +65,7 @@ export class JobRunner extends EventEmitter<JobEvents> {
       .then(() => work({ signal: controller.signal, progress }))
       .then(
       (result) => {
+        job.result = result;
         finish(controller.signal.aborted ? 'cancelled' : 'done', null);
         return result;
       },
@@ -75,13 +77,28 @@ export class JobRunner extends EventEmitter<JobEvents> {
     return { info, done };
   }
 
-  cancel(id: string): void {
-    const job = this.jobs.get(id);
-    if (!job) throw new GradedeskError('not-found', `There is no job ${id}.`);
+  cancel(id: string): JobInfo {
+    const job = this.job(id);
     job.controller.abort();
+    return { ...job.info };
+  }
+
+  get(id: string): JobInfo {
+    return { ...this.job(id).info };
+  }
+
+  /** What a finished job returned (undefined while it runs, or when it failed). */
+  result(id: string): unknown {
+    return this.job(id).result;
   }
 
   list(): JobInfo[] {
     return [...this.jobs.values()].map(({ info }) => ({ ...info }));
+  }
+
+  private job(id: string) {
+    const job = this.jobs.get(id);
+    if (!job) throw new GradedeskError('not-found', `There is no job ${id}.`);
+    return job;
   }
 }

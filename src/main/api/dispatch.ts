@@ -1,0 +1,28 @@
+import { api, isMethod, type ApiResult } from '../../shared/api';
+import { GradedeskError } from '../../shared/errors';
+import type { Handlers } from './handlers';
+
+/**
+ * Runs one call from an untrusted renderer: an unknown method or a payload that does not match its
+ * schema gets a `bad-request` error naming the problem; user-facing failures keep their code; anything
+ * else is an internal error, logged here and never shown as a stack trace.
+ */
+export async function dispatch(handlers: Handlers, method: unknown, payload: unknown): Promise<ApiResult<unknown>> {
+  if (!isMethod(method)) {
+    return { ok: false, error: { code: 'bad-request', message: `Unknown call ${JSON.stringify(method)}.` } };
+  }
+  const parsed = api[method].request.safeParse(payload ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const where = issue.path.length ? ` at "${issue.path.join('.')}"` : '';
+    return { ok: false, error: { code: 'bad-request', message: `Malformed ${method} request${where}: ${issue.message}.` } };
+  }
+  try {
+    const handler = handlers[method] as (request: unknown) => unknown;
+    return { ok: true, value: await handler(parsed.data) };
+  } catch (error) {
+    if (error instanceof GradedeskError) return { ok: false, error: { code: error.code, message: error.message } };
+    console.error(`gradedesk: ${method} failed`, error);
+    return { ok: false, error: { code: 'internal', message: `Something went wrong in ${method}; the details are in the log.` } };
+  }
+}

@@ -1,0 +1,144 @@
+import type { z } from 'zod';
+import type { Api, ImageDetail, JobSnapshot, Method, ProjectSummary, ResponseOf } from '../../shared/api';
+import { taskSpecFor, type Project } from '../../shared/domain';
+import { GradedeskError } from '../../shared/errors';
+import type { ImportReport } from '../../shared/import-report';
+import type { JobInfo } from '../jobs/runner';
+import type { Workspace } from '../workspace';
+import type { ApiEvents } from './events';
+
+export type Handlers = {
+  [M in Method]: (request: z.output<Api[M]['request']>) => Promise<ResponseOf<M>> | ResponseOf<M>;
+};
+
+/** What differs between the desktop app and browser mode. */
+export interface Platform {
+  mode: 'desktop' | 'browser';
+  version: string;
+  pickFolder?: (title?: string) => Promise<string | null>;
+  pickLabelFile?: () => Promise<string | null>;
+}
+
+/** The one implementation of the api table, on top of the workspace. */
+export function createHandlers(workspace: Workspace, events: ApiEvents, platform: Platform): Handlers {
+  const { store, jobs } = workspace;
+  const summary = (project: Project): ProjectSummary => ({ ...project, stats: store.stats(project) });
+  const projectOfImage = (imageId: number) => store.projects.get(store.images.get(imageId).projectId);
+  const snapshot = (info: JobInfo): JobSnapshot => ({
+    ...info,
+    report: info.kind === 'import' && info.state !== 'running' ? ((jobs.result(info.id) as ImportReport | undefined) ?? null) : null,
+  });
+  const detail = (imageId: number): ImageDetail => {
+    const image = store.images.get(imageId);
+    return {
+      id: image.id,
+      projectId: image.projectId,
+      fileName: image.fileName,
+      path: image.path,
+      width: image.width,
+      height: image.height,
+      bytes: image.bytes,
+      format: image.format,
+      groupId: image.groupId,
+      eye: image.eye,
+      status: image.status,
+      errorKind: image.errorKind,
+      errorText: image.errorText,
+      ungradable: image.ungradable,
+      duplicateOf: image.duplicateOf,
+      duplicateKind: image.duplicateKind,
+      note: image.note,
+      sourceMeta: image.sourceMeta,
+      label: store.labels.current(imageId),
+    };
+  };
+  const changed = (projectId: number, imageIds: number[], what: 'labels' | 'flags') =>
+    events.emit('data.changed', { projectId, imageIds, what });
+  const unavailable = (what: string) => {
+    throw new GradedeskError('unsupported', `${what} exists only in the desktop app; type the path instead.`);
+  };
+
+  jobs.on('progress', (info) => events.emit('job.progress', snapshot(info)));
+  jobs.on('finished', (info) => {
+    events.emit('job.finished', snapshot(info));
+    if (info.kind === 'import') events.emit('data.changed', { projectId: null, imageIds: null, what: 'images' });
+  });
+
+  return {
+    'app.info': () => ({ mode: platform.mode, version: platform.version, dataDir: workspace.dataDir, canPickFiles: Boolean(platform.pickFolder) }),
+
+    'projects.list': () => store.projects.list().map(summary),
+    'projects.get': ({ projectId }) => summary(store.projects.get(projectId)),
+    'projects.create': ({ name, task, classes }) => {
+      const project = store.projects.create(name, taskSpecFor(task, classes));
+      events.emit('data.changed', { projectId: project.id, imageIds: null, what: 'projects' });
+      return project;
+    },
+
+    'readers.list': () => store.readers.list(),
+    'readers.ensure': ({ name }) => store.readers.ensure(name),
+
+    'images.page': ({ offset, limit, ...view }) => store.images.page(store.projects.get(view.projectId).task, { ...view, offset, limit }),
+    'images.locate': ({ view, imageId }) => {
+      const ids = store.images.orderedIds(store.projects.get(view.projectId).task, view);
+      const index = ids.indexOf(imageId);
+      return {
+        index,
+        total: ids.length,
+        previousId: index > 0 ? ids[index - 1]! : null,
+        nextId: index >= 0 && index < ids.length - 1 ? ids[index + 1]! : null,
+      };
+    },
+    'images.get': ({ imageId }) => detail(imageId),
+    'images.setUngradable': ({ imageId, ungradable }) => {
+      store.images.setUngradable(imageId, ungradable);
+      changed(store.images.get(imageId).projectId, [imageId], 'flags');
+      return detail(imageId);
+    },
+    'images.setNote': ({ imageId, note }) => {
+      store.images.setNote(imageId, note);
+      changed(store.images.get(imageId).projectId, [imageId], 'flags');
+      return detail(imageId);
+    },
+
+    'labels.record': ({ imageId, value, readerId, note }) => {
+      const project = projectOfImage(imageId);
+      const event = store.labels.record(project.task, { imageId, value, source: 'reader', readerId, note })!;
+      changed(project.id, [imageId], 'labels');
+      return event;
+    },
+    'labels.recordMany': ({ imageIds, value, readerId }) => {
+      const project = projectOfImage(imageIds[0]!);
+      if (imageIds.some((imageId) => store.images.get(imageId).projectId !== project.id)) {
+        throw new GradedeskError('invalid', 'Bulk grading works on the images of one project at a time.');
+      }
+      const labels = imageIds.map((imageId) => ({ imageId, value, source: 'reader' as const, readerId }));
+      const written = store.labels.recordMany(project.task, labels);
+      changed(project.id, imageIds, 'labels');
+      return written;
+    },
+    'labels.undo': ({ eventId, readerId }) => {
+      const imageId = store.labels.event(eventId).imageId;
+      const project = projectOfImage(imageId);
+      const event = store.labels.undo(project.task, eventId, readerId);
+      changed(project.id, [imageId], 'labels');
+      return event;
+    },
+    'labels.history': ({ imageId }) => {
+      store.images.get(imageId);
+      return store.labels.history(imageId);
+    },
+
+    'imports.start': ({ projectId, folder, labelsFile }) => {
+      const job = workspace.startImport({ project: store.projects.get(projectId), folder, labelsFile });
+      // Failures reach the renderer as a `job.finished` event with the error; nothing to rethrow here.
+      job.done.catch(() => undefined);
+      return snapshot(job.info);
+    },
+    'jobs.list': () => jobs.list().map(snapshot),
+    'jobs.cancel': ({ jobId }) => snapshot(jobs.cancel(jobId)),
+
+    'dialogs.pickFolder': ({ title }) => (platform.pickFolder ? platform.pickFolder(title) : unavailable('A folder picker')),
+    'dialogs.pickLabelFile': () => (platform.pickLabelFile ? platform.pickLabelFile() : unavailable('A file picker')),
+  };
+}

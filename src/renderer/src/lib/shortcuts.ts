@@ -1,0 +1,27 @@
+/** Every keyboard shortcut, in one table: the `?` overlay lists it and the application menu mirrors it. */
+export interface Shortcut {
+  keys: string;
+  action: string;
+  scope: 'Anywhere' | 'Library' | 'Review';
+}
+
+export const SHORTCUTS: readonly Shortcut[] = [
+  { keys: '?', action: 'Show or hide this list of shortcuts', scope: 'Anywhere' },
+  { keys: 'Ctrl+1 / Ctrl+2 / Ctrl+3', action: 'Projects / Library / Review', scope: 'Anywhere' },
+  { keys: 'Ctrl+Z', action: 'Undo your last grade (writes an undo event)', scope: 'Anywhere' },
+  { keys: 'Esc', action: 'Close a dialog or the overlay', scope: 'Anywhere' },
+  { keys: '← → ↑ ↓', action: 'Move between thumbnails', scope: 'Library' },
+  { keys: 'Enter', action: 'Open the focused image in Review', scope: 'Library' },
+  { keys: 'Space', action: 'Select or deselect the focused image', scope: 'Library' },
+  { keys: 'Shift+click / Ctrl+click', action: 'Select a range / add to the selection', scope: 'Library' },
+  { keys: 'Ctrl+A', action: 'Select every image in the current filter', scope: 'Library' },
+  { keys: '0–4 (class keys)', action: 'Grade the selected images', scope: 'Library' },
+  { keys: '0 1 2 3 4', action: 'Grade the image (dr-grade); class hotkeys for multiclass; label toggles for multilabel', scope: 'Review' },
+  { keys: 'U', action: 'Mark or unmark as ungradable', scope: 'Review' },
+  { keys: 'N', action: 'Add or edit a note', scope: 'Review' },
+  { keys: '← / →', action: 'Previous / next image in the current filter and sort', scope: 'Review' },
+  { keys: '+ / − / F', action: 'Zoom in / zoom out / fit to the window', scope: 'Review' },
+  { keys: 'Wheel / drag', action: 'Zoom at the pointer / pan', scope: 'Review' },
+  { keys: 'P', action: 'Toggle original and preprocessed (Ben Graham) view', scope: 'Review' },
+  { keys: 'H', action: 'Show or hide the history panel', scope: 'Review' },
+];

@@ -1,0 +1,185 @@
+/**
+ * The contract between the renderer and the main process: every call with its request schema and
+ * response type, and every event. Main implements it once (src/main/api); the preload (desktop) and
+ * the bridge (browser mode) carry it; the renderer calls it through one typed client.
+ *
+ * Requests come from an untrusted renderer, so each is validated against its schema at the boundary.
+ */
+import { z } from 'zod';
+import type {
+  CurrentLabel,
+  GridPage,
+  LabelEvent,
+  Project,
+  ProjectStats,
+  Reader,
+  TaskKind,
+} from './domain';
+import type { ErrorCode } from './errors';
+import type { ImportReport } from './import-report';
+
+const id = z.number().int().positive();
+const labelValue = z.union([z.number().int().min(0), z.array(z.number().int().min(0)).max(64)]);
+
+const imageFilter = z
+  .object({
+    label: z.number().int().min(0).optional(),
+    unlabelled: z.boolean().optional(),
+    ungradable: z.boolean().optional(),
+    duplicates: z.boolean().optional(),
+    importErrors: z.boolean().optional(),
+    groupId: z.string().max(200).optional(),
+  })
+  .strict();
+
+const imageView = z
+  .object({
+    projectId: id,
+    filter: imageFilter.optional(),
+    sort: z.enum(['name', 'label', 'imported']).optional(),
+    descending: z.boolean().optional(),
+  })
+  .strict();
+
+/** A request schema and the response type it is answered with. */
+interface Call<Request extends z.ZodType, Response> {
+  request: Request;
+  /** Type only: carries the response type (wrapped, so that a nullable response survives NonNullable). */
+  response?: [Response];
+}
+const call = <Response>() => <Request extends z.ZodType>(request: Request): Call<Request, Response> => ({ request });
+
+export interface AppInfo {
+  mode: 'desktop' | 'browser';
+  version: string;
+  dataDir: string;
+  /** Native file pickers exist only in the desktop app; browser mode asks for a typed path. */
+  canPickFiles: boolean;
+}
+
+export interface ProjectSummary extends Project {
+  stats: ProjectStats;
+}
+
+/** What Review shows about one image. */
+export interface ImageDetail {
+  id: number;
+  projectId: number;
+  fileName: string;
+  path: string;
+  width: number | null;
+  height: number | null;
+  bytes: number;
+  format: string | null;
+  groupId: string;
+  eye: 'left' | 'right' | null;
+  status: 'ok' | 'error';
+  errorKind: string | null;
+  errorText: string | null;
+  ungradable: boolean;
+  duplicateOf: number | null;
+  duplicateKind: 'exact' | 'near' | null;
+  note: string | null;
+  sourceMeta: Record<string, string> | null;
+  label: CurrentLabel | null;
+}
+
+/** Where an image stands in a filtered, sorted view: what ←/→ in Review move through. */
+export interface ViewPosition {
+  index: number;
+  total: number;
+  previousId: number | null;
+  nextId: number | null;
+}
+
+export type JobState = 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface JobSnapshot {
+  id: string;
+  kind: string;
+  title: string;
+  state: JobState;
+  progress: {
+    phase: string;
+    done: number;
+    total: number;
+    ratePerSecond: number | null;
+    etaSeconds: number | null;
+    message?: string;
+  } | null;
+  error: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+  /** The import report, once an import job has ended. */
+  report: ImportReport | null;
+}
+
+export const api = {
+  'app.info': call<AppInfo>()(z.object({}).strict()),
+
+  'projects.list': call<ProjectSummary[]>()(z.object({}).strict()),
+  'projects.get': call<ProjectSummary>()(z.object({ projectId: id }).strict()),
+  'projects.create': call<Project>()(
+    z
+      .object({
+        name: z.string().trim().min(1).max(120),
+        task: z.enum(['dr-grade', 'multiclass', 'multilabel'] satisfies [TaskKind, ...TaskKind[]]),
+        classes: z.array(z.string().trim().min(1).max(80)).max(64).optional(),
+      })
+      .strict(),
+  ),
+
+  'readers.list': call<Reader[]>()(z.object({}).strict()),
+  'readers.ensure': call<Reader>()(z.object({ name: z.string().trim().min(1).max(80) }).strict()),
+
+  'images.page': call<GridPage>()(
+    imageView.extend({ offset: z.number().int().min(0), limit: z.number().int().min(0).max(1000) }).strict(),
+  ),
+  'images.locate': call<ViewPosition>()(z.object({ view: imageView, imageId: id }).strict()),
+  'images.get': call<ImageDetail>()(z.object({ imageId: id }).strict()),
+  'images.setUngradable': call<ImageDetail>()(z.object({ imageId: id, ungradable: z.boolean() }).strict()),
+  'images.setNote': call<ImageDetail>()(z.object({ imageId: id, note: z.string().max(4000).nullable() }).strict()),
+
+  'labels.record': call<LabelEvent>()(
+    z.object({ imageId: id, value: labelValue.nullable(), readerId: id, note: z.string().max(4000).optional() }).strict(),
+  ),
+  /** Bulk grading from the Library: one event per image, all in one transaction. */
+  'labels.recordMany': call<LabelEvent[]>()(
+    z.object({ imageIds: z.array(id).min(1).max(100_000), value: labelValue, readerId: id }).strict(),
+  ),
+  'labels.undo': call<LabelEvent>()(z.object({ eventId: id, readerId: id }).strict()),
+  'labels.history': call<LabelEvent[]>()(z.object({ imageId: id }).strict()),
+
+  'imports.start': call<JobSnapshot>()(
+    z.object({ projectId: id, folder: z.string().min(1).max(4096), labelsFile: z.string().min(1).max(4096).optional() }).strict(),
+  ),
+  'jobs.list': call<JobSnapshot[]>()(z.object({}).strict()),
+  'jobs.cancel': call<JobSnapshot>()(z.object({ jobId: z.string().uuid() }).strict()),
+
+  /** Native pickers (desktop only); null when the user cancels. */
+  'dialogs.pickFolder': call<string | null>()(z.object({ title: z.string().max(200).optional() }).strict()),
+  'dialogs.pickLabelFile': call<string | null>()(z.object({}).strict()),
+} as const;
+
+export type Api = typeof api;
+export type Method = keyof Api;
+export type RequestOf<M extends Method> = z.input<Api[M]['request']>;
+export type ResponseOf<M extends Method> = NonNullable<Api[M]['response']>[0];
+
+/** Events main pushes to every renderer. */
+export interface Events {
+  'job.progress': JobSnapshot;
+  'job.finished': JobSnapshot;
+  /** Something in a project changed (by this window, another window, an import or the CLI). */
+  'data.changed': { projectId: number | null; imageIds: number[] | null; what: 'labels' | 'images' | 'projects' | 'flags' };
+}
+export type EventName = keyof Events;
+
+export type ApiError = { code: ErrorCode | 'bad-request' | 'internal'; message: string };
+export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ApiError };
+
+export const isMethod = (name: unknown): name is Method => typeof name === 'string' && Object.hasOwn(api, name);
+
+/** Image kinds served by the media route (desktop protocol or bridge), always by image id. */
+export const MEDIA_KINDS = ['thumbnail', 'display', 'preprocessed'] as const;
+export type MediaKind = (typeof MEDIA_KINDS)[number];
