@@ -172,7 +172,11 @@ export interface Events {
   'job.finished': JobSnapshot;
   /** Something in a project changed (by this window, another window, an import or the CLI). */
   'data.changed': { projectId: number | null; imageIds: number[] | null; what: 'labels' | 'images' | 'projects' | 'flags' };
+  /** A command chosen from the desktop app's menu (browser mode has no menu; the same keys work in the page). */
+  'menu.command': { command: MenuCommand };
 }
+
+export type MenuCommand = 'view.projects' | 'view.library' | 'view.review' | 'edit.undo' | 'help.shortcuts' | 'project.import';
 export type EventName = keyof Events;
 
 export type ApiError = { code: ErrorCode | 'bad-request' | 'internal'; message: string };

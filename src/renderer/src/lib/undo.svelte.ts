@@ -1,0 +1,31 @@
+/**
+ * Ctrl+Z for the reader's own grades in this window, across Library and Review. Undo never erases:
+ * main writes a new event restoring the previous value, and refuses if someone graded the image since.
+ */
+import { call } from './api';
+import { session } from './session.svelte';
+
+/** Each entry is one action: a single grade, or a bulk grade of many images. */
+const stack = $state<number[][]>([]);
+
+export const undoState = {
+  get available() {
+    return stack.length > 0;
+  },
+};
+
+export function rememberForUndo(eventIds: number[]): void {
+  if (eventIds.length) stack.push(eventIds);
+}
+
+/** Undoes the last action; returns the ids of the images it changed. Throws a CallError when refused. */
+export async function undoLast(): Promise<number[]> {
+  const eventIds = stack.pop();
+  if (!eventIds || !session.reader) return [];
+  const imageIds: number[] = [];
+  for (const eventId of [...eventIds].reverse()) {
+    const event = await call('labels.undo', { eventId, readerId: session.reader.id });
+    imageIds.push(event.imageId);
+  }
+  return imageIds;
+}
