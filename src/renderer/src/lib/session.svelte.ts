@@ -43,3 +43,20 @@ export function openReview(imageId: number): void {
   session.imageId = imageId;
   session.view = 'review';
 }
+
+const PLACE_KEY = 'gradedesk.place';
+
+/** Where the reader was (project, view, image, library filter), so a reload or restart returns there. */
+export function rememberPlace(): void {
+  if (!session.project) return localStorage.removeItem(PLACE_KEY);
+  const place = { projectId: session.project.id, view: session.view, imageId: session.imageId, library: { filter: library.filter, sort: library.sort, descending: library.descending, focusIndex: library.focusIndex } };
+  localStorage.setItem(PLACE_KEY, JSON.stringify(place));
+}
+
+export function rememberedPlace(): { projectId: number; view: ViewName; imageId: number | null; library: Pick<typeof library, 'filter' | 'sort' | 'descending' | 'focusIndex'> } | null {
+  try {
+    return JSON.parse(localStorage.getItem(PLACE_KEY) ?? 'null');
+  } catch {
+    return null;
+  }
+}
