@@ -40,6 +40,7 @@ function newImage(projectId: number, fileName: string, overrides: Partial<NewIma
     stem,
     sha256: sha(`${projectId}/${fileName}`),
     phash: '0f0f0f0f0f0f0f0f',
+    detailHash: '0'.repeat(256),
     width: 640,
     height: 480,
     bytes: 12_345,

@@ -16,7 +16,7 @@ function fillProject(store: Store, project: Project): void {
       const stem = `${patient}_${eye}`;
       const row: NewImage = {
         projectId: project.id, path: `/clinic/${stem}.jpeg`, fileName: `${stem}.jpeg`, stem,
-        sha256: i.toString(16).padStart(64, '0'), phash: null, width: 2048, height: 1536, bytes: 400_000,
+        sha256: i.toString(16).padStart(64, '0'), phash: null, detailHash: null, width: 2048, height: 1536, bytes: 400_000,
         format: 'jpeg', groupId: String(patient), eye, status: 'ok', errorKind: null, errorText: null,
       };
       const id = store.images.insert(row);

@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import type { ImportErrorKind } from '../../shared/domain';
 import { cachedImagePath, THUMBNAIL_SIZE, writeCacheFile } from '../imaging/cache';
 import { classifyDecodeError, openImage, readHeader } from '../imaging/decode';
-import { hashInputFromPixels, perceptualHash } from '../imaging/perceptual-hash';
+import { detailHash, hashInputFromPixels, perceptualHash } from '../imaging/perceptual-hash';
 
 export interface FileAnalysisRequest {
   path: string;
@@ -22,7 +22,7 @@ interface FileFacts {
 
 export type FileAnalysis =
   | (FileFacts & { status: 'unchanged' })
-  | (FileFacts & { status: 'ok'; format: string; width: number; height: number; phash: string })
+  | (FileFacts & { status: 'ok'; format: string; width: number; height: number; phash: string; detailHash: string })
   | (FileFacts & { status: 'error'; errorKind: ImportErrorKind; errorText: string });
 
 const EMPTY_SHA256 = createHash('sha256').digest('hex');
@@ -64,8 +64,8 @@ export async function analyseFile(request: FileAnalysisRequest): Promise<FileAna
     const { width, height, channels } = thumbnail.info;
     const jpeg = await sharp(thumbnail.data, { raw: { width, height, channels } }).jpeg({ quality: 85 }).toBuffer();
     await writeCacheFile(cachedImagePath(request.cacheDir, 'thumbnails', facts.sha256), jpeg);
-    const phash = perceptualHash(hashInputFromPixels(thumbnail.data, width, height, channels));
-    return { ...facts, status: 'ok', ...header, phash };
+    const grey = hashInputFromPixels(thumbnail.data, width, height, channels);
+    return { ...facts, status: 'ok', ...header, phash: perceptualHash(grey), detailHash: detailHash(grey) };
   } catch (error) {
     const { kind, message } = classifyDecodeError(error);
     return failure(facts, kind, message);

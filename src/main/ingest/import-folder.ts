@@ -66,23 +66,34 @@ export async function importFolder(context: ImportContext, request: ImportReques
 
   const meter = new ProgressMeter('Reading images', scan.files.length);
   report(meter.snapshot(), true);
+  // Rows are written in scan (path) order, whatever order the workers finish in, so that image ids,
+  // and with them which copy counts as the original of a duplicate, are the same on every import.
+  const finished: Array<FileAnalysis | undefined> = [];
+  let nextToWrite = 0;
   let batch: FileAnalysis[] = [];
   const flush = () => {
     if (batch.length) store.transaction(() => batch.forEach((analysis) => recordAnalysis(store, project, known, analysis, result)));
     batch = [];
   };
+  const collect = (index: number, analysis: FileAnalysis) => {
+    finished[index] = analysis;
+    for (; finished[nextToWrite]; nextToWrite++) {
+      batch.push(finished[nextToWrite]!);
+      finished[nextToWrite] = undefined;
+    }
+    if (batch.length >= WRITE_BATCH) flush();
+  };
 
   // Keep every worker busy, with a short queue, and stop dispatching (not mid-file) on cancel.
   const inFlight = new Set<Promise<void>>();
   const maxInFlight = pool.options.maxThreads * pool.options.concurrentTasksPerWorker;
-  for (const file of scan.files) {
+  for (const [index, file] of scan.files.entries()) {
     if (options.signal?.aborted) break;
     const task = pool
       .run({ path: file, cacheDir, knownSha256: known.get(file)?.sha256 })
       .catch((error: Error): FileAnalysis => ({ path: file, bytes: 0, sha256: '', status: 'error', errorKind: 'corrupt-image', errorText: `The image could not be processed (${error.message}).` }))
       .then((analysis) => {
-        batch.push(analysis);
-        if (batch.length >= WRITE_BATCH) flush();
+        collect(index, analysis);
         meter.done += 1;
         report(meter.snapshot());
       });
@@ -127,6 +138,7 @@ function recordAnalysis(
     stem,
     sha256: analysis.sha256,
     phash: ok ? analysis.phash : null,
+    detailHash: ok ? analysis.detailHash : null,
     width: ok ? analysis.width : null,
     height: ok ? analysis.height : null,
     bytes: analysis.bytes,

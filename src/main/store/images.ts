@@ -20,6 +20,7 @@ export interface NewImage {
   stem: string;
   sha256: string;
   phash: string | null;
+  detailHash: string | null;
   width: number | null;
   height: number | null;
   bytes: number;
@@ -99,9 +100,9 @@ export class ImageStore {
 
   insert(image: NewImage): number {
     const { lastInsertRowid } = this.prepared(
-      `INSERT INTO images (project_id, path, file_name, stem, sha256, phash, width, height, bytes, format,
+      `INSERT INTO images (project_id, path, file_name, stem, sha256, phash, detail_hash, width, height, bytes, format,
          group_id, eye, status, error_kind, error_text, imported_at)
-       VALUES (@projectId, @path, @fileName, @stem, @sha256, @phash, @width, @height, @bytes, @format,
+       VALUES (@projectId, @path, @fileName, @stem, @sha256, @phash, @detailHash, @width, @height, @bytes, @format,
          @groupId, @eye, @status, @errorKind, @errorText, @importedAt)`,
     ).run({ ...image, importedAt: new Date().toISOString() });
     return Number(lastInsertRowid);
@@ -110,7 +111,7 @@ export class ImageStore {
   /** Replaces what an earlier import recorded for the same path (the file changed, or failed before). */
   replace(id: number, image: NewImage): void {
     this.prepared(
-      `UPDATE images SET sha256 = @sha256, phash = @phash, width = @width, height = @height, bytes = @bytes,
+      `UPDATE images SET sha256 = @sha256, phash = @phash, detail_hash = @detailHash, width = @width, height = @height, bytes = @bytes,
          format = @format, status = @status, error_kind = @errorKind, error_text = @errorText,
          duplicate_of = NULL, duplicate_kind = NULL
        WHERE id = @id`,
@@ -159,11 +160,11 @@ export class ImageStore {
   }
 
   /** Every decoded image's perceptual hash, oldest first, for near-duplicate detection. */
-  perceptualHashes(projectId: number): Array<{ id: number; phash: string; duplicateOf: number | null }> {
+  perceptualHashes(projectId: number): Array<{ id: number; phash: string; detailHash: string; duplicateOf: number | null }> {
     return this.prepared(
-      `SELECT id, phash, duplicate_of AS duplicateOf FROM images
-       WHERE project_id = ? AND status = 'ok' AND phash IS NOT NULL ORDER BY id`,
-    ).all(projectId) as Array<{ id: number; phash: string; duplicateOf: number | null }>;
+      `SELECT id, phash, detail_hash AS detailHash, duplicate_of AS duplicateOf FROM images
+       WHERE project_id = ? AND status = 'ok' AND phash IS NOT NULL AND detail_hash IS NOT NULL ORDER BY id`,
+    ).all(projectId) as Array<{ id: number; phash: string; detailHash: string; duplicateOf: number | null }>;
   }
 
   /** An image named by the user: its id, its file name, or its file name without extension. */

@@ -25,7 +25,8 @@ export const initial: Migration = {
       file_name       TEXT NOT NULL,
       stem            TEXT NOT NULL,             -- file name without extension: the key label files use
       sha256          TEXT NOT NULL,
-      phash           TEXT,
+      phash           TEXT,                      -- 64-bit DCT perceptual hash, hex
+      detail_hash     TEXT,                      -- 1024-bit fine-structure hash, hex
       width           INTEGER,
       height          INTEGER,
       bytes           INTEGER NOT NULL,
