@@ -1,10 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { HAM10000_CLASSES, HPA_LABELS, taskSpecFor, type TaskKind } from '../../shared/domain';
 import { GradedeskError, invalid } from '../../shared/errors';
 import type { ImportReport } from '../../shared/import-report';
 import { describeLabel, parseLabelInput } from '../../shared/labels';
+import { version } from '../../../package.json';
+import { isLoopback } from '../bridge/hosts';
+import { startBridge } from '../bridge/server';
 import { DEMO_PROJECT_NAME, openDemoProject } from '../demo/demo-project';
 import { currentLabelsCsv, labelHistoryCsv } from '../export/labels-csv';
 import { resolveDataDir } from '../paths';
@@ -181,6 +185,33 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
       if (problems.length) throw new GradedeskError('conflict', `The database in ${dataDir} has ${problems.length} integrity problem(s), listed above.`);
     });
 
+  program
+    .command('serve')
+    .description('run Gradedesk in a web browser on this machine, until Ctrl+C')
+    .option('--port <n>', 'port to listen on (default: any free port)', parsePort, 0)
+    .option('--host <address>', 'address to listen on; anything but loopback exposes the images to the network', '127.0.0.1')
+    .action(async (options: { port: number; host: string }) => {
+      // The built CLI is out/main/cli.js; the built renderer is beside it in out/renderer.
+      const rendererDir = fileURLToPath(new URL('../renderer', import.meta.url));
+      if (!fs.existsSync(path.join(rendererDir, 'index.html'))) throw invalid('The UI is not built; run `npm run build` first.');
+      const bridge = await startBridge({ workspace: open(), host: options.host, port: options.port, rendererDir, version });
+      if (!isLoopback(options.host)) {
+        io.stderr(`Warning: Gradedesk is listening on ${options.host}, so anyone who can reach that address and has the link can read patient images.\n`);
+      }
+      print({ url: bridge.url, token: bridge.token }, `Gradedesk is running in browser mode: ${bridge.url}\n`);
+      // Resolves only on shutdown, so that the workspace stays open while the server runs.
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+      await bridge.close();
+    });
+
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return 0;
@@ -200,6 +231,12 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
 function parseCount(text: string): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < 1) throw invalid(`"${text}" is not a positive whole number.`);
+  return value;
+}
+
+function parsePort(text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value > 65535) throw invalid(`"${text}" is not a port number (0 to 65535; 0 picks a free one).`);
   return value;
 }
 

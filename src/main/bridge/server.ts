@@ -1,0 +1,207 @@
+import http, { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import sirv from 'sirv';
+import { conflict, GradedeskError, invalid } from '../../shared/errors';
+import { ApiEvents } from '../api/events';
+import { createHandlers } from '../api/handlers';
+import type { Workspace } from '../workspace';
+import { serveApiCall } from './api-route';
+import { isAuthorized, newToken, sameToken, sessionCookie } from './auth';
+import { EventsSocket } from './events-socket';
+import { allowedHosts, displayHost, hostPort } from './hosts';
+import { parseMediaPath, serveMedia } from './media-route';
+import { SECURITY_HEADERS, sendJson, sendText, statusOf } from './responses';
+
+export interface BridgeOptions {
+  workspace: Workspace;
+  /** Loopback unless the caller explicitly asks for another address. */
+  host?: string;
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** The built renderer (out/renderer). */
+  rendererDir: string;
+  /** Random unless given. */
+  token?: string;
+  version: string;
+}
+
+export interface Bridge {
+  /** The link to open: the origin with `?token=`, which the bridge swaps for a session cookie. */
+  url: string;
+  origin: string;
+  token: string;
+  /** Closes connections and the server; the workspace stays open. */
+  close(): Promise<void>;
+}
+
+interface Refusal {
+  status: 401 | 403;
+  message: string;
+}
+
+const NEEDS_LINK = 'Open Gradedesk with the link that `gradedesk serve` printed; it carries the access token.';
+
+/**
+ * Browser mode: the api table over loopback HTTP (`POST /api/<method>`), media by image id
+ * (`GET /media/<kind>/<id>`), events over a WebSocket (`/events`) and the built renderer, all behind one
+ * token. Host and Origin checks keep other web pages out (DNS rebinding, cross-site requests).
+ */
+export async function startBridge(options: BridgeOptions): Promise<Bridge> {
+  const { workspace } = options;
+  const host = options.host ?? '127.0.0.1';
+  const token = options.token ?? newToken();
+  const events = new ApiEvents();
+  const handlers = createHandlers(workspace, events, { mode: 'browser', version: options.version });
+  const eventsSocket = new EventsSocket(events);
+  const renderer = sirv(options.rendererDir, {
+    single: true,
+    etag: true,
+    setHeaders: (response, pathname) =>
+      // Vite names built assets by content hash; index.html must always be revalidated.
+      response.setHeader('Cache-Control', pathname.startsWith('/assets/') ? 'private, max-age=31536000, immutable' : 'no-cache'),
+  });
+  let hosts: () => Set<string> = () => new Set();
+
+  /** Why a request is refused before it reaches any route, or null. */
+  const refusal = (request: IncomingMessage, unsafe: boolean): Refusal | null => {
+    const requestHost = request.headers.host?.toLowerCase();
+    if (!requestHost || !hosts().has(requestHost)) {
+      return { status: 403, message: `Gradedesk does not answer to the address "${request.headers.host ?? ''}".` };
+    }
+    const { origin } = request.headers;
+    if (unsafe && origin !== undefined && origin.toLowerCase() !== `http://${requestHost}`) {
+      return { status: 403, message: 'Requests from other web pages are refused.' };
+    }
+    return null;
+  };
+
+  const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
+    const url = parseUrl(request.url);
+    if (!url) return sendText(response, 400, 'Malformed request address.');
+    const route = routeOf(url.pathname);
+    const reply = (status: number, message: string, headers?: Record<string, string>) =>
+      route.kind === 'api'
+        ? sendJson(response, status, { ok: false, error: { code: 'bad-request', message } }, headers)
+        : sendText(response, status, message, headers);
+
+    const refused = refusal(request, request.method !== 'GET' && request.method !== 'HEAD');
+    if (refused) return reply(refused.status, refused.message);
+    const linkToken = url.searchParams.get('token');
+    if (url.pathname === '/' && linkToken !== null && request.method === 'GET') {
+      if (!sameToken(linkToken, token)) return reply(401, `This link's access token is not valid. ${NEEDS_LINK}`);
+      response.writeHead(303, { Location: '/', 'Set-Cookie': sessionCookie(token), 'Cache-Control': 'no-store' });
+      return void response.end();
+    }
+    if (!isAuthorized(request, token)) return reply(401, NEEDS_LINK, { 'WWW-Authenticate': 'Bearer' });
+
+    switch (route.kind) {
+      case 'api':
+        return serveApiCall(handlers, route.method, request, response);
+      case 'media': {
+        if (request.method !== 'GET' && request.method !== 'HEAD') return reply(405, 'Media are read with GET.', { Allow: 'GET, HEAD' });
+        if (!route.media) return reply(404, 'There is no such image.');
+        try {
+          return await serveMedia(workspace, route.media, request, response);
+        } catch (error) {
+          if (!(error instanceof GradedeskError) || response.headersSent) throw error;
+          return reply(statusOf({ ok: false, error }), error.message);
+        }
+      }
+      case 'events':
+        return reply(426, 'Events are sent over a WebSocket.', { Upgrade: 'websocket' });
+      case 'renderer':
+        if (request.method !== 'GET' && request.method !== 'HEAD') return reply(405, 'Only GET is served here.', { Allow: 'GET, HEAD' });
+        return renderer(request, response);
+    }
+  };
+
+  const upgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on('error', () => socket.destroy());
+    const url = parseUrl(request.url);
+    if (!url || routeOf(url.pathname).kind !== 'events') return refuseUpgrade(socket, 404, 'There is nothing to upgrade here.');
+    const refused = refusal(request, true) ?? (isAuthorized(request, token) ? null : { status: 401, message: NEEDS_LINK });
+    if (refused) return refuseUpgrade(socket, refused.status, refused.message);
+    eventsSocket.accept(request, socket, head);
+  };
+
+  const server = http.createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      if (response.headersSent) return void response.destroy();
+      console.error(`gradedesk: ${request.method} ${request.url?.split('?')[0]} failed`, error);
+      sendText(response, 500, 'Something went wrong in Gradedesk; the details are in its log.');
+    });
+  });
+  server.on('upgrade', upgrade);
+  await listen(server, host, options.port ?? 0);
+  const { port } = server.address() as AddressInfo;
+  hosts = allowedHosts(host, port);
+  const origin = `http://${hostPort(displayHost(host), port)}`;
+
+  return {
+    url: `${origin}/?token=${token}`,
+    origin,
+    token,
+    async close() {
+      await eventsSocket.close();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
+
+type Route =
+  | { kind: 'api'; method: string }
+  | { kind: 'media'; media: ReturnType<typeof parseMediaPath> }
+  | { kind: 'events' }
+  | { kind: 'renderer' };
+
+function routeOf(pathname: string): Route {
+  const [, top, rest = ''] = /^\/([^/]*)(?:\/(.*))?$/.exec(pathname) ?? [];
+  if (top === 'api') return { kind: 'api', method: safeDecode(rest) };
+  if (top === 'media') return { kind: 'media', media: parseMediaPath(rest) };
+  if (top === 'events' && rest === '') return { kind: 'events' };
+  return { kind: 'renderer' };
+}
+
+function parseUrl(target: string | undefined): URL | null {
+  try {
+    // Only the path and query are used; the Host header is checked separately.
+    return new URL(target ?? '/', 'http://bridge.invalid');
+  } catch {
+    return null;
+  }
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+function refuseUpgrade(socket: Duplex, status: number, message: string): void {
+  const body = `${message}\n`;
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
+function listen(server: http.Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const fail = (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') reject(conflict(`Port ${port} is already in use; choose another with --port, or leave it out for any free port.`));
+      else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') reject(invalid(`Gradedesk cannot listen on "${host}": it is not an address of this machine.`));
+      else reject(error);
+    };
+    server.once('error', fail);
+    server.listen({ host, port }, () => {
+      server.off('error', fail);
+      resolve();
+    });
+  });
+}
