@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -162,9 +163,7 @@ describe('hardening the session', () => {
 });
 
 describe('the renderer page itself', () => {
-  it('carries the desktop CSP as a meta tag too (frame-ancestors only works as a header)', async () => {
-    const { readFileSync } = await import('node:fs');
-    const { contentSecurityPolicy } = await import('../../src/main/security/csp');
+  it('carries the desktop CSP as a meta tag too (frame-ancestors only works as a header)', () => {
     const html = readFileSync('src/renderer/index.html', 'utf8');
     const meta = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1];
     const header = contentSecurityPolicy('desktop').split('; ').filter((d) => !d.startsWith('frame-ancestors'));
