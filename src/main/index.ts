@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, type OpenDialogOptions } from 'electron';
 import { ApiEvents } from './api/events';
-import { createHandlers } from './api/handlers';
+import { createHandlers, forwardJobEvents } from './api/handlers';
 import { entryUrl, isAppUrl, type AppLocation } from './desktop/app-location';
 import { desktopDataDir } from './desktop/data-dir';
 import { hardenContents, hardenSession } from './desktop/hardening';
@@ -62,6 +62,7 @@ function start(workspace: Workspace): void {
     version: app.getVersion(),
     ...createPickers(showOpenDialog),
   });
+  forwardJobEvents(workspace, events);
   const isTrusted = (url: string) => isAppUrl(location, url);
 
   hardenSession(session.defaultSession, location);

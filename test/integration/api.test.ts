@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventName, Events, JobSnapshot } from '../../src/shared/api';
 import { dispatch } from '../../src/main/api/dispatch';
 import { ApiEvents } from '../../src/main/api/events';
-import { createHandlers, type Handlers } from '../../src/main/api/handlers';
+import { createHandlers, forwardJobEvents, type Handlers } from '../../src/main/api/handlers';
 import { Workspace } from '../../src/main/workspace';
 import { writeJpeg } from '../fixtures/images';
 
@@ -32,6 +32,7 @@ describe('the api table behind the renderer', () => {
     const events = new ApiEvents();
     events.onAny((event, payload) => received.push({ event, payload }));
     handlers = createHandlers(workspace, events, { mode: 'browser', version: '0.0.0-test' });
+    forwardJobEvents(workspace, events);
 
     projectId = (await ok('projects.create', { name: 'Clinic', task: 'dr-grade' }) as { id: number }).id;
     readerId = (await ok('readers.ensure', { name: 'Dr Lee' }) as { id: number }).id;

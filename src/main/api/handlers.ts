@@ -19,15 +19,28 @@ export interface Platform {
   pickLabelFile?: () => Promise<string | null>;
 }
 
+const jobSnapshot = (workspace: Workspace, info: JobInfo): JobSnapshot => ({
+  ...info,
+  report: info.kind === 'import' && info.state !== 'running' ? ((workspace.jobs.result(info.id) as ImportReport | undefined) ?? null) : null,
+});
+
+/** Forwards the workspace's job progress and endings as api events; returns the function that stops it. */
+export function forwardJobEvents(workspace: Workspace, events: ApiEvents): () => void {
+  const progress = (info: JobInfo) => events.emit('job.progress', jobSnapshot(workspace, info));
+  const finished = (info: JobInfo) => {
+    events.emit('job.finished', jobSnapshot(workspace, info));
+    if (info.kind === 'import') events.emit('data.changed', { projectId: null, imageIds: null, what: 'images' });
+  };
+  workspace.jobs.on('progress', progress).on('finished', finished);
+  return () => workspace.jobs.off('progress', progress).off('finished', finished);
+}
+
 /** The one implementation of the api table, on top of the workspace. */
 export function createHandlers(workspace: Workspace, events: ApiEvents, platform: Platform): Handlers {
   const { store, jobs } = workspace;
   const summary = (project: Project): ProjectSummary => ({ ...project, stats: store.stats(project) });
   const projectOfImage = (imageId: number) => store.projects.get(store.images.get(imageId).projectId);
-  const snapshot = (info: JobInfo): JobSnapshot => ({
-    ...info,
-    report: info.kind === 'import' && info.state !== 'running' ? ((jobs.result(info.id) as ImportReport | undefined) ?? null) : null,
-  });
+  const snapshot = (info: JobInfo) => jobSnapshot(workspace, info);
   const detail = (imageId: number): ImageDetail => {
     const image = store.images.get(imageId);
     return {
@@ -57,12 +70,6 @@ export function createHandlers(workspace: Workspace, events: ApiEvents, platform
   const unavailable = (what: string) => {
     throw new GradedeskError('unsupported', `${what} exists only in the desktop app; type the path instead.`);
   };
-
-  jobs.on('progress', (info) => events.emit('job.progress', snapshot(info)));
-  jobs.on('finished', (info) => {
-    events.emit('job.finished', snapshot(info));
-    if (info.kind === 'import') events.emit('data.changed', { projectId: null, imageIds: null, what: 'images' });
-  });
 
   return {
     'app.info': () => ({ mode: platform.mode, version: platform.version, dataDir: workspace.dataDir, canPickFiles: Boolean(platform.pickFolder) }),

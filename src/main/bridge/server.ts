@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import sirv from 'sirv';
 import { conflict, GradedeskError, invalid } from '../../shared/errors';
 import { ApiEvents } from '../api/events';
-import { createHandlers } from '../api/handlers';
+import { createHandlers, forwardJobEvents } from '../api/handlers';
 import type { Workspace } from '../workspace';
 import { serveApiCall } from './api-route';
 import { isAuthorized, newToken, sameToken, sessionCookie } from './auth';
@@ -53,6 +53,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   const token = options.token ?? newToken();
   const events = new ApiEvents();
   const handlers = createHandlers(workspace, events, { mode: 'browser', version: options.version });
+  const stopForwardingJobs = forwardJobEvents(workspace, events);
   const eventsSocket = new EventsSocket(events);
   const renderer = sirv(options.rendererDir, {
     single: true,
@@ -144,6 +145,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     origin,
     token,
     async close() {
+      stopForwardingJobs();
       await eventsSocket.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
