@@ -20,8 +20,10 @@ export function rememberForUndo(eventIds: number[]): void {
 
 /** Undoes the last action; returns the ids of the images it changed. Throws a CallError when refused. */
 export async function undoLast(): Promise<number[]> {
+  if (!session.reader) return [];
+  // A refused undo (someone graded the image since) can never succeed later, so it leaves the stack too.
   const eventIds = stack.pop();
-  if (!eventIds || !session.reader) return [];
+  if (!eventIds) return [];
   const imageIds: number[] = [];
   for (const eventId of [...eventIds].reverse()) {
     const event = await call('labels.undo', { eventId, readerId: session.reader.id });
