@@ -18,6 +18,8 @@ export default defineConfig({
           cli: resolve('src/main/cli.ts'),
           bench: resolve('src/main/bench.ts'),
         },
+        // The benchmarks drive Chromium with Playwright (a development dependency, never bundled).
+        external: ['@playwright/test'],
       },
     },
   },

@@ -1,19 +1,37 @@
-// `npm run bench`: performance figures, each beside a bare baseline measured in the same run.
+// `npm run bench [-- store import ui]`: performance figures, each beside a bare baseline measured in the
+// same run. With no names, every section runs.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { benchImport } from './bench/import-throughput';
 import { benchStoreQueries } from './bench/store-queries';
+import { benchGridUi } from './bench/ui-grid';
 
 const REAL_DATASET = path.resolve(process.env.GRADEDESK_BENCH_DATASET ?? '../shared/datasets/eyepacs-dev-256');
+
+const sections: Record<string, (scratch: string) => Promise<void> | void> = {
+  store: benchStoreQueries,
+  import: (scratch) => {
+    const dataset = fs.existsSync(path.join(REAL_DATASET, 'trainLabels.csv')) ? REAL_DATASET : null;
+    if (!dataset) process.stdout.write(`(real-data import skipped: ${REAL_DATASET} not found)\n`);
+    return benchImport(scratch, dataset);
+  },
+  ui: benchGridUi,
+};
+
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((name) => !(name in sections));
+if (unknown.length) {
+  process.stderr.write(`Unknown benchmark section(s): ${unknown.join(', ')}. Sections: ${Object.keys(sections).join(', ')}.\n`);
+  process.exit(2);
+}
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'gradedesk-bench-'));
 try {
   process.stdout.write(`Gradedesk benchmarks on ${os.cpus().length} cores, Node ${process.version}\n\n`);
-  benchStoreQueries(scratch);
-  const dataset = fs.existsSync(path.join(REAL_DATASET, 'trainLabels.csv')) ? REAL_DATASET : null;
-  if (!dataset) process.stdout.write(`(real-data import skipped: ${REAL_DATASET} not found)\n`);
-  await benchImport(scratch, dataset);
+  for (const [name, run] of Object.entries(sections)) {
+    if (wanted.length === 0 || wanted.includes(name)) await run(scratch);
+  }
 } finally {
   fs.rmSync(scratch, { recursive: true, force: true });
 }
