@@ -67,10 +67,15 @@ describe('importing a folder with planted bad files', () => {
   it('writes a thumbnail (long side 256 at most) for every good image, in every colour model', async () => {
     for (const file of planted.goodFiles) {
       const image = workspace.store.images.byPath(project.id, file)!;
-      const meta = await sharp(cachedImagePath(workspace.cacheDir, 'thumbnails', image.sha256)).metadata();
+      const thumbnail = sharp(cachedImagePath(workspace.cacheDir, 'thumbnails', image.sha256));
+      const meta = await thumbnail.metadata();
       expect(meta.format).toBe('jpeg');
       expect(Math.max(meta.width, meta.height)).toBeLessThanOrEqual(256);
       expect(meta.channels).toBe(3);
+      // The test pictures are bright colour fields: a blank or black thumbnail means the decode went wrong.
+      const { channels } = await thumbnail.stats();
+      expect(Math.max(...channels.map((c) => c.mean)), file).toBeGreaterThan(60);
+      expect(Math.max(...channels.map((c) => c.stdev)), file).toBeGreaterThan(15);
     }
   });
 

@@ -41,7 +41,14 @@ function openBmp(bytes: Buffer, maxPixels: number): Sharp {
   } catch (error) {
     throw new ImageDecodeError('corrupt-image', `The BMP file is damaged (${(error as Error).message}).`);
   }
-  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 4 } }).removeAlpha();
+  // The decoder's alpha byte is 0 for 24-bit files: drop it here, or a later flatten would paint the image black.
+  const rgb = Buffer.alloc(image.width * image.height * 3);
+  for (let pixel = 0, i = 0; i < rgb.length; pixel += 4, i += 3) {
+    rgb[i] = image.data[pixel]!;
+    rgb[i + 1] = image.data[pixel + 1]!;
+    rgb[i + 2] = image.data[pixel + 2]!;
+  }
+  return sharp(rgb, { raw: { width: image.width, height: image.height, channels: 3 } });
 }
 
 const tooManyPixels = (width: number, height: number, maxPixels: number) =>
