@@ -1,0 +1,59 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface RunningGradedesk {
+  /** The tokened link `gradedesk serve` prints. */
+  url: string;
+  origin: string;
+  token: string;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the real app in browser mode, as a user would (`gradedesk --data DIR serve --json`), on the
+ * built output that `npm test` makes before the end-to-end tests run.
+ */
+export async function startGradedesk(dataDir?: string): Promise<RunningGradedesk> {
+  const dir = dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'gradedesk-e2e-')));
+  const child = spawn(process.execPath, ['bin/gradedesk.js', '--data', dir, 'serve', '--port', '0', '--json'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const { url, token } = await new Promise<{ url: string; token: string }>((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (chunk) => {
+      out += chunk;
+      try {
+        resolve(JSON.parse(out));
+      } catch {
+        // The JSON is not complete yet.
+      }
+    });
+    child.stderr!.on('data', (chunk) => (err += chunk));
+    child.on('exit', (code) => reject(new Error(`gradedesk serve exited with ${code}: ${err}`)));
+  });
+  return { url, token, origin: new URL(url).origin, dataDir: dir, stop: () => stop(child) };
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.on('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+/** Runs the CLI against a data directory (for setting up projects the test does not need to click through). */
+export function gradedeskCli(dataDir: string, ...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/gradedesk.js', '--data', dataDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.stderr.on('data', (chunk) => (err += chunk));
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`gradedesk ${args.join(' ')} failed: ${err}`))));
+  });
+}

@@ -1,0 +1,126 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { writePlantedFolder, type PlantedFolder } from '../fixtures/images';
+import { startGradedesk, type RunningGradedesk } from './support/gradedesk';
+
+/**
+ * A clinician's first session, in Debian's Chromium against browser mode with the real store and real
+ * images: create a project, import a folder with its label file, scan the grid, grade five images with
+ * the keyboard, undo one, reload, and find every grade and event still there.
+ */
+test.describe.configure({ mode: 'serial' });
+
+let root: string;
+let planted: PlantedFolder;
+let app: RunningGradedesk;
+let page: Page;
+
+test.beforeAll(async ({ browser }) => {
+  root = await fs.mkdtemp(path.join(os.tmpdir(), 'gradedesk-ui-'));
+  planted = await writePlantedFolder(path.join(root, 'clinic export'));
+  app = await startGradedesk(path.join(root, 'data'));
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+});
+
+test.afterAll(async () => {
+  await page?.close();
+  await app?.stop();
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+const openView = (name: 'Projects' | 'Library' | 'Review') => page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name }).click();
+const shot = (name: string) => page.screenshot({ path: test.info().outputPath(`${name}.png`), fullPage: false });
+const gridTotal = async () => Number(await page.getByTestId('library-status').getAttribute('data-total'));
+const reviewedImageId = async () => Number(await page.getByTestId('review-image').getAttribute('data-image-id'));
+
+test('refuses every request that does not carry the token', async ({ request }) => {
+  for (const url of ['/', '/api/app.info', '/media/thumbnail/1', '/events']) {
+    const response = url.startsWith('/api') ? await request.post(app.origin + url, { data: {} }) : await request.get(app.origin + url);
+    expect(response.status(), url).toBe(401);
+  }
+});
+
+test('creates a project and imports a folder with its label file, listing every bad file', async () => {
+  await page.goto(app.url);
+  await page.getByLabel('Reader name').fill('Dr Okafor');
+  await page.getByRole('button', { name: 'Start reading' }).click();
+  await expect(page.getByText('Dr Okafor')).toBeVisible();
+
+  await page.getByTestId('create-name').fill('Screening');
+  await page.getByTestId('create-submit').click();
+  await openView('Projects');
+
+  await page.getByTestId('import-folder').fill(planted.dir);
+  await page.getByTestId('import-labels').fill(planted.labelsFile);
+  await page.getByTestId('import-start').click();
+  const report = page.getByTestId('import-report');
+  await expect(report).toBeVisible({ timeout: 30_000 });
+  const errorRows = report.getByTestId('import-error-row');
+  await expect(errorRows).toHaveCount(Object.keys(planted.badFiles).length);
+  for (const [file, kind] of Object.entries(planted.badFiles)) {
+    await expect(errorRows.filter({ hasText: path.basename(file) })).toHaveAttribute('data-kind', kind);
+  }
+  await expect(report.getByTestId('report-imported')).toContainText(String(planted.goodFiles.length));
+  await expect(report.getByTestId('label-problem-row')).toHaveCount(2);
+  await shot('projects');
+});
+
+test('the Library shows every file with its thumbnail', async () => {
+  await page.getByTestId('project-open').first().click();
+  const grid = page.getByTestId('library-grid');
+  await expect(grid).toBeVisible();
+  await expect.poll(gridTotal).toBe(planted.goodFiles.length + Object.keys(planted.badFiles).length);
+  const firstThumbnail = grid.getByTestId('grid-cell').first().locator('img');
+  await expect.poll(() => firstThumbnail.evaluate((img) => (img as unknown as { complete: boolean; naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
+  // Only the visible part of the grid is in the page, never a node per image of a large project.
+  expect(await grid.getByTestId('grid-cell').count()).toBeLessThanOrEqual(planted.goodFiles.length + 5);
+  await shot('library');
+});
+
+const graded: number[] = [];
+
+test('grades five images with the keyboard in Review, and undoes the last grade', async () => {
+  await page.getByTestId('filter-unlabelled').check();
+  const unlabelled = planted.goodFiles.length - 5;
+  await expect.poll(gridTotal).toBe(unlabelled);
+  await page.getByTestId('library-grid').focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('review-image')).toBeVisible();
+
+  for (let i = 0; i < 5; i++) {
+    const before = await reviewedImageId();
+    graded.push(before);
+    await page.keyboard.press('3');
+    // Saved, then Review moves on to the next unlabelled image.
+    await expect.poll(reviewedImageId, { timeout: 10_000 }).not.toBe(before);
+  }
+  await page.keyboard.press('Control+z');
+  await expect(page.getByTestId('review-status')).toContainText(/undo/i);
+  await shot('review');
+});
+
+test('after a reload every grade and event is still there, and a filter shows exactly the graded set', async () => {
+  await page.reload();
+  await openView('Library');
+  await page.getByTestId('filter-unlabelled').uncheck();
+  await page.getByTestId('filter-label').selectOption('3');
+  // The four grades kept, and the one image the label file graded 3 (10003_left).
+  await expect.poll(gridTotal).toBe(5);
+  const ids = await page.getByTestId('grid-cell').evaluateAll((cells) => cells.map((cell) => Number(cell.getAttribute('data-image-id'))));
+  const fromLabelFile = ids.filter((id) => !graded.includes(id));
+  expect(fromLabelFile).toHaveLength(1);
+  expect(ids.filter((id) => graded.includes(id)).sort()).toEqual(graded.slice(0, 4).sort());
+
+  // The undone image: its history shows the grade and the undo.
+  await page.getByTestId('filter-label').selectOption('');
+  await page.getByTestId('filter-unlabelled').check();
+  const undone = page.locator(`[data-testid="grid-cell"][data-image-id="${graded[4]}"]`);
+  await undone.dblclick();
+  await expect(page.getByTestId('review-image')).toHaveAttribute('data-image-id', String(graded[4]));
+  const history = page.getByTestId('history-panel').getByTestId('history-row');
+  await expect(history).toHaveCount(2);
+  await expect(page.getByTestId('history-panel')).toContainText('Dr Okafor');
+  await expect(page.getByTestId('current-label')).toContainText(/unlabelled/i);
+});
