@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { taskSpecFor, type Project } from '../../shared/domain';
 import type { ImportReport } from '../../shared/import-report';
-import type { Progress } from '../jobs/progress';
+import { ProgressMeter, type Progress } from '../jobs/progress';
 import type { Workspace } from '../workspace';
 import { writeDemoDataset } from './dataset';
 
@@ -23,10 +23,18 @@ export async function openDemoProject(workspace: Workspace, options: DemoOptions
   const folder = path.join(workspace.dataDir, 'demo', `seed-${options.seed}-count-${options.count}`);
   const labelsFile = path.join(folder, 'trainLabels.csv');
   if (!fs.existsSync(labelsFile)) {
-    options.onProgress?.({ phase: 'Generating demo images', done: 0, total: options.count, ratePerSecond: null, etaSeconds: null });
+    const meter = new ProgressMeter('Generating demo images', options.count);
+    options.onProgress?.(meter.snapshot());
     const partial = `${folder}.partial`;
     fs.rmSync(partial, { recursive: true, force: true });
-    await writeDemoDataset(partial, { count: options.count, seed: options.seed });
+    await writeDemoDataset(partial, {
+      count: options.count,
+      seed: options.seed,
+      onImage: (done) => {
+        meter.done = done;
+        options.onProgress?.(meter.snapshot());
+      },
+    });
     fs.renameSync(partial, folder);
   }
   const project = workspace.store.projects.find(DEMO_PROJECT_NAME) ?? workspace.store.projects.create(DEMO_PROJECT_NAME, taskSpecFor('dr-grade'));
