@@ -129,8 +129,12 @@ export async function benchGridUi(scratch: string): Promise<void> {
 
     const measureOpen = async (url: string) => {
       await page.goto(url);
-      await page.waitForFunction('window.__marks.firstThumbnail && window.__marks.firstPaint', null, { timeout: 30_000 });
-      return page.evaluate<Record<string, number>>('window.__marks');
+      // Polled from outside: waitForFunction would evaluate in the page, which the app's CSP forbids.
+      for (const started = Date.now(); Date.now() - started < 30_000; await new Promise((r) => setTimeout(r, 20))) {
+        const marks = await page.evaluate<Record<string, number>>('window.__marks');
+        if (marks.firstThumbnail && marks.firstPaint) return marks;
+      }
+      throw new Error(`The grid did not show a thumbnail within 30 s of opening ${url}.`);
     };
     const baselineOpen = await measureOpen(`${bridge.origin}/baseline.html`);
     const baselineScroll = await scrollThrough(page, '#scroller');
