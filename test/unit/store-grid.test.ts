@@ -908,4 +908,26 @@ describe('stats() per task kind', () => {
     expect(carrying(1).rows.map((r) => r.id)).toEqual([kept]);
     expect(carrying(1).total).toBe(1);
   });
+
+  it('gets its current label back when the file is readable again, for every task kind', () => {
+    const retina = store.projects.create('Retina again', taskSpecFor('dr-grade'));
+    const cells = store.projects.create('Cells again', taskSpecFor('multilabel', ['nucleus', 'membrane', 'golgi']));
+    const fundus = store.images.insert(newImage(retina.id, 'fundus.jpg'));
+    const cell = store.images.insert(newImage(cells.id, 'cell.png'));
+    store.labels.record(retina.task, { imageId: fundus, value: 2, source: 'reader', readerId: alice.id });
+    store.labels.record(retina.task, { imageId: fundus, value: 4, source: 'reader', readerId: alice.id });
+    store.labels.record(cells.task, { imageId: cell, value: [0, 2], source: 'import' });
+    store.images.replace(fundus, errorImage(retina.id, 'fundus.jpg', 'corrupt-image'));
+    store.images.replace(cell, errorImage(cells.id, 'cell.png', 'empty-file'));
+    expect(store.labels.current(fundus)).toBeNull();
+
+    store.images.replace(fundus, newImage(retina.id, 'fundus.jpg'));
+    store.images.replace(cell, newImage(cells.id, 'cell.png'));
+    expect(store.labels.current(fundus)?.value).toBe(4);
+    expect(store.images.page(retina.task, { projectId: retina.id, filter: { label: 4 } }).rows.map((r) => r.id)).toEqual([fundus]);
+    expect(store.labels.current(cell)?.value).toEqual([0, 2]);
+    expect(store.images.page(cells.task, { projectId: cells.id, filter: { label: 2 } }).rows.map((r) => r.id)).toEqual([cell]);
+    expect(store.images.page(cells.task, { projectId: cells.id, filter: { label: 1 } }).total).toBe(0);
+    expect(store.labels.history(fundus)).toHaveLength(2);
+  });
 });

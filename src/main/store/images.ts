@@ -108,14 +108,26 @@ export class ImageStore {
     return Number(lastInsertRowid);
   }
 
-  /** Replaces what an earlier import recorded for the same path (the file changed, or failed before). */
+  /**
+   * Replaces what an earlier import recorded for the same path (the file changed, or failed before).
+   * The current label follows the file: none while it cannot be read (the events stay), and the latest
+   * event's value again once it can.
+   */
   replace(id: number, image: NewImage): void {
     this.prepared(
-      `UPDATE images SET sha256 = @sha256, phash = @phash, detail_hash = @detailHash, width = @width, height = @height, bytes = @bytes,
-         format = @format, status = @status, error_kind = @errorKind, error_text = @errorText,
-         duplicate_of = NULL, duplicate_kind = NULL
+      `UPDATE images SET sha256 = @sha256, phash = @phash, detail_hash = @detailHash, width = @width, height = @height,
+         bytes = @bytes, format = @format, status = @status, error_kind = @errorKind, error_text = @errorText,
+         duplicate_of = NULL, duplicate_kind = NULL,
+         label_value = CASE WHEN @status = 'ok' THEN (SELECT value FROM label_events WHERE image_id = @id ORDER BY id DESC LIMIT 1) END
        WHERE id = @id`,
     ).run({ ...image, id });
+    // Class and mask from the value alone: values are canonical (a number, or a sorted array for multilabel).
+    this.prepared(
+      `UPDATE images SET
+         label_class = CASE WHEN json_type(label_value) = 'integer' THEN CAST(label_value AS INTEGER) END,
+         label_mask = CASE WHEN json_type(label_value) = 'array' THEN (SELECT COALESCE(SUM(1 << value), 0) FROM json_each(images.label_value)) END
+       WHERE id = ?`,
+    ).run(id);
   }
 
   get(id: number): StoredImage {
@@ -231,9 +243,18 @@ export class ImageStore {
 
     const { where, params } = whereClause(task, query);
     const direction = query.descending ? 'DESC' : 'ASC';
-    const sortColumns = { name: ['file_name'], label: [task.kind === 'multilabel' ? 'label_mask' : 'label_class', 'file_name'], imported: [] };
-    const order = [...sortColumns[query.sort ?? 'name'], 'id'].map((column) => `${column} ${direction}`).join(', ');
-    const ids = Int32Array.from(this.prepared(`SELECT id FROM images WHERE ${where} ORDER BY ${order}`).pluck().all(params) as number[]);
+    const sort = query.sort ?? 'name';
+    let ids: Int32Array;
+    if (sort === 'imported') {
+      // Import order is id order: let SQLite pick the best index for the filter, and sort the ids here
+      // (asking SQLite for id order makes it walk the whole project instead).
+      ids = Int32Array.from(this.prepared(`SELECT id FROM images WHERE ${where}`).pluck().all(params) as number[]).sort();
+      if (query.descending) ids.reverse();
+    } else {
+      const sortColumns = { name: ['file_name'], label: [task.kind === 'multilabel' ? 'label_mask' : 'label_class', 'file_name'] };
+      const order = [...sortColumns[sort], 'id'].map((column) => `${column} ${direction}`).join(', ');
+      ids = Int32Array.from(this.prepared(`SELECT id FROM images WHERE ${where} ORDER BY ${order}`).pluck().all(params) as number[]);
+    }
 
     if (cacheable) {
       this.views.delete(key);
@@ -291,8 +312,7 @@ const toGridRow = (row: GridSqlRow): GridRow => ({
   sha256: row.sha256,
   status: row.status,
   errorKind: row.error_kind,
-  // An image that became unreadable on re-import keeps its label history, but shows no current label.
-  label: row.label_value === null || row.status !== 'ok' ? null : JSON.parse(row.label_value),
+  label: row.label_value === null ? null : JSON.parse(row.label_value),
   ungradable: row.ungradable === 1,
   duplicateOf: row.duplicate_of,
   groupId: row.group_id,
@@ -313,10 +333,10 @@ function whereClause(task: TaskSpec, query: ImageQuery): { where: string; params
       throw invalid(`Filter value ${filter.label} is not a class of this project.`);
     }
     if (task.kind === 'multilabel') {
-      conditions.push(`(label_mask & @labelBit) != 0 AND status = 'ok'`);
+      conditions.push('(label_mask & @labelBit) != 0');
       params.labelBit = 2 ** filter.label;
     } else {
-      conditions.push(`label_class = @label AND status = 'ok'`);
+      conditions.push('label_class = @label');
       params.label = filter.label;
     }
   }

@@ -163,14 +163,16 @@ export class LabelStore {
       createdAt,
     });
     const eventId = Number(lastInsertRowid);
-    this.updateCurrent.run({
-      imageId: label.imageId,
-      value: value === null ? null : JSON.stringify(value),
-      classIndex: value === null || Array.isArray(value) ? null : value,
-      labelMask: Array.isArray(value) ? value.reduce((mask, index) => mask + 2 ** index, 0) : null,
-      eventId,
-      updatedAt: createdAt,
-    });
+    this.updateCurrent.run({ imageId: label.imageId, ...this.currentColumns(task, value), eventId, updatedAt: createdAt });
     return this.event(eventId);
+  }
+
+  /** The label columns of an image row for a value: its JSON, and the class index or bit mask the grid filters on. */
+  private currentColumns(task: TaskSpec, value: LabelValue | null) {
+    return {
+      value: value === null ? null : JSON.stringify(value),
+      classIndex: value === null || task.kind === 'multilabel' ? null : (value as number),
+      labelMask: value !== null && task.kind === 'multilabel' ? (value as number[]).reduce((mask, index) => mask + 2 ** index, 0) : null,
+    };
   }
 }

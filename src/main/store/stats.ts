@@ -25,7 +25,7 @@ export function projectStats(db: Db, projectId: number, task: TaskSpec): Project
   task.classes.forEach((_, index) => (perClass[classKey(index)] = 0));
   if (task.kind === 'multilabel') {
     const masks = db
-      .prepare(`SELECT label_mask AS mask FROM images WHERE project_id = ? AND status = 'ok' AND label_mask IS NOT NULL`)
+      .prepare(`SELECT label_mask AS mask FROM images WHERE project_id = ? AND label_mask IS NOT NULL`)
       .all(projectId) as Array<{ mask: number }>;
     for (const { mask } of masks) {
       task.classes.forEach((_, index) => {
@@ -36,14 +36,14 @@ export function projectStats(db: Db, projectId: number, task: TaskSpec): Project
     const rows = db
       .prepare(
         `SELECT label_class AS k, COUNT(*) AS n FROM images
-         WHERE project_id = ? AND status = 'ok' AND label_class IS NOT NULL GROUP BY label_class`,
+         WHERE project_id = ? AND label_class IS NOT NULL GROUP BY label_class`,
       )
       .all(projectId) as Array<{ k: number; n: number }>;
     for (const row of rows) perClass[classKey(row.k)] = row.n;
   }
 
   const { labelled } = db
-    .prepare(`SELECT COUNT(*) AS labelled FROM images WHERE project_id = ? AND status = 'ok' AND label_value IS NOT NULL`)
+    .prepare(`SELECT COUNT(*) AS labelled FROM images WHERE project_id = ? AND label_value IS NOT NULL`)
     .get(projectId) as { labelled: number };
   const { labelEvents } = db
     .prepare('SELECT COUNT(*) AS labelEvents FROM label_events e JOIN images i ON i.id = e.image_id WHERE i.project_id = ?')

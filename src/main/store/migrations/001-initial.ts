@@ -42,8 +42,9 @@ export const initial: Migration = {
       duplicate_kind  TEXT CHECK (duplicate_kind IN ('exact', 'near')),
       note            TEXT,
       imported_at     TEXT NOT NULL,
-      -- The current label, derived from label_events and written in the same transaction as each event.
-      -- It lives on the image row so that the library grid filters and sorts without a join.
+      -- The current label, derived from label_events and written in the same transaction as each event
+      -- (NULL while the image's file cannot be read). It lives on the image row so that the library grid
+      -- filters and sorts without a join.
       label_value      TEXT,                     -- JSON label value; NULL = unlabelled
       label_class      INTEGER,                  -- grade or class index; NULL for multilabel or unlabelled
       label_mask       INTEGER,                  -- multilabel bits; NULL otherwise
@@ -58,7 +59,8 @@ export const initial: Migration = {
     CREATE INDEX images_by_label ON images(project_id, label_class, file_name, id);
     CREATE INDEX images_by_group ON images(project_id, group_id);
     -- Partial indexes for the library's flag filters; the WHERE clauses must match the grid's conditions.
-    CREATE INDEX images_unlabelled ON images(project_id, file_name, id) WHERE label_value IS NULL AND status = 'ok';
+    -- The filtered columns are repeated at the end so that SQLite answers from the index alone.
+    CREATE INDEX images_unlabelled ON images(project_id, file_name, id, label_value, status) WHERE label_value IS NULL AND status = 'ok';
     CREATE INDEX images_ungradable ON images(project_id, file_name, id) WHERE ungradable = 1;
     CREATE INDEX images_duplicates ON images(project_id, file_name, id) WHERE duplicate_of IS NOT NULL;
     CREATE INDEX images_import_errors ON images(project_id, file_name, id) WHERE status = 'error';
