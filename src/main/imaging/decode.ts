@@ -57,13 +57,22 @@ const tooManyPixels = (width: number, height: number, maxPixels: number) =>
     `The image is ${width}×${height} pixels, over the limit of ${Math.round(maxPixels / 1e6)} megapixels; it was refused to protect the machine's memory.`,
   );
 
+export interface ImageHeader {
+  format: string;
+  /** After EXIF orientation. */
+  width: number;
+  height: number;
+  /** An 8-bit sRGB JPEG with no rotation to apply: a browser shows the file exactly as it is. */
+  plainJpeg: boolean;
+}
+
 /** Reads the format and size from the header alone, refusing oversized images before decoding. */
-export async function readHeader(bytes: Buffer, maxPixels = MAX_INPUT_PIXELS): Promise<{ format: string; width: number; height: number }> {
+export async function readHeader(bytes: Buffer, maxPixels = MAX_INPUT_PIXELS): Promise<ImageHeader> {
   if (isBmp(bytes)) {
     const width = Math.abs(bytes.readInt32LE(18));
     const height = Math.abs(bytes.readInt32LE(22));
     if (width * height > maxPixels) throw tooManyPixels(width, height, maxPixels);
-    return { format: 'bmp', width, height };
+    return { format: 'bmp', width, height, plainJpeg: false };
   }
   let metadata: Metadata;
   try {
@@ -77,8 +86,10 @@ export async function readHeader(bytes: Buffer, maxPixels = MAX_INPUT_PIXELS): P
     throw new ImageDecodeError('unsupported-format', `${format.toUpperCase()} images are not supported; use JPEG, PNG, TIFF, BMP or WebP.`);
   }
   // EXIF orientations 5–8 swap the sides.
-  const rotated = (metadata.orientation ?? 1) >= 5;
-  return { format, width: rotated ? height : width, height: rotated ? width : height };
+  const orientation = metadata.orientation ?? 1;
+  const rotated = orientation >= 5;
+  const plainJpeg = format === 'jpeg' && orientation === 1 && metadata.space === 'srgb' && metadata.channels === 3 && metadata.depth === 'uchar';
+  return { format, width: rotated ? height : width, height: rotated ? width : height, plainJpeg };
 }
 
 /** Turns sharp's (libvips') error text into one of our error kinds with a sentence a user can act on. */

@@ -62,10 +62,13 @@ export async function analyseFile(request: FileAnalysisRequest): Promise<FileAna
         .toBuffer({ resolveWithObject: true }),
     ]);
     const { width, height, channels } = thumbnail.info;
-    const jpeg = await sharp(thumbnail.data, { raw: { width, height, channels } }).jpeg({ quality: 85 }).toBuffer();
+    // A plain JPEG no larger than a thumbnail is its own thumbnail: re-encoding would only lose quality.
+    const small = Math.max(header.width, header.height) <= THUMBNAIL_SIZE && header.plainJpeg;
+    const jpeg = small ? bytes : await sharp(thumbnail.data, { raw: { width, height, channels } }).jpeg({ quality: 85 }).toBuffer();
     await writeCacheFile(cachedImagePath(request.cacheDir, 'thumbnails', facts.sha256), jpeg);
     const grey = hashInputFromPixels(thumbnail.data, width, height, channels);
-    return { ...facts, status: 'ok', ...header, phash: perceptualHash(grey), detailHash: detailHash(grey) };
+    const { format, width: fullWidth, height: fullHeight } = header;
+    return { ...facts, status: 'ok', format, width: fullWidth, height: fullHeight, phash: perceptualHash(grey), detailHash: detailHash(grey) };
   } catch (error) {
     const { kind, message } = classifyDecodeError(error);
     return failure(facts, kind, message);
