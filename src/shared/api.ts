@@ -17,6 +17,7 @@ import type {
 } from './domain';
 import type { ErrorCode } from './errors';
 import type { ImportReport } from './import-report';
+import type { Progress } from './progress';
 
 const id = z.number().int().positive();
 const labelValue = z.union([z.number().int().min(0), z.array(z.number().int().min(0)).max(64)]);
@@ -99,14 +100,7 @@ export interface JobSnapshot {
   kind: string;
   title: string;
   state: JobState;
-  progress: {
-    phase: string;
-    done: number;
-    total: number;
-    ratePerSecond: number | null;
-    etaSeconds: number | null;
-    message?: string;
-  } | null;
+  progress: Progress | null;
   error: string | null;
   startedAt: string;
   finishedAt: string | null;

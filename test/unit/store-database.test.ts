@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,11 +5,11 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Store } from '../../src/main/store';
 import { DATABASE_FILE_NAME, integrityProblems, openDatabase, schemaVersion } from '../../src/main/store/database';
-import type { NewImage } from '../../src/main/store/images';
 import { migrations } from '../../src/main/store/migrations';
 import type { Migration } from '../../src/main/store/migrations/types';
 import { taskSpecFor } from '../../src/shared/domain';
 import { GradedeskError } from '../../src/shared/errors';
+import { newImage } from '../fixtures/store-rows';
 
 // The real store on a real SQLite file in a temp directory: no mocks.
 
@@ -26,28 +25,6 @@ function openStore(dir = dataDir): Store {
   return store;
 }
 
-function newImage(projectId: number, fileName: string, overrides: Partial<NewImage> = {}): NewImage {
-  const stem = fileName.replace(/\.[^.]+$/, '');
-  return {
-    projectId,
-    path: `/images/${fileName}`,
-    fileName,
-    stem,
-    sha256: createHash('sha256').update(fileName).digest('hex'),
-    phash: '0f0f0f0f0f0f0f0f',
-    detailHash: '0'.repeat(256),
-    width: 640,
-    height: 480,
-    bytes: 12_345,
-    format: 'jpeg',
-    groupId: stem,
-    eye: null,
-    status: 'ok',
-    errorKind: null,
-    errorText: null,
-    ...overrides,
-  };
-}
 
 const count = (store: Store, table: string) =>
   (store.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;

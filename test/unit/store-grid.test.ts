@@ -15,6 +15,7 @@ import {
   type Reader,
 } from '../../src/shared/domain';
 import { GradedeskError } from '../../src/shared/errors';
+import { newImage } from '../fixtures/store-rows';
 
 // The real store on a real SQLite file in a temp directory: no mocks.
 
@@ -31,28 +32,6 @@ const openFreshStore = () => Store.open(path.join(root, `store-${++storeCount}`)
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
-function newImage(projectId: number, fileName: string, overrides: Partial<NewImage> = {}): NewImage {
-  const stem = fileName.replace(/\.[^.]+$/, '');
-  return {
-    projectId,
-    path: `/images/${fileName}`,
-    fileName,
-    stem,
-    sha256: sha(`${projectId}/${fileName}`),
-    phash: '0f0f0f0f0f0f0f0f',
-    detailHash: '0'.repeat(256),
-    width: 640,
-    height: 480,
-    bytes: 12_345,
-    format: 'jpeg',
-    groupId: stem,
-    eye: null,
-    status: 'ok',
-    errorKind: null,
-    errorText: null,
-    ...overrides,
-  };
-}
 
 function errorImage(projectId: number, fileName: string, errorKind: ImportErrorKind): NewImage {
   return newImage(projectId, fileName, { phash: null, width: null, height: null, format: null, status: 'error', errorKind, errorText: `${errorKind}!` });

@@ -4,10 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Store } from '../../src/main/store';
-import type { NewImage } from '../../src/main/store/images';
 import { HAM10000_CLASSES, taskSpecFor, type LabelValue, type Project, type Reader, type TaskSpec } from '../../src/shared/domain';
 import { GradedeskError } from '../../src/shared/errors';
 import { InvalidLabelError } from '../../src/shared/labels';
+import { newImage } from '../fixtures/store-rows';
 
 // The real store on a real SQLite file in a temp directory: no mocks.
 
@@ -24,28 +24,6 @@ afterEach(() => {
   fs.rmSync(root, { recursive: true, force: true });
 });
 
-function newImage(projectId: number, fileName: string, overrides: Partial<NewImage> = {}): NewImage {
-  const stem = fileName.replace(/\.[^.]+$/, '');
-  return {
-    projectId,
-    path: `/images/${fileName}`,
-    fileName,
-    stem,
-    sha256: createHash('sha256').update(`${projectId}/${fileName}`).digest('hex'),
-    phash: '0f0f0f0f0f0f0f0f',
-    detailHash: '0'.repeat(256),
-    width: 640,
-    height: 480,
-    bytes: 12_345,
-    format: 'jpeg',
-    groupId: stem,
-    eye: null,
-    status: 'ok',
-    errorKind: null,
-    errorText: null,
-    ...overrides,
-  };
-}
 
 const count = (table: string) => (store.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
 
