@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import sharp from 'sharp';
 import type { MediaKind } from '../shared/api';
 import { notFound } from '../shared/errors';
-import { ensureCached, ensureDisplayCopy, THUMBNAIL_SIZE } from './imaging/cache';
+import { ensureCached, ensureDisplayCopy, THUMBNAIL_JPEG, THUMBNAIL_SIZE } from './imaging/cache';
 import { openImage } from './imaging/decode';
 import { preprocessFundus } from './imaging/fundus-preprocess';
 import type { Workspace } from './workspace';
@@ -27,7 +27,7 @@ export async function mediaFile(workspace: Workspace, kind: MediaKind, imageId: 
         .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true })
         .flatten({ background: '#000000' })
         .toColourspace('srgb')
-        .jpeg({ quality: 85 })
+        .jpeg(THUMBNAIL_JPEG)
         .toBuffer(),
     );
   } else if (kind === 'display') {

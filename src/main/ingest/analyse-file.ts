@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { ImportErrorKind } from '../../shared/domain';
-import { cachedImagePath, THUMBNAIL_SIZE, writeCacheFile } from '../imaging/cache';
+import { cachedImagePath, THUMBNAIL_JPEG, THUMBNAIL_SIZE, writeCacheFile } from '../imaging/cache';
 import { classifyDecodeError, openImage, readHeader } from '../imaging/decode';
 import { detailHash, hashInputFromPixels, perceptualHash } from '../imaging/perceptual-hash';
 
@@ -64,7 +64,7 @@ export async function analyseFile(request: FileAnalysisRequest): Promise<FileAna
     const { width, height, channels } = thumbnail.info;
     // A plain JPEG no larger than a thumbnail is its own thumbnail: re-encoding would only lose quality.
     const small = Math.max(header.width, header.height) <= THUMBNAIL_SIZE && header.plainJpeg;
-    const jpeg = small ? bytes : await sharp(thumbnail.data, { raw: { width, height, channels } }).jpeg({ quality: 85 }).toBuffer();
+    const jpeg = small ? bytes : await sharp(thumbnail.data, { raw: { width, height, channels } }).jpeg(THUMBNAIL_JPEG).toBuffer();
     await writeCacheFile(cachedImagePath(request.cacheDir, 'thumbnails', facts.sha256), jpeg);
     const grey = hashInputFromPixels(thumbnail.data, width, height, channels);
     const { format, width: fullWidth, height: fullHeight } = header;
