@@ -17,7 +17,7 @@ import type {
 } from './domain';
 import type { ErrorCode } from './errors';
 import type { ImportReport } from './import-report';
-import type { Progress } from './progress';
+import type { JobInfo } from './jobs';
 
 const id = z.number().int().positive();
 const labelValue = z.union([z.number().int().min(0), z.array(z.number().int().min(0)).max(64)]);
@@ -93,17 +93,7 @@ export interface ViewPosition {
   nextId: number | null;
 }
 
-export type JobState = 'running' | 'done' | 'failed' | 'cancelled';
-
-export interface JobSnapshot {
-  id: string;
-  kind: string;
-  title: string;
-  state: JobState;
-  progress: Progress | null;
-  error: string | null;
-  startedAt: string;
-  finishedAt: string | null;
+export interface JobSnapshot extends JobInfo {
   /** The import report, once an import job has ended. */
   report: ImportReport | null;
 }

@@ -1,4 +1,4 @@
-import type { Progress } from '../../shared/progress';
+import type { Progress } from '../../shared/jobs';
 
 export type { Progress };
 

@@ -1,20 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { GradedeskError } from '../../shared/errors';
-import type { Progress } from './progress';
+import type { JobInfo, JobState, Progress } from '../../shared/jobs';
 
-export type JobState = 'running' | 'done' | 'failed' | 'cancelled';
+export type { JobInfo, JobState };
 
-export interface JobInfo {
-  id: string;
-  kind: string;
-  title: string;
-  state: JobState;
-  progress: Progress | null;
-  error: string | null;
-  startedAt: string;
-  finishedAt: string | null;
-}
 
 export interface JobContext {
   signal: AbortSignal;

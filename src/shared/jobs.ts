@@ -1,0 +1,24 @@
+/** Progress of one long piece of work, as every view and the CLI show it. */
+export interface Progress {
+  phase: string;
+  done: number;
+  total: number;
+  /** Items per second since the phase started; null until there is something to measure. */
+  ratePerSecond: number | null;
+  etaSeconds: number | null;
+  message?: string;
+}
+
+export type JobState = 'running' | 'done' | 'failed' | 'cancelled';
+
+/** A long-running job (an import; later training and prediction) as the job runner tracks it. */
+export interface JobInfo {
+  id: string;
+  kind: string;
+  title: string;
+  state: JobState;
+  progress: Progress | null;
+  error: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+}
