@@ -8,6 +8,7 @@ import {
   columnsFor,
   movedFocus,
   rowCountFor,
+  rowSlots,
   scrollToShow,
   visibleRows,
 } from '../../src/renderer/src/lib/library/geometry';
@@ -275,5 +276,19 @@ describe('bulk grading with digit keys', () => {
     expect(undoneMessage(0)).toBe('Nothing to undo.');
     expect(undoneMessage(1)).toBe('Undone: 1 image back to its previous label.');
     expect(undoneMessage(30)).toBe('Undone: 30 images back to their previous label.');
+  });
+});
+
+describe('row slots for recycling', () => {
+  it('never gives two rows on screen the same slot, at any scroll position and height', () => {
+    for (const height of [0, 100, 203, 900, 1400, 2160]) {
+      const slots = rowSlots(height);
+      for (let scrollTop = 0; scrollTop < 5000; scrollTop += 37) {
+        const { first, last } = visibleRows(scrollTop, height, 10_000);
+        const used = new Set<number>();
+        for (let row = first; row <= last; row++) used.add(row % slots);
+        expect(used.size).toBe(last - first + 1);
+      }
+    }
   });
 });

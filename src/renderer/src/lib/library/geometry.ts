@@ -17,6 +17,12 @@ export function visibleRows(scrollTop: number, viewportHeight: number, rowCount:
   return { first, last };
 }
 
+/**
+ * How many row slots the grid recycles: at least as many rows as `visibleRows` can return for this
+ * viewport height, so that `row % slots` is unique among the rows on screen.
+ */
+export const rowSlots = (viewportHeight: number): number => Math.ceil(viewportHeight / CELL_HEIGHT) + 2 * OVERSCAN_ROWS + 2;
+
 /** The scroll position that brings `row` fully into view, or null when it already is. */
 export function scrollToShow(row: number, scrollTop: number, viewportHeight: number): number | null {
   const top = row * CELL_HEIGHT;
