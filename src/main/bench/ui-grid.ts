@@ -151,14 +151,18 @@ export async function benchGridUi(scratch: string): Promise<void> {
     });
     printFigure({ name: 'Library: first thumbnail shown', value: appOpen.firstThumbnail!, unit: 'ms', baseline: { name: 'static page', value: baselineOpen.firstThumbnail! } });
     printFigure({
-      name: `Library: longest frame while scrolling the whole grid (${appScroll.frames} frames; upper bound of the longest main-thread task)`,
+      name: `Library: main-thread tasks of 50 ms or more while scrolling the whole grid (${appScroll.frames} frames; longest ${appScroll.longestTaskMs.toFixed(1)} ms)`,
+      value: appScroll.longTasks,
+      unit: 'tasks',
+      goal: 'longest task < 50 ms, i.e. none',
+      met: appScroll.longTasks === 0,
+    });
+    printFigure({
+      name: 'Library: longest frame interval while scrolling (an upper bound of the longest task: it also holds compositing and idle time)',
       value: appScroll.longestFrameMs,
       unit: 'ms',
       baseline: { name: 'empty scroller of the same height', value: baselineScroll.longestFrameMs },
-      goal: '< 50 ms',
-      met: appScroll.longestFrameMs < 50,
     });
-    printFigure({ name: `Library: main-thread tasks over 50 ms while scrolling (longest ${appScroll.longestTaskMs.toFixed(1)} ms)`, value: appScroll.longTasks, unit: 'tasks' });
   } finally {
     await browser.close();
     await bridge.close();
