@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, type OpenDialogOptions } from 'electron';
 import { ApiEvents } from './api/events';
+import { watchExternalChanges } from './api/external-changes';
 import { createHandlers, forwardJobEvents } from './api/handlers';
 import { entryUrl, isAppUrl, type AppLocation } from './desktop/app-location';
 import { desktopDataDir } from './desktop/data-dir';
@@ -63,6 +64,7 @@ function start(workspace: Workspace): void {
     ...createPickers(showOpenDialog),
   });
   forwardJobEvents(workspace, events);
+  watchExternalChanges(workspace, events);
   const isTrusted = (url: string) => isAppUrl(location, url);
 
   hardenSession(session.defaultSession, location);

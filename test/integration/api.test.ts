@@ -5,7 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventName, Events, JobSnapshot } from '../../src/shared/api';
 import { dispatch } from '../../src/main/api/dispatch';
 import { ApiEvents } from '../../src/main/api/events';
+import { watchExternalChanges } from '../../src/main/api/external-changes';
 import { createHandlers, forwardJobEvents, type Handlers } from '../../src/main/api/handlers';
+import { Store } from '../../src/main/store';
+import { taskSpecFor } from '../../src/shared/domain';
 import { Workspace } from '../../src/main/workspace';
 import { writeJpeg } from '../fixtures/images';
 
@@ -128,5 +131,34 @@ describe('the api table behind the renderer', () => {
     expect(await ok('images.setNote', { imageId: imageIds[0], note: 'media opacity' })).toMatchObject({ note: 'media opacity' });
     expect(await ok('app.info', {})).toMatchObject({ mode: 'browser', canPickFiles: false });
     expect(await dispatch(handlers, 'dialogs.pickFolder', {})).toMatchObject({ ok: false, error: { code: 'unsupported' } });
+  });
+});
+
+describe('writes by another process', () => {
+  it('are announced as data.changed, so open views refetch', async () => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'gradedesk-external-'));
+    const workspace = Workspace.open(root);
+    const events = new ApiEvents();
+    const seen: EventName[] = [];
+    events.onAny((event) => seen.push(event));
+    const stop = watchExternalChanges(workspace, events, 20);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      expect(seen).toEqual([]);
+      // The CLI, say, in another process: another connection to the same file.
+      const other = Store.open(root);
+      other.projects.create('From the CLI', taskSpecFor('dr-grade'));
+      other.close();
+      await expect.poll(() => seen, { timeout: 2000 }).toContain('data.changed');
+      // This connection's own writes are announced by the handlers, not by the watcher.
+      seen.length = 0;
+      workspace.store.projects.create('From this window', taskSpecFor('dr-grade'));
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      expect(seen).toEqual([]);
+    } finally {
+      stop();
+      await workspace.close();
+      await fs.rm(root, { recursive: true, force: true });
+    }
   });
 });

@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import sirv from 'sirv';
 import { conflict, GradedeskError, invalid } from '../../shared/errors';
 import { ApiEvents } from '../api/events';
+import { watchExternalChanges } from '../api/external-changes';
 import { createHandlers, forwardJobEvents } from '../api/handlers';
 import type { Workspace } from '../workspace';
 import { serveApiCall } from './api-route';
@@ -54,6 +55,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   const events = new ApiEvents();
   const handlers = createHandlers(workspace, events, { mode: 'browser', version: options.version });
   const stopForwardingJobs = forwardJobEvents(workspace, events);
+  const stopWatchingOthers = watchExternalChanges(workspace, events);
   const eventsSocket = new EventsSocket(events);
   const renderer = sirv(options.rendererDir, {
     single: true,
@@ -146,6 +148,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     token,
     async close() {
       stopForwardingJobs();
+      stopWatchingOthers();
       await eventsSocket.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
