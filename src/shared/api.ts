@@ -132,6 +132,8 @@ export const api = {
     z.object({ imageIds: z.array(id).min(1).max(100_000), value: labelValue, readerId: id }).strict(),
   ),
   'labels.undo': call<LabelEvent>()(z.object({ eventId: id, readerId: id }).strict()),
+  /** Undoes a bulk grade in one transaction: every event, or none if one image was graded again since. */
+  'labels.undoMany': call<LabelEvent[]>()(z.object({ eventIds: z.array(id).min(1).max(100_000), readerId: id }).strict()),
   'labels.history': call<LabelEvent[]>()(z.object({ imageId: id }).strict()),
 
   'imports.start': call<JobSnapshot>()(

@@ -117,6 +117,23 @@ describe('the api table behind the renderer', () => {
     expect(((await ok('images.get', { imageId: imageIds[5] })) as { label: unknown }).label).toBeNull();
   });
 
+  it('undoes a bulk grade in one call, and refuses the whole undo when one image was graded again since', async () => {
+    const bulk = (await ok('labels.recordMany', { imageIds: [imageIds[0], imageIds[5]], value: 4, readerId })) as Array<{ id: number }>;
+    const undone = (await ok('labels.undoMany', { eventIds: bulk.map((e) => e.id), readerId })) as Array<{ imageId: number; value: number | null }>;
+    expect(undone.map((e) => [e.imageId, e.value]).sort()).toEqual([[imageIds[0], null], [imageIds[5], null]].sort());
+
+    const again = (await ok('labels.recordMany', { imageIds: [imageIds[0], imageIds[5]], value: 2, readerId })) as Array<{ id: number }>;
+    const other = (await ok('readers.ensure', { name: 'Dr Second' })) as { id: number };
+    await ok('labels.record', { imageId: imageIds[5], value: 3, readerId: other.id });
+    expect(await dispatch(handlers, 'labels.undoMany', { eventIds: again.map((e) => e.id), readerId })).toMatchObject({
+      ok: false,
+      error: { code: 'conflict' },
+    });
+    // Nothing was undone: image 0 keeps the bulk grade, image 5 the second reader's.
+    expect(((await ok('images.get', { imageId: imageIds[0] })) as { label: { value: number } }).label.value).toBe(2);
+    expect(((await ok('images.get', { imageId: imageIds[5] })) as { label: { value: number } }).label.value).toBe(3);
+  });
+
   it('locates an image in a filtered, sorted view for Review navigation', async () => {
     const view = { projectId, filter: { label: 1 }, sort: 'name' as const };
     const { rows } = (await ok('images.page', { ...view, offset: 0, limit: 10 })) as { rows: Array<{ id: number }> };

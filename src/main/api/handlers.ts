@@ -131,6 +131,12 @@ export function createHandlers(workspace: Workspace, events: ApiEvents, platform
       changed(project.id, [imageId], 'labels');
       return event;
     },
+    'labels.undoMany': ({ eventIds, readerId }) => {
+      const project = projectOfImage(store.labels.event(eventIds[0]!).imageId);
+      const events = store.labels.undoMany(project.task, eventIds, readerId);
+      changed(project.id, events.map((event) => event.imageId), 'labels');
+      return events;
+    },
     'labels.history': ({ imageId }) => {
       store.images.get(imageId);
       return store.labels.history(imageId);

@@ -111,6 +111,11 @@ export class LabelStore {
     })();
   }
 
+  /** Undoes several events (a bulk grade) in one transaction: all of them, or none when one cannot be undone. */
+  undoMany(task: TaskSpec, eventIds: readonly number[], readerId: number): LabelEvent[] {
+    return this.db.transaction(() => [...eventIds].reverse().map((eventId) => this.undo(task, eventId, readerId)))();
+  }
+
   event(eventId: number): LabelEvent {
     const row = this.selectEvent.get(eventId) as EventRow | undefined;
     if (!row) throw notFound(`There is no label event ${eventId}.`);

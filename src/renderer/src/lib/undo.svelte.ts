@@ -24,10 +24,7 @@ export async function undoLast(): Promise<number[]> {
   // A refused undo (someone graded the image since) can never succeed later, so it leaves the stack too.
   const eventIds = stack.pop();
   if (!eventIds) return [];
-  const imageIds: number[] = [];
-  for (const eventId of [...eventIds].reverse()) {
-    const event = await call('labels.undo', { eventId, readerId: session.reader.id });
-    imageIds.push(event.imageId);
-  }
-  return imageIds;
+  if (eventIds.length === 1) return [(await call('labels.undo', { eventId: eventIds[0]!, readerId: session.reader.id })).imageId];
+  const events = await call('labels.undoMany', { eventIds, readerId: session.reader.id });
+  return events.map((event) => event.imageId);
 }
