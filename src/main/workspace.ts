@@ -35,8 +35,13 @@ export class Workspace {
   startImport(request: ImportRequest): RunningJob<ImportReport> {
     this.analysePool ??= createWorkerPool(analyseWorkerScript);
     const context = { store: this.store, cacheDir: this.cacheDir, pool: this.analysePool };
-    return this.jobs.start('import', `Import ${path.basename(request.folder)} into ${request.project.name}`, ({ signal, progress }) =>
-      importFolder(context, request, { signal, onProgress: progress }),
+    const details: Record<string, string> = { folder: path.resolve(request.folder) };
+    if (request.labelsFile) details.labelsFile = path.resolve(request.labelsFile);
+    return this.jobs.start(
+      'import',
+      `Import ${path.basename(request.folder)} into ${request.project.name}`,
+      ({ signal, progress }) => importFolder(context, request, { signal, onProgress: progress }),
+      { projectId: request.project.id, details },
     );
   }
 

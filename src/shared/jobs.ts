@@ -16,6 +16,10 @@ export interface JobInfo {
   id: string;
   kind: string;
   title: string;
+  /** The project the job works on, if any. */
+  projectId: number | null;
+  /** What the job was asked to do, for showing it again after a reload (e.g. folder, labelsFile). */
+  details: Record<string, string>;
   state: JobState;
   progress: Progress | null;
   error: string | null;

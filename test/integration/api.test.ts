@@ -61,7 +61,8 @@ describe('the api table behind the renderer', () => {
     const progress = received.filter((r) => r.event === 'job.progress');
     expect(progress.length).toBeGreaterThan(0);
     const finished = received.find((r) => r.event === 'job.finished')!.payload as JobSnapshot;
-    expect(finished).toMatchObject({ kind: 'import', state: 'done', report: { imported: 6, errors: [] } });
+    expect(finished).toMatchObject({ kind: 'import', state: 'done', projectId, report: { imported: 6, errors: [] } });
+    expect(finished.details.folder).toMatch(/images$/);
     expect(received.some((r) => r.event === 'data.changed')).toBe(true);
     expect(imageIds).toHaveLength(6);
   });

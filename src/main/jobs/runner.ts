@@ -26,12 +26,19 @@ interface JobEvents {
 export class JobRunner extends EventEmitter<JobEvents> {
   private readonly jobs = new Map<string, { info: JobInfo; controller: AbortController; result: unknown }>();
 
-  start<T>(kind: string, title: string, work: (context: JobContext) => Promise<T>): RunningJob<T> {
+  start<T>(
+    kind: string,
+    title: string,
+    work: (context: JobContext) => Promise<T>,
+    about: { projectId?: number; details?: Record<string, string> } = {},
+  ): RunningJob<T> {
     const controller = new AbortController();
     const info: JobInfo = {
       id: randomUUID(),
       kind,
       title,
+      projectId: about.projectId ?? null,
+      details: about.details ?? {},
       state: 'running',
       progress: null,
       error: null,

@@ -33,6 +33,10 @@ function update(job: JobSnapshot): void {
   if (current && current.id === job.id && current.state !== 'running' && job.state === 'running') return;
   const ended = job.state !== 'running' && current?.state === 'running';
   importJob.job = job;
+  // A job found running (another tab, or before a reload) says where it imports from and into.
+  importJob.projectId ??= job.projectId;
+  importJob.folder ||= job.details.folder ?? '';
+  importJob.labelsFile ||= job.details.labelsFile ?? '';
   if (ended) void refreshProjects();
 }
 
