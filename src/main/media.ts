@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import type { MediaKind } from '../shared/api';
 import { notFound } from '../shared/errors';
 import { ensureCached, ensureDisplayCopy, THUMBNAIL_JPEG, THUMBNAIL_SIZE } from './imaging/cache';
-import { openImage } from './imaging/decode';
+import { fittedImage } from './imaging/decode';
 import { preprocessFundus } from './imaging/fundus-preprocess';
 import type { Workspace } from './workspace';
 
@@ -23,12 +23,7 @@ export async function mediaFile(workspace: Workspace, kind: MediaKind, imageId: 
   if (kind === 'thumbnail') {
     // A deleted cache is rebuilt on demand rather than showing a broken thumbnail.
     file = await ensureCached(cacheDir, 'thumbnails', image.sha256, async () =>
-      openImage(await source())
-        .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true })
-        .flatten({ background: '#000000' })
-        .toColourspace('srgb')
-        .jpeg(THUMBNAIL_JPEG)
-        .toBuffer(),
+      fittedImage(await source(), THUMBNAIL_SIZE).jpeg(THUMBNAIL_JPEG).toBuffer(),
     );
   } else if (kind === 'display') {
     file = await ensureDisplayCopy(cacheDir, image.path, image.sha256);

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { openImage } from './decode';
+import { fittedImage } from './decode';
 
 /** Long side of a thumbnail, in pixels. */
 export const THUMBNAIL_SIZE = 256;
@@ -47,11 +47,6 @@ export async function ensureCached(cacheDir: string, kind: CacheKind, sha256: st
 /** The display copy of an image, made on first request: most images of a large project are never opened. */
 export function ensureDisplayCopy(cacheDir: string, sourcePath: string, sha256: string): Promise<string> {
   return ensureCached(cacheDir, 'display', sha256, async () =>
-    openImage(await fs.readFile(sourcePath))
-      .resize(DISPLAY_SIZE, DISPLAY_SIZE, { fit: 'inside', withoutEnlargement: true })
-      .flatten({ background: '#000000' })
-      .toColourspace('srgb')
-      .jpeg({ quality: 90 })
-      .toBuffer(),
+    fittedImage(await fs.readFile(sourcePath), DISPLAY_SIZE).jpeg({ quality: 90 }).toBuffer(),
   );
 }

@@ -28,6 +28,17 @@ export function openImage(bytes: Buffer, maxPixels = MAX_INPUT_PIXELS): Sharp {
   return sharp(bytes, { limitInputPixels: maxPixels, failOn: 'truncated' }).rotate();
 }
 
+/**
+ * An encoded image decoded as 8-bit sRGB RGB on black, shrunk (never enlarged) to fit `size` × `size`:
+ * the start of every derived image (thumbnail, display copy, preprocessed view).
+ */
+export function fittedImage(bytes: Buffer, size: number): Sharp {
+  return openImage(bytes)
+    .resize(size, size, { fit: 'inside', withoutEnlargement: true })
+    .flatten({ background: '#000000' })
+    .toColourspace('srgb');
+}
+
 const isBmp = (bytes: Buffer) => bytes.length > 26 && bytes[0] === 0x42 && bytes[1] === 0x4d;
 
 /** libvips has no BMP loader in sharp's prebuilt binaries, so BMP files go through a pure TS decoder. */

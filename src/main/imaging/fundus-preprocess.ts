@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { openImage } from './decode';
+import { fittedImage } from './decode';
 
 export interface RawImage {
   data: Buffer;
@@ -71,12 +71,7 @@ export function benGraham(image: RawImage, blurred: Buffer, circle: { cx: number
  * width gives the diameter.
  */
 export async function preprocessFundus(encoded: Buffer, size: number): Promise<RawImage> {
-  const decoded = await openImage(encoded)
-    .resize(size * 2, size * 2, { fit: 'inside', withoutEnlargement: true })
-    .flatten({ background: '#000000' })
-    .toColourspace('srgb')
-    .raw({ depth: 'uchar' })
-    .toBuffer({ resolveWithObject: true });
+  const decoded = await fittedImage(encoded, size * 2).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   const full: RawImage = { data: decoded.data, width: decoded.info.width, height: decoded.info.height, channels: 3 };
   const box = fundusBounds(full);
   const cropped = await sharp(full.data, { raw: { width: full.width, height: full.height, channels: 3 } })

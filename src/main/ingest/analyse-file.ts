@@ -4,7 +4,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { ImportErrorKind } from '../../shared/domain';
 import { cachedImagePath, THUMBNAIL_JPEG, THUMBNAIL_SIZE, writeCacheFile } from '../imaging/cache';
-import { classifyDecodeError, openImage, readHeader } from '../imaging/decode';
+import { classifyDecodeError, fittedImage, readHeader } from '../imaging/decode';
 import { detailHash, hashInputFromPixels, perceptualHash } from '../imaging/perceptual-hash';
 
 export interface FileAnalysisRequest {
@@ -54,12 +54,7 @@ export async function analyseFile(request: FileAnalysisRequest): Promise<FileAna
     // decode too, and waiting for one before starting the other only adds latency.
     const [header, thumbnail] = await Promise.all([
       readHeader(bytes),
-      openImage(bytes)
-        .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true })
-        .flatten({ background: '#000000' })
-        .toColourspace('srgb')
-        .raw({ depth: 'uchar' })
-        .toBuffer({ resolveWithObject: true }),
+      fittedImage(bytes, THUMBNAIL_SIZE).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true }),
     ]);
     const { width, height, channels } = thumbnail.info;
     // A plain JPEG no larger than a thumbnail is its own thumbnail: re-encoding would only lose quality.
