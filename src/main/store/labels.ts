@@ -50,7 +50,7 @@ export class LabelStore {
   private readonly insertEvent;
   private readonly updateCurrent;
   private readonly selectCurrent;
-  private readonly selectImageProject;
+  private readonly selectImage;
   private readonly selectEvent;
   private readonly selectReader;
 
@@ -70,7 +70,7 @@ export class LabelStore {
        FROM images i JOIN label_events e ON e.id = i.label_event_id LEFT JOIN readers r ON r.id = e.reader_id
        WHERE i.id = ? AND i.label_value IS NOT NULL`,
     );
-    this.selectImageProject = db.prepare(`SELECT status FROM images WHERE id = ?`);
+    this.selectImage = db.prepare(`SELECT status, label_value FROM images WHERE id = ?`);
     this.selectReader = db.prepare('SELECT id FROM readers WHERE id = ?');
     this.selectEvent = db.prepare(`${EVENT_SELECT} WHERE e.id = ?`);
   }
@@ -143,7 +143,7 @@ export class LabelStore {
   }
 
   private recordInTransaction(task: TaskSpec, label: NewLabel, options: { onlyIfChanged?: boolean }): LabelEvent | null {
-    const image = this.selectImageProject.get(label.imageId) as { status: string } | undefined;
+    const image = this.selectImage.get(label.imageId) as { status: string; label_value: string | null } | undefined;
     if (!image) throw notFound(`There is no image with id ${label.imageId}.`);
     if (image.status !== 'ok') throw conflict(`Image ${label.imageId} could not be imported, so it cannot be labelled.`);
     if ((label.source === 'reader' || label.source === 'adjudication') && label.readerId === undefined) {
@@ -153,7 +153,7 @@ export class LabelStore {
       throw notFound(`There is no reader with id ${label.readerId}.`);
     }
     const value = label.value === null ? null : validateLabelValue(task, label.value);
-    const previous = this.current(label.imageId)?.value ?? null;
+    const previous = parseValue(image.label_value);
     if (options.onlyIfChanged && sameLabel(previous, value)) return null;
 
     const createdAt = new Date().toISOString();
