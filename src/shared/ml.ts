@@ -1,0 +1,274 @@
+// The training engine's vocabulary, shared by the engine, the CLI and the Train/Evaluate views.
+import type { LabelValue, TaskKind } from './domain';
+
+/** tfjs backends, fastest first. The native ones exist only where libtensorflow could be installed. */
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+
+/**
+ * How a model is trained. `head` trains a small network on cached backbone features (every backend);
+ * `fine-tune` also unfreezes the backbone's top blocks, which needs convolution gradients that only
+ * the native backends compute at a useful speed.
+ */
+export type TrainingStrategy = 'head' | 'fine-tune';
+
+export interface BackendInfo {
+  backend: BackendName;
+  /** The npm package that provides it. */
+  package: string;
+  /** wasm only: whether the SIMD build runs; null for other backends. */
+  simd: boolean | null;
+  /** Threads the backend computes with. */
+  threads: number;
+  strategies: TrainingStrategy[];
+  /** Why faster backends are not in use, in plain words. */
+  notes: string[];
+}
+
+/** How a backbone wants its input pixels: [0,1], [-1,1], or ImageNet mean/std. */
+export type Normalisation = 'unit' | 'symmetric' | 'imagenet';
+
+export interface BackboneInfo {
+  id: string;
+  name: string;
+  format: 'layers' | 'graph';
+  source: 'bundled' | 'file' | 'url';
+  /** Where it is read from: a model.json path or a URL. */
+  location: string;
+  /** The layer (layers model) or node (graph model) whose output gives the features. */
+  featureLayer: string;
+  inputSizes: number[];
+  defaultInputSize: number;
+  normalisation: Normalisation;
+  /** What the user should know about where its weights come from. */
+  note: string | null;
+}
+
+export type HeadKind = 'ordinal' | 'softmax' | 'regression' | 'multilabel';
+export type ScheduleKind = 'one-cycle' | 'step' | 'constant';
+/** Copies of each image whose features are computed once and used as training augmentation. */
+export type Augmentation = 'flip-h' | 'flip-v' | 'rot-90' | 'rot-180' | 'rot-270';
+export const AUGMENTATIONS: readonly Augmentation[] = ['flip-h', 'flip-v', 'rot-90', 'rot-180', 'rot-270'];
+
+export type ValidationPlan = { kind: 'k-fold'; folds: number } | { kind: 'holdout'; fraction: number };
+
+export interface TrainOptions {
+  backboneId: string;
+  inputSize: number;
+  head: HeadKind;
+  strategy: TrainingStrategy;
+  epochs: number;
+  batchSize: number;
+  /** The peak learning rate (one-cycle) or the starting one (step, constant). */
+  learningRate: number;
+  schedule: ScheduleKind;
+  /** Per-class loss weights: inverse class frequency, none, or given by the user (one per class). */
+  classWeights: 'inverse-frequency' | 'none' | number[];
+  /** Draw each batch with classes equally likely, instead of in proportion. */
+  balancedSampling: boolean;
+  augmentations: Augmentation[];
+  validation: ValidationPlan;
+  /** Stop a fold after this many epochs without a better validation metric; null trains every epoch. */
+  earlyStoppingPatience: number | null;
+  /** Focal loss gamma for multilabel heads (0 is plain binary cross-entropy). */
+  focalGamma: number;
+  /** Fine-tuning only: how many of the backbone's top blocks are unfrozen, one more every few epochs. */
+  unfreezeBlocks: number;
+  /** Fine-tuning only: the backbone's learning rate as a fraction of the head's. */
+  backboneLearningRateFactor: number;
+  seed: number;
+}
+
+export const INPUT_SIZES = [96, 128, 160, 192, 224, 256, 299, 384, 448] as const;
+
+export function defaultHeadFor(kind: TaskKind): HeadKind {
+  return kind === 'dr-grade' ? 'ordinal' : kind === 'multiclass' ? 'softmax' : 'multilabel';
+}
+
+export function headsFor(kind: TaskKind): HeadKind[] {
+  if (kind === 'dr-grade') return ['ordinal', 'softmax', 'regression'];
+  return kind === 'multiclass' ? ['softmax'] : ['multilabel'];
+}
+
+export function defaultTrainOptions(kind: TaskKind): TrainOptions {
+  return {
+    backboneId: 'mobilenet-v2-nsfwjs',
+    inputSize: 224,
+    head: defaultHeadFor(kind),
+    strategy: 'head',
+    epochs: 30,
+    batchSize: 32,
+    learningRate: 0.003,
+    schedule: 'one-cycle',
+    classWeights: 'inverse-frequency',
+    balancedSampling: false,
+    augmentations: ['flip-h'],
+    validation: { kind: 'k-fold', folds: 5 },
+    earlyStoppingPatience: 8,
+    focalGamma: 2,
+    unfreezeBlocks: 2,
+    backboneLearningRateFactor: 0.1,
+    seed: 1,
+  };
+}
+
+/** The validation metric that early stopping and the per-epoch table follow. */
+export function validationMetricName(kind: TaskKind): 'qwk' | 'balanced-accuracy' | 'macro-f1' {
+  return kind === 'dr-grade' ? 'qwk' : kind === 'multiclass' ? 'balanced-accuracy' : 'macro-f1';
+}
+
+export type ModelStatus = 'training' | 'ready' | 'failed' | 'cancelled' | 'interrupted';
+
+/** One epoch of one fold, as the live curves and the per-epoch table show it. */
+export interface EpochRecord {
+  fold: number;
+  epoch: number;
+  trainLoss: number;
+  validationLoss: number | null;
+  validationMetric: number | null;
+  learningRate: number;
+  seconds: number;
+}
+
+export interface HeadlineMetrics {
+  samples: number;
+  qwk: number | null;
+  accuracy: number | null;
+  balancedAccuracy: number | null;
+  referableAuc: number | null;
+  macroF1: number | null;
+  ece: number | null;
+}
+
+export interface ModelSummary {
+  id: number;
+  projectId: number;
+  name: string;
+  status: ModelStatus;
+  active: boolean;
+  createdAt: string;
+  finishedAt: string | null;
+  backboneId: string;
+  inputSize: number;
+  head: HeadKind;
+  strategy: TrainingStrategy;
+  /** Labelled images in the training-set snapshot. */
+  trainingImages: number;
+  metrics: HeadlineMetrics | null;
+  error: string | null;
+}
+
+export interface RocPoint {
+  threshold: number;
+  sensitivity: number;
+  specificity: number;
+}
+
+export interface CalibrationBin {
+  lower: number;
+  upper: number;
+  count: number;
+  meanConfidence: number | null;
+  accuracy: number | null;
+}
+
+export interface ClassRates {
+  name: string;
+  support: number;
+  sensitivity: number | null;
+  specificity: number | null;
+  precision: number | null;
+  /** Multilabel only. */
+  f1?: number | null;
+  threshold?: number;
+}
+
+/**
+ * How good a model is, measured only on images it did not train on: out-of-fold predictions
+ * (k-fold) or the held-out patients (hold-out). Folds are grouped by patient or lesion.
+ */
+export interface Evaluation {
+  basis: 'out-of-fold' | 'holdout';
+  samples: number;
+  groups: number;
+  classes: string[];
+  /** Rows are the reader's label, columns the model's (single-label tasks). */
+  confusion: number[][] | null;
+  perClass: ClassRates[];
+  qwk: number | null;
+  accuracy: number | null;
+  balancedAccuracy: number | null;
+  macroF1: number | null;
+  /** Referable DR (grade ≥ 2) from P(grade ≥ 2) or, for regression, the predicted value. */
+  referable: {
+    auc: number | null;
+    curve: RocPoint[];
+    threshold: number;
+    sensitivity: number | null;
+    specificity: number | null;
+    positives: number;
+    negatives: number;
+  } | null;
+  calibration: { ece: number; bins: CalibrationBin[] } | null;
+}
+
+export interface ModelDetail extends ModelSummary {
+  taskKind: TaskKind;
+  classes: string[];
+  options: TrainOptions;
+  preprocessing: string;
+  /** Regression cut points or multilabel per-label thresholds, tuned on training folds. */
+  thresholds: number[] | null;
+  epochs: EpochRecord[];
+  evaluation: Evaluation | null;
+}
+
+/** One model's prediction for one image. */
+export interface Prediction {
+  modelId: number;
+  imageId: number;
+  /** Class probabilities (single-label), label probabilities (multilabel), null for regression. */
+  probabilities: number[] | null;
+  predicted: LabelValue;
+  /** Probability-weighted grade (ordinal, softmax) or the regressed value. */
+  expected: number | null;
+  /** P(grade ≥ 2); the regressed value scaled to [0,1] is not a probability, so regression has null. */
+  referable: number | null;
+  /** Normalised entropy in [0,1] and top-1 minus top-2 probability. */
+  entropy: number | null;
+  margin: number | null;
+  /** True when the image was in the training snapshot and this came from the fold that held it out. */
+  outOfFold: boolean;
+  /** The image (with its label then) was in the model's training snapshot. */
+  inTrainingSet: boolean;
+}
+
+/** What a grid cell shows of the active model's prediction. */
+export interface GridPrediction {
+  predicted: LabelValue;
+  referable: number | null;
+  expected: number | null;
+}
+
+export interface LearningRatePoint {
+  learningRate: number;
+  loss: number;
+}
+
+export interface LearningRateFinding {
+  points: LearningRatePoint[];
+  /** A rate a little below the steepest fall of the smoothed loss, or null if the loss never fell. */
+  suggested: number | null;
+}
+
+/** What a training job reports beside the generic progress. */
+export interface TrainingProgress {
+  modelId: number;
+  fold: number;
+  folds: number;
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+  loss: number | null;
+  learningRate: number | null;
+}
