@@ -1,5 +1,6 @@
 // Domain types shared by every part of Gradedesk: the store, the import pipeline, the CLI and (later) the UI.
 import { invalid } from './errors';
+import type { GridPrediction } from './ml';
 
 export type TaskKind = 'dr-grade' | 'multiclass' | 'multilabel';
 
@@ -144,9 +145,14 @@ export interface ImageFilter {
   duplicates?: boolean;
   importErrors?: boolean;
   groupId?: string;
+  /** The active model's predicted grade or class (multilabel: a label it predicts). */
+  predicted?: number;
+  /** Only images whose P(referable DR) from the active model is at least this. */
+  referableAtLeast?: number;
 }
 
-export type ImageSortKey = 'name' | 'label' | 'imported';
+/** `predicted` and `referable` sort by the active model's prediction; images without one come last. */
+export type ImageSortKey = 'name' | 'label' | 'imported' | 'predicted' | 'referable';
 
 export interface ImageQuery {
   projectId: number;
@@ -169,6 +175,8 @@ export interface GridRow {
   duplicateOf: number | null;
   groupId: string;
   eye: Eye | null;
+  /** The active model's prediction, if it has made one for this image. */
+  prediction: GridPrediction | null;
 }
 
 export interface GridPage {

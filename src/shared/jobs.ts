@@ -1,3 +1,5 @@
+import type { TrainingProgress } from './ml';
+
 /** Progress of one long piece of work, as every view and the CLI show it. */
 export interface Progress {
   phase: string;
@@ -7,6 +9,8 @@ export interface Progress {
   ratePerSecond: number | null;
   etaSeconds: number | null;
   message?: string;
+  /** Training jobs: where in the folds and epochs the run is, and the running loss. */
+  training?: TrainingProgress;
 }
 
 export type JobState = 'running' | 'done' | 'failed' | 'cancelled';

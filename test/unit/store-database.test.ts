@@ -8,6 +8,8 @@ import { DATABASE_FILE_NAME, integrityProblems, openDatabase, schemaVersion } fr
 import { migrations } from '../../src/main/store/migrations';
 import type { Migration } from '../../src/main/store/migrations/types';
 import { taskSpecFor } from '../../src/shared/domain';
+
+const LATEST = migrations.at(-1)!.version;
 import { GradedeskError } from '../../src/shared/errors';
 import { newImage } from '../fixtures/store-rows';
 
@@ -44,7 +46,7 @@ function thrown(fn: () => unknown): unknown {
 }
 
 const NEWER_SCHEMA_7 =
-  'This data directory was written by a newer Gradedesk (schema 7; this version knows up to 1). Update Gradedesk to open it.';
+  'This data directory was written by a newer Gradedesk (schema 7; this version knows up to 2). Update Gradedesk to open it.';
 
 beforeEach(() => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'gradedesk-store-db-'));
@@ -70,10 +72,10 @@ describe('migrations from an empty data directory', () => {
 
   it('brings the schema to the last migration and records every migration applied', () => {
     const store = openStore();
-    expect(migrations.map((m) => m.version)).toEqual([1]);
-    expect(store.schemaVersion).toBe(1);
+    expect(migrations.map((m) => m.version)).toEqual([1, 2]);
+    expect(store.schemaVersion).toBe(2);
     expect(store.schemaVersion).toBe(migrations.at(-1)!.version);
-    expect(schemaVersion(store.db)).toBe(1);
+    expect(schemaVersion(store.db)).toBe(2);
 
     const rows = store.db.prepare('SELECT version, name, applied_at FROM schema_migrations ORDER BY version').all() as Array<{
       version: number;
@@ -82,6 +84,7 @@ describe('migrations from an empty data directory', () => {
     }>;
     expect(rows.map(({ version, name }) => ({ version, name }))).toEqual([
       { version: 1, name: 'projects, readers, images with their current labels, label events' },
+      { version: 2, name: 'models with their epochs and training snapshot, predictions, user backbones, cached backbone features' },
     ]);
     expect(new Date(rows[0]!.applied_at).toISOString()).toBe(rows[0]!.applied_at);
   });
@@ -94,7 +97,9 @@ describe('migrations from an empty data directory', () => {
           .prepare(`SELECT name FROM sqlite_master WHERE type = ? AND name NOT LIKE 'sqlite_%' ORDER BY name`)
           .all(type) as Array<{ name: string }>
       ).map((row) => row.name);
-    expect(objects('table')).toEqual(['images', 'label_events', 'projects', 'readers', 'schema_migrations']);
+    expect(objects('table')).toEqual([
+      'backbones', 'features', 'images', 'label_events', 'model_epochs', 'model_training_images', 'models', 'predictions', 'projects', 'readers', 'schema_migrations',
+    ]);
     expect(objects('index')).toEqual([
       'images_by_group',
       'images_by_label',
@@ -107,6 +112,9 @@ describe('migrations from an empty data directory', () => {
       'images_ungradable',
       'images_unlabelled',
       'label_events_by_image',
+      'models_by_project',
+      'one_active_model',
+      'predictions_by_image',
     ]);
     expect(objects('trigger')).toEqual(['label_events_no_delete', 'label_events_no_update']);
     // A fresh store is empty.
@@ -158,15 +166,14 @@ describe('reopening', () => {
   it('does not re-apply migrations and keeps the data', () => {
     const first = openStore();
     const project = first.projects.create('Screening', taskSpecFor('dr-grade'));
-    const appliedAt = (first.db.prepare('SELECT applied_at FROM schema_migrations').get() as { applied_at: string }).applied_at;
+    const applied = first.db.prepare('SELECT version, applied_at FROM schema_migrations ORDER BY version').all();
+    expect(applied.map((row) => (row as { version: number }).version)).toEqual(migrations.map((m) => m.version));
     first.close();
 
     for (let i = 0; i < 3; i++) {
       const again = openStore();
-      expect(again.schemaVersion).toBe(1);
-      expect(again.db.prepare('SELECT version, applied_at FROM schema_migrations').all()).toEqual([
-        { version: 1, applied_at: appliedAt },
-      ]);
+      expect(again.schemaVersion).toBe(LATEST);
+      expect(again.db.prepare('SELECT version, applied_at FROM schema_migrations ORDER BY version').all()).toEqual(applied);
       expect(again.projects.list()).toEqual([project]);
       again.close();
     }
@@ -177,37 +184,37 @@ describe('reopening', () => {
     store.projects.create('Screening', taskSpecFor('dr-grade'));
     store.close();
 
-    const second: Migration = { version: 2, name: 'image tags', sql: 'CREATE TABLE image_tags (image_id INTEGER, tag TEXT);' };
-    const db = openDatabase(file, [...migrations, second]);
+    const next: Migration = { version: LATEST + 1, name: 'image tags', sql: 'CREATE TABLE image_tags (image_id INTEGER, tag TEXT);' };
+    const db = openDatabase(file, [...migrations, next]);
     open.push(db);
-    expect(schemaVersion(db)).toBe(2);
+    expect(schemaVersion(db)).toBe(LATEST + 1);
     expect(db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all()).toEqual([
-      { version: 1, name: 'projects, readers, images with their current labels, label events' },
-      { version: 2, name: 'image tags' },
+      ...migrations.map((m) => ({ version: m.version, name: m.name })),
+      { version: LATEST + 1, name: 'image tags' },
     ]);
     expect(db.prepare('SELECT name FROM projects').all()).toEqual([{ name: 'Screening' }]);
     db.close();
 
     // Opening again with the same code applies nothing: the CREATE TABLE would fail if it ran twice.
-    const again = openDatabase(file, [...migrations, second]);
+    const again = openDatabase(file, [...migrations, next]);
     open.push(again);
-    expect(schemaVersion(again)).toBe(2);
-    expect((again.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get() as { n: number }).n).toBe(2);
+    expect(schemaVersion(again)).toBe(LATEST + 1);
+    expect((again.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get() as { n: number }).n).toBe(migrations.length + 1);
   });
 
   it('rolls back a migration that fails half way and leaves the schema version as it was', () => {
     openStore().close();
     const broken: Migration = {
-      version: 2,
+      version: LATEST + 1,
       name: 'broken',
       sql: 'CREATE TABLE half_done (a INTEGER); INSERT INTO no_such_table VALUES (1);',
     };
     expect(() => openDatabase(file, [...migrations, broken])).toThrow(/no such table: no_such_table/);
 
     const store = openStore();
-    expect(store.schemaVersion).toBe(1);
+    expect(store.schemaVersion).toBe(LATEST);
     expect(store.db.prepare(`SELECT name FROM sqlite_master WHERE name = 'half_done'`).all()).toEqual([]);
-    expect(store.db.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }]);
+    expect(store.db.prepare('SELECT version FROM schema_migrations').all()).toEqual(migrations.map((m) => ({ version: m.version })));
   });
 });
 
@@ -267,14 +274,14 @@ describe('a database written by a newer Gradedesk', () => {
 
     fs.rmSync(file);
     const fresh = openStore();
-    expect(fresh.schemaVersion).toBe(1);
-    expect(fresh.db.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }]);
+    expect(fresh.schemaVersion).toBe(LATEST);
+    expect(fresh.db.prepare('SELECT version FROM schema_migrations').all()).toEqual(migrations.map((m) => ({ version: m.version })));
     expect(fresh.projects.list()).toEqual([]);
   });
 
   it('is refused after this version migrated it and a newer one moved it on, keeping its migration records', () => {
-    const second: Migration = { version: 2, name: 'future', sql: 'CREATE TABLE future (a INTEGER);' };
-    const newer = openDatabase(file, [...migrations, second]);
+    const future: Migration = { version: LATEST + 1, name: 'future', sql: 'CREATE TABLE future (a INTEGER);' };
+    const newer = openDatabase(file, [...migrations, future]);
     open.push(newer);
     newer.close();
 
@@ -282,15 +289,15 @@ describe('a database written by a newer Gradedesk', () => {
     expect(error).toBeInstanceOf(GradedeskError);
     expect((error as GradedeskError).code).toBe('unsupported');
     expect((error as GradedeskError).message).toBe(
-      'This data directory was written by a newer Gradedesk (schema 2; this version knows up to 1). Update Gradedesk to open it.',
+      `This data directory was written by a newer Gradedesk (schema ${LATEST + 1}; this version knows up to ${LATEST}). Update Gradedesk to open it.`,
     );
 
     const check = new Database(file, { readonly: true });
     open.push(check);
-    expect(check.pragma('user_version', { simple: true })).toBe(2);
+    expect(check.pragma('user_version', { simple: true })).toBe(LATEST + 1);
     expect(check.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all()).toEqual([
-      { version: 1, name: 'projects, readers, images with their current labels, label events' },
-      { version: 2, name: 'future' },
+      ...migrations.map((m) => ({ version: m.version, name: m.name })),
+      { version: LATEST + 1, name: 'future' },
     ]);
   });
 });

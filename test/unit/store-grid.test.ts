@@ -156,6 +156,7 @@ describe('a dr-grade library', () => {
         duplicateOf: id['a_left.png'],
         groupId: 'c',
         eye: null,
+        prediction: null,
       });
       expect(rows.find((r) => r.fileName === 'd.jpg')).toMatchObject({ label: null, ungradable: true, duplicateOf: id['a_right.png'] });
       expect(rows.find((r) => r.fileName === 'b_left.png')).toMatchObject({ label: 4, ungradable: true, groupId: 'b', eye: 'left' });
@@ -170,6 +171,7 @@ describe('a dr-grade library', () => {
         duplicateOf: null,
         groupId: 'f',
         eye: null,
+        prediction: null,
       });
       expect(rows.find((r) => r.fileName === 'i.png')?.label).toBe(2);
     });

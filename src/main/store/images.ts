@@ -6,6 +6,7 @@ import type {
   ImageRecord,
   ImportErrorKind,
   ImportStatus,
+  LabelValue,
   TaskSpec,
 } from '../../shared/domain';
 import { invalid, notFound } from '../../shared/errors';
@@ -54,6 +55,16 @@ interface ImageRow {
   duplicate_kind: 'exact' | 'near' | null;
   note: string | null;
   imported_at: string;
+}
+
+export interface ReadableImage {
+  id: number;
+  path: string;
+  sha256: string;
+  groupId: string;
+  label: LabelValue | null;
+  ungradable: boolean;
+  duplicateOf: number | null;
 }
 
 export interface StoredImage extends ImageRecord {
@@ -172,6 +183,25 @@ export class ImageStore {
   }
 
   /** Every decoded image's perceptual hash, oldest first, for near-duplicate detection. */
+  /**
+   * The readable images of a project with their current label: what training snapshots, feature
+   * extraction and prediction start from.
+   */
+  readable(projectId: number): ReadableImage[] {
+    return (this.prepared(
+      `SELECT id, path, sha256, group_id, label_value, ungradable, duplicate_of FROM images
+       WHERE project_id = ? AND status = 'ok' ORDER BY id`,
+    ).all(projectId) as Array<{ id: number; path: string; sha256: string; group_id: string; label_value: string | null; ungradable: number; duplicate_of: number | null }>).map((row) => ({
+      id: row.id,
+      path: row.path,
+      sha256: row.sha256,
+      groupId: row.group_id,
+      label: row.label_value === null ? null : (JSON.parse(row.label_value) as LabelValue),
+      ungradable: row.ungradable === 1,
+      duplicateOf: row.duplicate_of,
+    }));
+  }
+
   perceptualHashes(projectId: number): Array<{ id: number; phash: string; detailHash: string; duplicateOf: number | null }> {
     return this.prepared(
       `SELECT id, phash, detail_hash AS detailHash, duplicate_of AS duplicateOf FROM images
@@ -244,16 +274,27 @@ export class ImageStore {
     const { where, params } = whereClause(task, query);
     const direction = query.descending ? 'DESC' : 'ASC';
     const sort = query.sort ?? 'name';
+    const filter = query.filter ?? {};
+    const needsPredictions = sort === 'predicted' || sort === 'referable' || filter.predicted !== undefined || filter.referableAtLeast !== undefined;
+    const from = needsPredictions ? `images LEFT JOIN predictions p ON p.image_id = images.id AND p.model_id = ${ACTIVE_MODEL}` : 'images';
     let ids: Int32Array;
     if (sort === 'imported') {
       // Import order is id order: let SQLite pick the best index for the filter, and sort the ids here
       // (asking SQLite for id order makes it walk the whole project instead).
-      ids = Int32Array.from(this.prepared(`SELECT id FROM images WHERE ${where}`).pluck().all(params) as number[]).sort();
+      ids = Int32Array.from(this.prepared(`SELECT id FROM ${from} WHERE ${where}`).pluck().all(params) as number[]).sort();
       if (query.descending) ids.reverse();
     } else {
-      const sortColumns = { name: ['file_name'], label: [task.kind === 'multilabel' ? 'label_mask' : 'label_class', 'file_name'] };
-      const order = [...sortColumns[sort], 'id'].map((column) => `${column} ${direction}`).join(', ');
-      ids = Int32Array.from(this.prepared(`SELECT id FROM images WHERE ${where} ORDER BY ${order}`).pluck().all(params) as number[]);
+      const predictedColumn = task.kind === 'multilabel' ? 'p.predicted_mask' : 'p.predicted_class';
+      const sortColumns = {
+        name: ['file_name'],
+        label: [task.kind === 'multilabel' ? 'label_mask' : 'label_class', 'file_name'],
+        predicted: [predictedColumn, 'file_name'],
+        referable: ['p.referable', 'file_name'],
+      };
+      // Images the model has not predicted come last in either direction.
+      const unpredictedLast = sort === 'predicted' || sort === 'referable' ? `${sortColumns[sort][0]} IS NULL, ` : '';
+      const order = unpredictedLast + [...sortColumns[sort], 'id'].map((column) => `${column} ${direction}`).join(', ');
+      ids = Int32Array.from(this.prepared(`SELECT id FROM ${from} WHERE ${where} ORDER BY ${order}`).pluck().all(params) as number[]);
     }
 
     if (cacheable) {
@@ -267,11 +308,17 @@ export class ImageStore {
   private gridRows(ids: Int32Array): GridRow[] {
     if (ids.length === 0) return [];
     const rows = this.prepared(
-      `SELECT id, file_name, sha256, status, error_kind, ungradable, duplicate_of, group_id, eye, label_value
-       FROM images WHERE id IN (SELECT value FROM json_each(?))`,
-    ).all(JSON.stringify(Array.from(ids))) as GridSqlRow[];
+      `SELECT id, file_name, sha256, status, error_kind, ungradable, duplicate_of, group_id, eye, label_value,
+              p.predicted, p.referable, p.expected
+       FROM images LEFT JOIN predictions p ON p.image_id = images.id AND p.model_id = ${ACTIVE_MODEL}
+       WHERE id IN (SELECT value FROM json_each(@ids))`,
+    ).all({ ids: JSON.stringify(Array.from(ids)), projectId: this.projectOf(ids[0]!) }) as GridSqlRow[];
     const byId = new Map(rows.map((row) => [row.id, row]));
     return Array.from(ids, (id) => toGridRow(byId.get(id)!));
+  }
+
+  private projectOf(id: number): number {
+    return this.prepared('SELECT project_id FROM images WHERE id = ?').pluck().get(id) as number;
   }
 
   /** Changes with every write on this connection (total_changes) and every commit by another (data_version). */
@@ -304,7 +351,13 @@ interface GridSqlRow {
   group_id: string;
   eye: Eye | null;
   label_value: string | null;
+  predicted: string | null;
+  referable: number | null;
+  expected: number | null;
 }
+
+/** The project's active model, for joining its predictions (a project has at most one). */
+const ACTIVE_MODEL = '(SELECT id FROM models WHERE project_id = @projectId AND active = 1)';
 
 const toGridRow = (row: GridSqlRow): GridRow => ({
   id: row.id,
@@ -317,6 +370,7 @@ const toGridRow = (row: GridSqlRow): GridRow => ({
   duplicateOf: row.duplicate_of,
   groupId: row.group_id,
   eye: row.eye,
+  prediction: row.predicted === null ? null : { predicted: JSON.parse(row.predicted), referable: row.referable, expected: row.expected },
 });
 
 function wholeNumber(value: number, name: string): number {
@@ -326,7 +380,7 @@ function wholeNumber(value: number, name: string): number {
 
 function whereClause(task: TaskSpec, query: ImageQuery): { where: string; params: Record<string, unknown> } {
   const filter = query.filter ?? {};
-  const conditions = ['project_id = @projectId'];
+  const conditions = ['images.project_id = @projectId'];
   const params: Record<string, unknown> = { projectId: query.projectId };
   if (filter.label !== undefined) {
     if (!Number.isInteger(filter.label) || filter.label < 0 || filter.label >= task.classes.length) {
@@ -347,6 +401,23 @@ function whereClause(task: TaskSpec, query: ImageQuery): { where: string; params
   if (filter.groupId !== undefined) {
     conditions.push('group_id = @groupId');
     params.groupId = filter.groupId;
+  }
+  if (filter.predicted !== undefined) {
+    if (!Number.isInteger(filter.predicted) || filter.predicted < 0 || filter.predicted >= task.classes.length) {
+      throw invalid(`Filter value ${filter.predicted} is not a class of this project.`);
+    }
+    if (task.kind === 'multilabel') {
+      conditions.push('(p.predicted_mask & @predictedBit) != 0');
+      params.predictedBit = 2 ** filter.predicted;
+    } else {
+      conditions.push('p.predicted_class = @predicted');
+      params.predicted = filter.predicted;
+    }
+  }
+  if (filter.referableAtLeast !== undefined) {
+    if (!(filter.referableAtLeast >= 0 && filter.referableAtLeast <= 1)) throw invalid(`A referable probability is between 0 and 1, not ${filter.referableAtLeast}.`);
+    conditions.push('p.referable >= @referableAtLeast');
+    params.referableAtLeast = filter.referableAtLeast;
   }
   return { where: conditions.join(' AND '), params };
 }

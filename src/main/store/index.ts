@@ -1,7 +1,10 @@
 import path from 'node:path';
 import { DATABASE_FILE_NAME, integrityProblems, openDatabase, schemaVersion, type Db } from './database';
+import { FeatureStore } from './features';
 import { ImageStore } from './images';
 import { LabelStore } from './labels';
+import { ModelStore } from './models';
+import { PredictionStore } from './predictions';
 import { ProjectStore } from './projects';
 import { ReaderStore } from './readers';
 import { projectStats } from './stats';
@@ -13,12 +16,18 @@ export class Store {
   readonly readers: ReaderStore;
   readonly images: ImageStore;
   readonly labels: LabelStore;
+  readonly models: ModelStore;
+  readonly predictions: PredictionStore;
+  readonly features: FeatureStore;
 
   private constructor(readonly db: Db) {
     this.projects = new ProjectStore(db);
     this.readers = new ReaderStore(db);
     this.images = new ImageStore(db);
     this.labels = new LabelStore(db);
+    this.models = new ModelStore(db);
+    this.predictions = new PredictionStore(db);
+    this.features = new FeatureStore(db);
   }
 
   static open(dataDir: string): Store {

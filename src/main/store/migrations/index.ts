@@ -1,5 +1,6 @@
 import { initial } from './001-initial';
+import { models } from './002-models';
 import type { Migration } from './types';
 
 /** Every schema migration, oldest first. Append new ones; never edit one that has shipped. */
-export const migrations: readonly Migration[] = [initial];
+export const migrations: readonly Migration[] = [initial, models];

@@ -1,0 +1,24 @@
+// A finished model's evaluation at a chosen referable operating point, recomputed from its stored
+// out-of-fold predictions and the labels of its training snapshot.
+import { GradedeskError } from '../../shared/errors';
+import type { Evaluation } from '../../shared/ml';
+import type { Store } from '../store';
+import { evaluate } from './evaluation';
+
+export function evaluateModel(store: Store, modelId: number, threshold?: number): Evaluation {
+  const model = store.models.get(modelId);
+  if (!model.evaluation) throw new GradedeskError('invalid', `Model ${modelId} is ${model.status} and has no evaluation yet.`);
+  if (threshold === undefined) return model.evaluation;
+  const labels = new Map(store.models.trainingImages(modelId).map((image) => [image.imageId, image.label]));
+  const groups = new Map(store.images.readable(model.projectId).map((image) => [image.id, image.groupId]));
+  const predictions = store.predictions.forModel(modelId, { outOfFoldOnly: true }).filter((p) => labels.has(p.imageId));
+  return evaluate({
+    taskKind: model.taskKind,
+    head: model.head,
+    classes: model.classes,
+    basis: model.evaluation.basis,
+    images: predictions.map((p) => ({ ...p, label: labels.get(p.imageId)!, group: groups.get(p.imageId) ?? String(p.imageId) })),
+    thresholds: model.thresholds,
+    threshold,
+  });
+}
