@@ -1,12 +1,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { GradedeskError } from '../shared/errors';
 import type { Piscina } from 'piscina';
+import type { Project } from '../shared/domain';
 import type { ImportReport } from '../shared/import-report';
+import type { LearningRateFinding, TrainOptions } from '../shared/ml';
 import type { FileAnalysis, FileAnalysisRequest } from './ingest/analyse-file';
 import analyseWorkerScript from './ingest/analyse-worker?modulePath';
 import { importFolder, type ImportRequest } from './ingest/import-folder';
 import { JobRunner, type RunningJob } from './jobs/runner';
 import { createWorkerPool } from './jobs/worker-pool';
+import { createEngine, type Engine } from './ml/engine';
+import { runEngineTask } from './ml/engine-jobs';
+import type { TrainingOutcome } from './ml/training-run';
+import { prepareModel } from './ml/training-snapshot';
 import { Store } from './store';
 
 /**
@@ -16,11 +23,14 @@ import { Store } from './store';
 export class Workspace {
   readonly jobs = new JobRunner();
   private analysePool: Piscina<FileAnalysisRequest, FileAnalysis> | null = null;
+  readonly engine: Engine;
 
   private constructor(
     readonly dataDir: string,
     readonly store: Store,
-  ) {}
+  ) {
+    this.engine = createEngine(store, dataDir);
+  }
 
   static open(dataDir: string): Workspace {
     fs.mkdirSync(dataDir, { recursive: true });
@@ -42,6 +52,59 @@ export class Workspace {
       `Import ${path.basename(request.folder)} into ${request.project.name}`,
       ({ signal, progress }) => importFolder(context, request, { signal, onProgress: progress }),
       { projectId: request.project.id, details },
+    );
+  }
+
+  /** Creates a model from the project's graded images and trains it in a worker thread. */
+  startTraining(project: Project, options: Partial<TrainOptions> = {}, name?: string): { modelId: number; job: RunningJob<TrainingOutcome> } {
+    const modelId = prepareModel(this.store, this.engine.modelsDir, project, options, name);
+    return { modelId, job: this.trainingJob(project, modelId, 'Train') };
+  }
+
+  /** Continues an interrupted or cancelled training run from its last checkpoint. */
+  resumeTraining(modelId: number): RunningJob<TrainingOutcome> {
+    const model = this.store.models.get(modelId);
+    if (model.status !== 'interrupted' && model.status !== 'cancelled' && model.status !== 'failed') {
+      throw new GradedeskError('invalid', `Model ${modelId} is ${model.status}; only an interrupted, cancelled or failed run can be resumed.`);
+    }
+    return this.trainingJob(this.store.projects.get(model.projectId), modelId, 'Resume training');
+  }
+
+  private trainingJob(project: Project, modelId: number, verb: string): RunningJob<TrainingOutcome> {
+    this.store.models.trainingHere.add(modelId);
+    this.store.models.markRunning(modelId);
+    const job = this.jobs.start(
+      'training',
+      `${verb} model ${modelId} on ${project.name}`,
+      (context) => runEngineTask<TrainingOutcome>(this.dataDir, { kind: 'train', modelId }, context),
+      { projectId: project.id, details: { modelId: String(modelId) } },
+    );
+    job.done.then(
+      () => this.store.models.trainingHere.delete(modelId),
+      () => this.store.models.trainingHere.delete(modelId),
+    );
+    return job;
+  }
+
+  /** Predicts a project's images (all, or the given ones) with a model, the active one by default. */
+  startPrediction(project: Project, modelId?: number, imageIds?: number[]): RunningJob<{ predicted: number; failed: number }> {
+    const model = modelId ?? this.store.models.active(project.id)?.id;
+    if (model === undefined) throw new GradedeskError('invalid', `${project.name} has no active model; train one first.`);
+    if (this.store.models.get(model).projectId !== project.id) throw new GradedeskError('invalid', `Model ${model} belongs to another project.`);
+    return this.jobs.start(
+      'prediction',
+      `Predict ${imageIds ? `${imageIds.length} images` : 'all images'} of ${project.name} with model ${model}`,
+      (context) => runEngineTask(this.dataDir, { kind: 'predict', modelId: model, ...(imageIds ? { imageIds } : {}) }, context),
+      { projectId: project.id, details: { modelId: String(model) } },
+    );
+  }
+
+  startLearningRateFinder(project: Project, options: Partial<TrainOptions> = {}): RunningJob<LearningRateFinding> {
+    return this.jobs.start(
+      'lr-finder',
+      `Find a learning rate for ${project.name}`,
+      (context) => runEngineTask<LearningRateFinding>(this.dataDir, { kind: 'lr-find', projectId: project.id, options }, context),
+      { projectId: project.id },
     );
   }
 

@@ -18,6 +18,16 @@ import type {
 import type { ErrorCode } from './errors';
 import type { ImportReport } from './import-report';
 import type { JobInfo } from './jobs';
+import {
+  AUGMENTATIONS,
+  type BackboneInfo,
+  type BackendInfo,
+  type Evaluation,
+  type LearningRateFinding,
+  type ModelDetail,
+  type ModelSummary,
+  type Prediction,
+} from './ml';
 
 const id = z.number().int().positive();
 const labelValue = z.union([z.number().int().min(0), z.array(z.number().int().min(0)).max(64)]);
@@ -30,6 +40,8 @@ const imageFilter = z
     duplicates: z.boolean().optional(),
     importErrors: z.boolean().optional(),
     groupId: z.string().max(200).optional(),
+    predicted: z.number().int().min(0).optional(),
+    referableAtLeast: z.number().min(0).max(1).optional(),
   })
   .strict();
 
@@ -37,10 +49,37 @@ const imageView = z
   .object({
     projectId: id,
     filter: imageFilter.optional(),
-    sort: z.enum(['name', 'label', 'imported']).optional(),
+    sort: z.enum(['name', 'label', 'imported', 'predicted', 'referable']).optional(),
     descending: z.boolean().optional(),
   })
   .strict();
+
+/** Every training option may be left out; the engine fills in the task's defaults. */
+const trainOptions = z
+  .object({
+    backboneId: z.string().min(1).max(200),
+    inputSize: z.number().int().min(32).max(1024),
+    head: z.enum(['ordinal', 'softmax', 'regression', 'multilabel']),
+    strategy: z.enum(['head', 'fine-tune']),
+    epochs: z.number().int().min(1).max(1000),
+    batchSize: z.number().int().min(1).max(4096),
+    learningRate: z.number().positive().max(10),
+    schedule: z.enum(['one-cycle', 'step', 'constant']),
+    classWeights: z.union([z.enum(['inverse-frequency', 'none']), z.array(z.number().min(0).max(1000)).min(2).max(64)]),
+    balancedSampling: z.boolean(),
+    augmentations: z.array(z.enum(AUGMENTATIONS)).max(AUGMENTATIONS.length),
+    validation: z.union([
+      z.object({ kind: z.literal('k-fold'), folds: z.number().int().min(2).max(20) }).strict(),
+      z.object({ kind: z.literal('holdout'), fraction: z.number().min(0.05).max(0.5) }).strict(),
+    ]),
+    earlyStoppingPatience: z.number().int().min(1).max(1000).nullable(),
+    focalGamma: z.number().min(0).max(10),
+    unfreezeBlocks: z.number().int().min(0).max(17),
+    backboneLearningRateFactor: z.number().positive().max(1),
+    seed: z.number().int().min(0).max(2 ** 31 - 1),
+  })
+  .strict()
+  .partial();
 
 /** A request schema and the response type it is answered with. */
 interface Call<Request extends z.ZodType, Response> {
@@ -142,6 +181,30 @@ export const api = {
   'jobs.list': call<JobSnapshot[]>()(z.object({}).strict()),
   'jobs.cancel': call<JobSnapshot>()(z.object({ jobId: z.string().uuid() }).strict()),
 
+  /** Which tfjs backend runs, what it can train, and the backbones to choose from. */
+  'ml.capabilities': call<{ backend: BackendInfo; backbones: BackboneInfo[] }>()(z.object({}).strict()),
+  'training.start': call<{ job: JobSnapshot; modelId: number }>()(
+    z.object({ projectId: id, options: trainOptions.optional(), name: z.string().trim().min(1).max(120).optional() }).strict(),
+  ),
+  /** Continues an interrupted or cancelled run from its last completed epoch. */
+  'training.resume': call<{ job: JobSnapshot; modelId: number }>()(z.object({ modelId: id }).strict()),
+  'training.findLearningRate': call<JobSnapshot>()(z.object({ projectId: id, options: trainOptions.optional() }).strict()),
+  /** The learning-rate finder's curve, once its job has ended (null before). */
+  'training.learningRateFinding': call<LearningRateFinding | null>()(z.object({ jobId: z.string().uuid() }).strict()),
+  'models.list': call<ModelSummary[]>()(z.object({ projectId: id }).strict()),
+  'models.get': call<ModelDetail>()(z.object({ modelId: id }).strict()),
+  /** The model's out-of-fold evaluation, with the referable operating point at `threshold` (default 0.5). */
+  'models.evaluate': call<Evaluation>()(z.object({ modelId: id, threshold: z.number().min(0).max(1).optional() }).strict()),
+  'models.activate': call<ModelSummary>()(z.object({ modelId: id }).strict()),
+  'models.delete': call<{ deleted: number }>()(z.object({ modelId: id }).strict()),
+  'models.export': call<{ dir: string; files: string[] }>()(z.object({ modelId: id, dir: z.string().min(1).max(4096) }).strict()),
+  /** Predicts every image of the project (or the given ones) with a model (default: the active one). */
+  'predictions.start': call<JobSnapshot>()(
+    z.object({ projectId: id, modelId: id.optional(), imageIds: z.array(id).min(1).max(100_000).optional() }).strict(),
+  ),
+  /** The active model's prediction for an image, or null if it has none. */
+  'predictions.forImage': call<{ model: ModelSummary; prediction: Prediction } | null>()(z.object({ imageId: id }).strict()),
+
   /** Native pickers (desktop only); null when the user cancels. */
   'dialogs.pickFolder': call<string | null>()(z.object({ title: z.string().max(200).optional() }).strict()),
   'dialogs.pickLabelFile': call<string | null>()(z.object({}).strict()),
@@ -157,12 +220,12 @@ export interface Events {
   'job.progress': JobSnapshot;
   'job.finished': JobSnapshot;
   /** Something in a project changed (by this window, another window, an import or the CLI). */
-  'data.changed': { projectId: number | null; imageIds: number[] | null; what: 'labels' | 'images' | 'projects' | 'flags' };
+  'data.changed': { projectId: number | null; imageIds: number[] | null; what: 'labels' | 'images' | 'projects' | 'flags' | 'predictions' };
   /** A command chosen from the desktop app's menu (browser mode has no menu; the same keys work in the page). */
   'menu.command': { command: MenuCommand };
 }
 
-export type MenuCommand = 'view.projects' | 'view.library' | 'view.review' | 'edit.undo' | 'help.shortcuts' | 'project.import';
+export type MenuCommand = 'view.projects' | 'view.library' | 'view.review' | 'view.train' | 'view.evaluate' | 'edit.undo' | 'help.shortcuts' | 'project.import';
 export type EventName = keyof Events;
 
 export type ApiError = { code: ErrorCode | 'bad-request' | 'internal'; message: string };

@@ -1,9 +1,15 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type { z } from 'zod';
 import type { Api, ImageDetail, JobSnapshot, Method, ProjectSummary, ResponseOf } from '../../shared/api';
 import { taskSpecFor, type Project } from '../../shared/domain';
 import { GradedeskError } from '../../shared/errors';
 import type { ImportReport } from '../../shared/import-report';
 import type { JobInfo } from '../jobs/runner';
+import { initBackend } from '../ml/backend';
+import { evaluateModel } from '../ml/model-evaluation';
+import { exportModel } from '../ml/model-files';
+import type { LearningRateFinding } from '../../shared/ml';
 import type { Workspace } from '../workspace';
 import type { ApiEvents } from './events';
 
@@ -30,6 +36,7 @@ export function forwardJobEvents(workspace: Workspace, events: ApiEvents): () =>
   const finished = (info: JobInfo) => {
     events.emit('job.finished', jobSnapshot(workspace, info));
     if (info.kind === 'import') events.emit('data.changed', { projectId: null, imageIds: null, what: 'images' });
+    if (info.kind === 'training' || info.kind === 'prediction') events.emit('data.changed', { projectId: info.projectId, imageIds: null, what: 'predictions' });
   };
   workspace.jobs.on('progress', progress).on('finished', finished);
   return () => workspace.jobs.off('progress', progress).off('finished', finished);
@@ -148,6 +155,59 @@ export function createHandlers(workspace: Workspace, events: ApiEvents, platform
       job.done.catch(() => undefined);
       return snapshot(job.info);
     },
+    'ml.capabilities': async () => ({ backend: await initBackend(), backbones: workspace.engine.backbones.list() }),
+    'training.start': ({ projectId, options, name }) => {
+      const { modelId, job } = workspace.startTraining(store.projects.get(projectId), options, name);
+      job.done.catch(() => undefined);
+      return { job: snapshot(job.info), modelId };
+    },
+    'training.resume': ({ modelId }) => {
+      const job = workspace.resumeTraining(modelId);
+      job.done.catch(() => undefined);
+      return { job: snapshot(job.info), modelId };
+    },
+    'training.findLearningRate': ({ projectId, options }) => {
+      const job = workspace.startLearningRateFinder(store.projects.get(projectId), options);
+      job.done.catch(() => undefined);
+      return snapshot(job.info);
+    },
+    'training.learningRateFinding': ({ jobId }) => {
+      const info = jobs.get(jobId);
+      if (info.kind !== 'lr-finder') throw new GradedeskError('invalid', `Job ${jobId} is not a learning-rate finder.`);
+      return (jobs.result(jobId) as LearningRateFinding | undefined) ?? null;
+    },
+    'models.list': ({ projectId }) => store.models.list(store.projects.get(projectId).id),
+    'models.get': ({ modelId }) => store.models.get(modelId),
+    'models.evaluate': ({ modelId, threshold }) => evaluateModel(store, modelId, threshold),
+    'models.activate': ({ modelId }) => {
+      const model = store.models.activate(modelId);
+      events.emit('data.changed', { projectId: model.projectId, imageIds: null, what: 'predictions' });
+      return model;
+    },
+    'models.delete': ({ modelId }) => {
+      const { projectId } = store.models.get(modelId);
+      const dir = store.models.dir(modelId);
+      store.models.delete(modelId);
+      fs.rmSync(dir, { recursive: true, force: true });
+      events.emit('data.changed', { projectId, imageIds: null, what: 'predictions' });
+      return { deleted: modelId };
+    },
+    'models.export': ({ modelId, dir }) => {
+      const model = store.models.get(modelId);
+      if (model.status !== 'ready') throw new GradedeskError('invalid', `Model ${modelId} is ${model.status}; only a finished model can be exported.`);
+      return { dir: path.resolve(dir), files: exportModel(store.models.dir(modelId), path.resolve(dir)) };
+    },
+    'predictions.start': ({ projectId, modelId, imageIds }) => {
+      const job = workspace.startPrediction(store.projects.get(projectId), modelId, imageIds);
+      job.done.catch(() => undefined);
+      return snapshot(job.info);
+    },
+    'predictions.forImage': ({ imageId }) => {
+      const model = store.models.active(store.images.get(imageId).projectId);
+      const prediction = model && store.predictions.forImage(model.id, imageId);
+      return model && prediction ? { model, prediction } : null;
+    },
+
     'jobs.list': () => jobs.list().map(snapshot),
     'jobs.cancel': ({ jobId }) => snapshot(jobs.cancel(jobId)),
 

@@ -13,6 +13,7 @@ import { DEMO_PROJECT_NAME, openDemoProject } from '../demo/demo-project';
 import { currentLabelsCsv, labelHistoryCsv } from '../export/labels-csv';
 import { resolveDataDir } from '../paths';
 import { Workspace } from '../workspace';
+import { registerMlCommands } from './ml-commands';
 import { formatDuration, processIO, progressPrinter, table, type CliIO } from './output';
 
 interface GlobalOptions {
@@ -211,6 +212,8 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
       });
       await bridge.close();
     });
+
+  registerMlCommands(program, { io, open, print, projectNamed });
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -53,6 +53,8 @@ export function menuTemplate(
         command('Projects', 'view.projects', pageKey('Ctrl+1')),
         command('Library', 'view.library', pageKey('Ctrl+2')),
         command('Review', 'view.review', pageKey('Ctrl+3')),
+        command('Train', 'view.train', pageKey('Ctrl+4')),
+        command('Evaluate', 'view.evaluate', pageKey('Ctrl+5')),
         separator,
         { role: 'togglefullscreen' },
         ...(development ? [separator, { role: 'reload' } as const, { role: 'toggleDevTools' } as const] : []),

@@ -1,0 +1,322 @@
+// CLI commands of the training engine: doctor, backbones, train, predict, evaluate, models.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Option, type Command } from 'commander';
+import type { Project } from '../../shared/domain';
+import { GradedeskError, invalid } from '../../shared/errors';
+import { AUGMENTATIONS, type Augmentation, type Evaluation, type HeadKind, type ModelDetail, type TrainOptions } from '../../shared/ml';
+import { initBackend } from '../ml/backend';
+import { downloadBackbone } from '../ml/backbones/download';
+import { evaluateModel } from '../ml/model-evaluation';
+import { exportModel } from '../ml/model-files';
+import type { Workspace } from '../workspace';
+import type { RunningJob } from '../jobs/runner';
+import { formatDuration, progressPrinter, table, type CliIO } from './output';
+
+export interface CliContext {
+  io: CliIO;
+  open: () => Workspace;
+  print: (json: unknown, text: string) => void;
+  projectNamed: (name: string) => Project;
+}
+
+export function registerMlCommands(program: Command, { io, open, print, projectNamed }: CliContext): void {
+  program
+    .command('doctor')
+    .description('which tfjs backend runs here, with how many threads and SIMD, and what it can train')
+    .action(async () => {
+      const backend = await initBackend();
+      const backbones = open().engine.backbones.list();
+      print({ ...backend, backbones }, [
+        `Backend: ${backend.backend} (${backend.package})`,
+        `Threads: ${backend.threads}`,
+        `SIMD: ${backend.simd === null ? 'n/a' : backend.simd ? 'yes' : 'no'}`,
+        `Training strategies: ${backend.strategies.map((s) => (s === 'head' ? 'head on cached features' : 'fine-tuning the backbone')).join(', ')}`,
+        ...backend.notes.map((note) => `Note: ${note}`),
+        `Backbones: ${backbones.map((b) => b.id).join(', ')}`,
+        '',
+      ].join('\n'));
+    });
+
+  const backbones = program.command('backbones').description('list and add backbones');
+  backbones
+    .command('list')
+    .action(() => {
+      const list = open().engine.backbones.list();
+      print(list, table([['ID', 'FORMAT', 'SOURCE', 'SIZES', 'LOCATION'], ...list.map((b) => [b.id, b.format, b.source, b.inputSizes.join(','), b.location])]));
+    });
+  backbones
+    .command('add <id> <location>')
+    .description('add a tfjs backbone from a model.json path or URL (URLs need --sha256 and are downloaded now)')
+    .addOption(new Option('--format <format>', 'tfjs model format').choices(['layers', 'graph']).default('layers'))
+    .requiredOption('--feature-layer <name>', 'layer (or graph node) whose output is the last convolutional maps')
+    .option('--sizes <list>', 'input sizes it accepts, comma-separated', '224')
+    .addOption(new Option('--normalisation <kind>', 'how it wants pixels').choices(['unit', 'symmetric', 'imagenet']).default('unit'))
+    .option('--sha256 <hex>', 'sha256 of model.json (required for URLs)')
+    .option('--size <bytes>', 'expected total download size in bytes', Number)
+    .option('--name <name>')
+    .action(async (id: string, location: string, options: { format: 'layers' | 'graph'; featureLayer: string; sizes: string; normalisation: 'unit'; sha256?: string; size?: number; name?: string }) => {
+      const registry = open().engine.backbones;
+      const inputSizes = options.sizes.split(',').map(Number);
+      const added = registry.add({ id, location, format: options.format, featureLayer: options.featureLayer, inputSizes, normalisation: options.normalisation,
+        ...(options.sha256 ? { sha256: options.sha256 } : {}), ...(options.size ? { size: options.size } : {}), ...(options.name ? { name: options.name } : {}) });
+      if (added.source === 'url') {
+        const progress = progressPrinter(io);
+        try {
+          await downloadBackbone({ url: location, sha256: options.sha256!, cacheDir: registry.backbonesDir, onProgress: progress.update, ...(options.size ? { size: options.size } : {}) });
+        } catch (error) {
+          registry.remove(id);
+          throw error;
+        } finally {
+          progress.end();
+        }
+      }
+      print(added, `Added backbone ${added.id} (${added.format}, ${added.source}).\n`);
+    });
+
+  program
+    .command('train')
+    .description('train a model on the project\'s graded images, with patient-grouped cross-validation')
+    .requiredOption('--project <name>')
+    .addOption(new Option('--head <kind>').choices(['ordinal', 'softmax', 'regression', 'multilabel']))
+    .option('--backbone <id|path>', 'backbone id, or a Keras model.json path (with --feature-layer)')
+    .option('--feature-layer <name>', 'feature layer of a backbone given as a path')
+    .option('--size <n>', 'input size in pixels', parseWhole)
+    .option('--epochs <n>', 'epochs per fold', parseWhole)
+    .option('--folds <k>', 'cross-validation folds (grouped by patient)', parseWhole)
+    .option('--holdout <fraction>', 'hold out this share of patients instead of k folds', Number)
+    .option('--batch-size <n>', 'images per batch', parseWhole)
+    .option('--lr <rate>', 'peak learning rate', Number)
+    .addOption(new Option('--schedule <kind>').choices(['one-cycle', 'step', 'constant']))
+    .option('--augment <list>', `feature-level augmentations: ${AUGMENTATIONS.join(',')} (or none)`)
+    .option('--balanced', 'balanced sampling instead of class weights')
+    .option('--patience <n>', 'early stopping patience in epochs (0: off)', parseWholeOrZero)
+    .option('--seed <n>', 'random seed', parseWholeOrZero)
+    .option('--name <name>', 'model name')
+    .option('--resume <modelId>', 'continue an interrupted or cancelled run instead', parseWhole)
+    .action(async (options: TrainCliOptions) => {
+      const workspace = open();
+      const target = projectNamed(options.project);
+      let job: RunningJob<unknown>;
+      let modelId: number;
+      if (options.resume) {
+        modelId = options.resume;
+        job = workspace.resumeTraining(modelId);
+      } else {
+        ({ modelId, job } = workspace.startTraining(target, trainOptions(workspace, options), options.name));
+      }
+      io.stderr(`Training model ${modelId}; Ctrl+C stops it after the current batch (resume with --resume ${modelId}).\n`);
+      await followJob(workspace, job, io);
+      const model = workspace.store.models.get(modelId);
+      print(model, `${describeModel(model)}\n${describeEvaluation(model.evaluation)}`);
+    });
+
+  program
+    .command('predict')
+    .description('predict every image of the project with a model (default: the active one)')
+    .requiredOption('--project <name>')
+    .option('--model <id>', 'model id', parseWhole)
+    .action(async (options: { project: string; model?: number }) => {
+      const workspace = open();
+      const job = workspace.startPrediction(projectNamed(options.project), options.model);
+      const result = (await followJob(workspace, job, io)) as { predicted: number; failed: number };
+      print(result, `Predicted ${result.predicted} images${result.failed ? `; ${result.failed} could not be read` : ''}.\n`);
+    });
+
+  program
+    .command('evaluate')
+    .description('out-of-fold metrics of a model (default: the active one), on patients it did not train on')
+    .requiredOption('--project <name>')
+    .option('--model <id>', 'model id', parseWhole)
+    .option('--threshold <p>', 'referable operating point', Number)
+    .action((options: { project: string; model?: number; threshold?: number }) => {
+      const workspace = open();
+      const model = modelOf(workspace, projectNamed(options.project), options.model);
+      const evaluation = evaluateModel(workspace.store, model.id, options.threshold);
+      print(
+        {
+          model: model.id,
+          basis: evaluation.basis,
+          samples: evaluation.samples,
+          groups: evaluation.groups,
+          qwk: evaluation.qwk,
+          accuracy: evaluation.accuracy,
+          balanced_accuracy: evaluation.balancedAccuracy,
+          macro_f1: evaluation.macroF1,
+          referable_auc: evaluation.referable?.auc ?? null,
+          referable_threshold: evaluation.referable?.threshold ?? null,
+          referable_sensitivity: evaluation.referable?.sensitivity ?? null,
+          referable_specificity: evaluation.referable?.specificity ?? null,
+          ece: evaluation.calibration?.ece ?? null,
+          confusion: evaluation.confusion,
+          per_class: evaluation.perClass,
+        },
+        describeEvaluation(evaluation),
+      );
+    });
+
+  const models = program.command('models').description('list, activate, export and delete models');
+  models
+    .command('list')
+    .requiredOption('--project <name>')
+    .action((options: { project: string }) => {
+      const list = open().store.models.list(projectNamed(options.project).id);
+      print(list, list.length === 0 ? 'No models yet.\n' : table([
+        ['ID', 'ACTIVE', 'STATUS', 'HEAD', 'BACKBONE', 'SIZE', 'IMAGES', 'QWK', 'AUC', 'CREATED'],
+        ...list.map((m) => [m.id, m.active ? '*' : '', m.status, m.head, m.backboneId, m.inputSize, m.trainingImages, fixed(m.metrics?.qwk), fixed(m.metrics?.referableAuc), m.createdAt.slice(0, 16)]),
+      ]));
+    });
+  models
+    .command('activate <id>')
+    .action((id: string) => {
+      const model = open().store.models.activate(parseWhole(id));
+      print(model, `Model ${model.id} is now the active model of its project.\n`);
+    });
+  models
+    .command('export <id> <dir>')
+    .description('write the model in tfjs format (fold heads, standardisation, manifest) to a folder')
+    .action((id: string, dir: string) => {
+      const store = open().store;
+      const model = store.models.get(parseWhole(id));
+      if (model.status !== 'ready') throw invalid(`Model ${model.id} is ${model.status}; only a finished model can be exported.`);
+      const files = exportModel(store.models.dir(model.id), path.resolve(dir));
+      print({ dir: path.resolve(dir), files }, `Exported model ${model.id} to ${path.resolve(dir)} (${files.length} files).\n`);
+    });
+  models
+    .command('delete <id>')
+    .action((id: string) => {
+      const store = open().store;
+      const modelId = parseWhole(id);
+      const dir = store.models.dir(modelId);
+      store.models.delete(modelId);
+      fs.rmSync(dir, { recursive: true, force: true });
+      print({ deleted: modelId }, `Deleted model ${modelId}.\n`);
+    });
+}
+
+interface TrainCliOptions {
+  project: string;
+  head?: HeadKind;
+  backbone?: string;
+  featureLayer?: string;
+  size?: number;
+  epochs?: number;
+  folds?: number;
+  holdout?: number;
+  batchSize?: number;
+  lr?: number;
+  schedule?: TrainOptions['schedule'];
+  augment?: string;
+  balanced?: boolean;
+  patience?: number;
+  seed?: number;
+  name?: string;
+  resume?: number;
+}
+
+function trainOptions(workspace: Workspace, cli: TrainCliOptions): Partial<TrainOptions> {
+  const options: Partial<TrainOptions> = {};
+  if (cli.head) options.head = cli.head;
+  if (cli.backbone) options.backboneId = backboneFor(workspace, cli.backbone, cli.featureLayer, cli.size);
+  if (cli.size) options.inputSize = cli.size;
+  if (cli.epochs) options.epochs = cli.epochs;
+  if (cli.folds && cli.holdout) throw invalid('Choose --folds or --holdout, not both.');
+  if (cli.folds) options.validation = { kind: 'k-fold', folds: cli.folds };
+  if (cli.holdout !== undefined) {
+    if (!(cli.holdout > 0 && cli.holdout < 1)) throw invalid(`--holdout is a share of patients between 0 and 1, not ${cli.holdout}.`);
+    options.validation = { kind: 'holdout', fraction: cli.holdout };
+  }
+  if (cli.batchSize) options.batchSize = cli.batchSize;
+  if (cli.lr !== undefined) {
+    if (!(cli.lr > 0 && cli.lr < 10)) throw invalid(`--lr must be a positive rate below 10, not ${cli.lr}.`);
+    options.learningRate = cli.lr;
+  }
+  if (cli.schedule) options.schedule = cli.schedule;
+  if (cli.augment !== undefined) {
+    const list = cli.augment === 'none' ? [] : cli.augment.split(',').map((a) => a.trim());
+    const unknown = list.filter((a) => !AUGMENTATIONS.includes(a as Augmentation));
+    if (unknown.length) throw invalid(`Unknown augmentation ${unknown.join(', ')}; choose from ${AUGMENTATIONS.join(', ')}.`);
+    options.augmentations = list as Augmentation[];
+  }
+  if (cli.balanced) options.balancedSampling = true;
+  if (cli.patience !== undefined) options.earlyStoppingPatience = cli.patience === 0 ? null : cli.patience;
+  if (cli.seed !== undefined) options.seed = cli.seed;
+  return options;
+}
+
+/** `--backbone` is a registered id, or a model.json path registered on the fly. */
+function backboneFor(workspace: Workspace, reference: string, featureLayer: string | undefined, size: number | undefined): string {
+  const registry = workspace.engine.backbones;
+  if (registry.list().some((b) => b.id === reference)) return reference;
+  if (!reference.endsWith('.json') || !fs.existsSync(reference)) {
+    throw new GradedeskError('not-found', `There is no backbone "${reference}" and no model.json at that path. Known: ${registry.list().map((b) => b.id).join(', ')}.`);
+  }
+  if (!featureLayer) throw invalid('A backbone given as a path needs --feature-layer (the layer whose output is its last convolutional maps).');
+  const id = `file-${path.basename(path.dirname(path.resolve(reference)))}-${Date.now().toString(36)}`;
+  return registry.add({ id, location: reference, format: 'layers', featureLayer, inputSizes: [size ?? 224] }).id;
+}
+
+function modelOf(workspace: Workspace, project: Project, modelId?: number): ModelDetail {
+  const id = modelId ?? workspace.store.models.active(project.id)?.id;
+  if (id === undefined) throw invalid(`${project.name} has no active model; train one first.`);
+  const model = workspace.store.models.get(id);
+  if (model.projectId !== project.id) throw invalid(`Model ${id} belongs to another project.`);
+  return model;
+}
+
+/** Shows a job's progress until it ends; Ctrl+C cancels it (what it finished is kept). */
+async function followJob<T>(workspace: Workspace, job: RunningJob<T>, io: CliIO): Promise<T> {
+  const progress = progressPrinter(io);
+  const onProgress = (info: { id: string; progress: import('../../shared/jobs').Progress | null }) => info.id === job.info.id && info.progress && progress.update(info.progress);
+  const cancel = () => workspace.jobs.cancel(job.info.id);
+  workspace.jobs.on('progress', onProgress);
+  process.once('SIGINT', cancel);
+  try {
+    return await job.done;
+  } finally {
+    progress.end();
+    workspace.jobs.off('progress', onProgress);
+    process.off('SIGINT', cancel);
+  }
+}
+
+function describeModel(model: ModelDetail): string {
+  const seconds = model.finishedAt ? (Date.parse(model.finishedAt) - Date.parse(model.createdAt)) / 1000 : null;
+  return `Model ${model.id} (${model.name}): ${model.status}, ${model.trainingImages} training images, ${model.epochs.length} epochs over all folds` +
+    (seconds !== null ? `, ${formatDuration(seconds)} since it was created` : '') + '.';
+}
+
+function describeEvaluation(evaluation: Evaluation | null): string {
+  if (!evaluation) return 'No evaluation.\n';
+  const lines = [
+    `Measured on ${evaluation.samples} images from ${evaluation.groups} patients the model did not train on (${evaluation.basis}):`,
+    `  QWK ${fixed(evaluation.qwk)}  accuracy ${fixed(evaluation.accuracy)}  balanced accuracy ${fixed(evaluation.balancedAccuracy)}` +
+      (evaluation.macroF1 !== null ? `  macro-F1 ${fixed(evaluation.macroF1)}` : '') +
+      (evaluation.calibration ? `  ECE ${fixed(evaluation.calibration.ece)}` : ''),
+  ];
+  if (evaluation.referable) {
+    const r = evaluation.referable;
+    lines.push(`  Referable DR (grade ≥ 2; ${r.positives} positive, ${r.negatives} negative): AUC ${fixed(r.auc)}, at threshold ${r.threshold}: sensitivity ${fixed(r.sensitivity)}, specificity ${fixed(r.specificity)}`);
+  }
+  if (evaluation.confusion) {
+    lines.push('  Confusion (rows: reader, columns: model):');
+    evaluation.confusion.forEach((row, k) => lines.push(`    ${evaluation.classes[k]!.padEnd(18)} ${row.map((n) => String(n).padStart(5)).join('')}`));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const fixed = (value: number | null | undefined) => (value === null || value === undefined ? '—' : value.toFixed(3));
+
+function parseWhole(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw invalid(`"${text}" is not a positive whole number.`);
+  return value;
+}
+
+function parseWholeOrZero(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) throw invalid(`"${text}" is not a whole number.`);
+  return value;
+}
+
+
