@@ -5,7 +5,7 @@
 import type { ProjectSummary } from '../../../shared/api';
 import type { ImageFilter, ImageSortKey, Reader } from '../../../shared/domain';
 
-export type ViewName = 'projects' | 'library' | 'review';
+export type ViewName = 'projects' | 'library' | 'review' | 'train' | 'evaluate';
 
 export const session = $state({
   project: null as ProjectSummary | null,

@@ -2,12 +2,12 @@
 export interface Shortcut {
   keys: string;
   action: string;
-  scope: 'Anywhere' | 'Library' | 'Review';
+  scope: 'Anywhere' | 'Library' | 'Review' | 'Train' | 'Evaluate';
 }
 
 export const SHORTCUTS: readonly Shortcut[] = [
   { keys: '?', action: 'Show or hide this list of shortcuts', scope: 'Anywhere' },
-  { keys: 'Ctrl+1 / Ctrl+2 / Ctrl+3', action: 'Projects / Library / Review', scope: 'Anywhere' },
+  { keys: 'Ctrl+1 … Ctrl+5', action: 'Projects / Library / Review / Train / Evaluate', scope: 'Anywhere' },
   { keys: 'Ctrl+Z', action: 'Undo your last grade (writes an undo event)', scope: 'Anywhere' },
   { keys: 'Esc', action: 'Close a dialog or the overlay', scope: 'Anywhere' },
   { keys: '← → ↑ ↓', action: 'Move between thumbnails', scope: 'Library' },
@@ -24,4 +24,8 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { keys: 'Wheel / drag', action: 'Zoom at the pointer / pan', scope: 'Review' },
   { keys: 'P', action: 'Toggle original and preprocessed (Ben Graham) view', scope: 'Review' },
   { keys: 'H', action: 'Show or hide the history panel', scope: 'Review' },
+  { keys: 'Enter / Space', action: 'Show the focused model’s curves and epochs', scope: 'Train' },
+  { keys: '↑ / ↓', action: 'Move between models in the list', scope: 'Train' },
+  { keys: '← / → (on the slider)', action: 'Move the referable-DR operating point along the ROC curve', scope: 'Evaluate' },
+  { keys: 'Home / End (on the slider)', action: 'Refer nobody / refer everybody', scope: 'Evaluate' },
 ];

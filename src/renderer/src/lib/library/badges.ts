@@ -1,5 +1,7 @@
-/** What a grid cell shows about its image: the label badge and the import error, in the project's words. */
+/** What a grid cell shows about its image: the label and prediction badges and the import error, in the project's words. */
 import type { ImportErrorKind, LabelValue, TaskSpec } from '../../../../shared/domain';
+import type { GridPrediction } from '../../../../shared/ml';
+import { formatGrade, formatProbability, predictedText, referableBand, type ReferableBand } from '../predictions/format';
 
 export interface LabelBadge {
   text: string;
@@ -27,6 +29,38 @@ export function labelBadge(task: TaskSpec, label: LabelValue | null): LabelBadge
   const name = task.classes[label] ?? String(label);
   if (task.kind === 'dr-grade') return { text: String(label), title: `Grade ${label}: ${name}`, grade: label };
   return { text: name, title: `Class: ${name}`, grade: null };
+}
+
+export interface PredictionBadge {
+  text: string;
+  /** The tooltip: "Model: grade 3 · P(referable) 0.82 · expected 2.9". */
+  title: string;
+  /** The accessible name, which says it is the model's and not a reader's. */
+  label: string;
+  /** P(referable) band for the colour (dr-grade with a probability); 'neutral' otherwise. */
+  band: ReferableBand | 'neutral';
+}
+
+function shortNames(task: TaskSpec, value: LabelValue): string {
+  if (!Array.isArray(value)) return task.kind === 'dr-grade' ? String(value) : (task.classes[value] ?? String(value));
+  if (value.length === 0) return 'none';
+  const names = value.map((index) => task.classes[index] ?? String(index));
+  const joined = names.join(', ');
+  return names.length === 1 || joined.length <= MULTILABEL_BADGE_CHARS ? joined : `${names.length} labels`;
+}
+
+export function predictionBadge(task: TaskSpec, prediction: GridPrediction): PredictionBadge {
+  const predicted = predictedText(task, prediction.predicted);
+  const referable = task.kind === 'dr-grade' && prediction.referable !== null ? formatProbability(prediction.referable) : null;
+  // A probability-weighted class index means nothing for unordered classes.
+  const expected = task.kind === 'dr-grade' && prediction.expected !== null ? formatGrade(prediction.expected) : null;
+  const brief = task.kind === 'dr-grade' && !Array.isArray(prediction.predicted) ? `grade ${prediction.predicted}` : predicted;
+  const title = ['Model: ' + brief, referable && `P(referable) ${referable}`, expected && `expected ${expected}`].filter(Boolean).join(' · ');
+  const label = ['Model prediction: ' + predicted, referable && `P(referable) ${referable}`, expected && `expected grade ${expected}`]
+    .filter(Boolean)
+    .join(', ');
+  const band = task.kind === 'dr-grade' ? referableBand(prediction.referable) : null;
+  return { text: shortNames(task, prediction.predicted), title, label, band: band ?? 'neutral' };
 }
 
 const IMPORT_ERRORS: Record<ImportErrorKind, string> = {
