@@ -1,5 +1,6 @@
 // Runs an engine task in a worker thread and turns its messages back into a job's progress, result
 // and errors. Cancelling asks the worker to stop at its next batch; what it finished is kept.
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { GradedeskError } from '../../shared/errors';
 import type { JobContext } from '../jobs/runner';
@@ -7,13 +8,19 @@ import { throttled } from '../jobs/progress';
 import engineWorkerScript from './worker?modulePath';
 import type { EngineTask, WorkerMessage } from './worker-protocol';
 
+/**
+ * The built app runs the bundled JavaScript worker. Tests run the TypeScript source, which a worker
+ * cannot take as its entry file, so it is imported from a one-line bootstrap with tsx loaded.
+ */
+function startWorker(script: string, workerData: unknown): Worker {
+  if (!script.endsWith('.ts')) return new Worker(script, { workerData });
+  const url = JSON.stringify(pathToFileURL(script).href);
+  return new Worker(`import('tsx/esm/api').then(({ tsImport }) => tsImport(${url}, ${url}));`, { eval: true, workerData });
+}
+
 export function runEngineTask<T>(dataDir: string, task: EngineTask, { signal, progress }: JobContext): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const worker = new Worker(engineWorkerScript, {
-      workerData: { dataDir, task },
-      // Tests run the TypeScript sources; the built app runs the bundled JavaScript.
-      execArgv: engineWorkerScript.endsWith('.ts') ? ['--import', 'tsx'] : [],
-    });
+    const worker = startWorker(engineWorkerScript, { dataDir, task });
     const report = throttled(progress, 200);
     let settled = false;
     const cancel = () => worker.postMessage({ type: 'cancel' });
