@@ -62,6 +62,10 @@ async function layersMaps(json: ModelJson, modelJsonPath: string, featureLayer: 
   const model = topology.model_config ?? topology;
   const layers = model.config?.layers;
   if (!Array.isArray(layers)) throw new GradedeskError('invalid', `${modelJsonPath} is not a Keras functional model (no config.layers).`);
+  // A Sequential config also has config.layers, but its layers carry no names or inbound nodes at this level.
+  if (model.class_name === 'Sequential') {
+    throw new GradedeskError('invalid', `${modelJsonPath} is a Keras Sequential model; save the backbone as a functional model (keras.Model(inputs, outputs)) to use it.`);
+  }
   if (!layers.some((layer) => layer.name === featureLayer)) {
     throw new GradedeskError('invalid', `${modelJsonPath} has no layer "${featureLayer}". Its last layers: ${layers.slice(-6).map((l) => l.name).join(', ')}.`);
   }
@@ -85,6 +89,7 @@ interface KerasLayer {
   inbound_nodes?: unknown[];
 }
 interface KerasModel {
+  class_name?: string;
   config: { layers: KerasLayer[]; output_layers?: unknown };
 }
 
