@@ -217,7 +217,9 @@ function firstUnfinishedFold(dir: string, folds: number): number {
 function validationMetric(model: ModelDetail): (outputs: number[][], labels: LabelValue[]) => number {
   const { head } = model.options;
   const classCount = model.classes.length;
-  const decode = (output: number[]) => decodeOutput(head, output, null, model.taskKind === 'dr-grade');
+  // Regression: round to the nearest grade until cut points are tuned after training.
+  const cuts = head === 'regression' ? Array.from({ length: classCount - 1 }, (_, k) => k + 0.5) : null;
+  const decode = (output: number[]) => decodeOutput(head, output, cuts, model.taskKind === 'dr-grade');
   const metric = validationMetricName(model.taskKind);
   return (outputs, labels) => {
     const predicted = outputs.map((o) => decode(o).predicted);
