@@ -12,6 +12,7 @@ import { JobRunner, type RunningJob } from './jobs/runner';
 import { createWorkerPool } from './jobs/worker-pool';
 import { createEngine, type Engine } from './ml/engine';
 import { runEngineTask } from './ml/engine-jobs';
+import type { RenderedGradCam } from './ml/gradcam-render';
 import type { TrainingOutcome } from './ml/training-run';
 import { prepareModel } from './ml/training-snapshot';
 import { Store } from './store';
@@ -105,6 +106,18 @@ export class Workspace {
       `Find a learning rate for ${project.name}`,
       (context) => runEngineTask<LearningRateFinding>(this.dataDir, { kind: 'lr-find', projectId: project.id, options }, context),
       { projectId: project.id },
+    );
+  }
+
+  /** Grad-CAM maps of a model (the active one by default) for images, as a job in a worker thread. */
+  startGradCam(project: Project, imageIds: number[], targetClass: number | null = null, modelId?: number): RunningJob<RenderedGradCam[]> {
+    const model = modelId ?? this.store.models.active(project.id)?.id;
+    if (model === undefined) throw new GradedeskError('invalid', `${project.name} has no active model; train one first.`);
+    return this.jobs.start(
+      'gradcam',
+      `Grad-CAM of ${imageIds.length} image${imageIds.length === 1 ? '' : 's'} in ${project.name}`,
+      (context) => runEngineTask<RenderedGradCam[]>(this.dataDir, { kind: 'gradcam', modelId: model, imageIds, targetClass }, context),
+      { projectId: project.id, details: { modelId: String(model) } },
     );
   }
 

@@ -7,7 +7,9 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { taskSpecFor, type Project } from '../../src/shared/domain';
+import sharp from 'sharp';
 import { writeDemoDataset } from '../../src/main/demo/dataset';
+import { renderGradCams } from '../../src/main/ml/gradcam-render';
 import { DATABASE_FILE_NAME } from '../../src/main/store/database';
 import { Workspace } from '../../src/main/workspace';
 import type { TrainOptions } from '../../src/shared/ml';
@@ -76,6 +78,24 @@ describe('training on the demo photographs', () => {
     expect(topGrades.filter((grade) => grade >= 2).length).toBeGreaterThanOrEqual(36);
   }, 240_000);
 
+  it('renders Grad-CAM maps for the predicted class by default, and different maps for another class', async () => {
+    const severe = workspace.store.images.readable(project.id).filter((image) => (image.label as number) >= 3).slice(0, 3);
+    const predicted = await renderGradCams(workspace.engine, modelId, severe.map((image) => image.id), null);
+    const other = await renderGradCams(workspace.engine, modelId, [severe[0]!.id], 0);
+    for (const [i, rendered] of predicted.entries()) {
+      expect(rendered.targetClass).toBe(workspace.store.predictions.forImage(modelId, severe[i]!.id)!.predicted);
+      const heat = await sharp(rendered.heatmap).raw().toBuffer({ resolveWithObject: true });
+      expect(heat.info).toMatchObject({ width: 448, height: 448, channels: 4 });
+      const alpha = Array.from({ length: heat.data.length / 4 }, (_, p) => heat.data[p * 4 + 3]!);
+      expect(alpha.reduce((a, b) => Math.max(a, b))).toBeGreaterThan(200); // a hot region exists
+      expect(alpha.filter((a) => a > 128).length / alpha.length).toBeLessThan(0.6); // and it is not everywhere
+      expect((await sharp(rendered.input).metadata()).width).toBe(448);
+    }
+    expect(other[0]!.targetClass).toBe(0);
+    expect(other[0]!.heatmap).not.toBe(predicted[0]!.heatmap);
+    expect(fs.readFileSync(other[0]!.heatmap).equals(fs.readFileSync(predicted[0]!.heatmap))).toBe(false);
+  }, 120_000);
+
   it('predicts images added later with the fold ensemble, saying they were not in the training set', async () => {
     const extra = await writeDemoDataset(path.join(dir, 'later'), { count: 6, seed: 99, minSize: 256, maxSize: 320 });
     await workspace.startImport({ project, folder: path.join(extra.dir, 'images') }).done;
@@ -132,3 +152,4 @@ describe('training on the demo photographs', () => {
     expect(kept.map((e) => e.seconds)).toEqual(before.slice(0, outcome.resumedFromEpoch).map((e) => e.seconds));
   }, 300_000);
 });
+

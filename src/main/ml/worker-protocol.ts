@@ -5,7 +5,8 @@ import type { TrainOptions } from '../../shared/ml';
 export type EngineTask =
   | { kind: 'train'; modelId: number }
   | { kind: 'predict'; modelId: number; imageIds?: number[] }
-  | { kind: 'lr-find'; projectId: number; options: Partial<TrainOptions> };
+  | { kind: 'lr-find'; projectId: number; options: Partial<TrainOptions> }
+  | { kind: 'gradcam'; modelId: number; imageIds: number[]; targetClass: number | null };
 
 export type WorkerMessage =
   | { type: 'progress'; progress: Progress }

@@ -5,6 +5,7 @@ import { GradedeskError } from '../../shared/errors';
 import type { Progress } from '../../shared/jobs';
 import { Store } from '../store';
 import { createEngine } from './engine';
+import { renderGradCams } from './gradcam-render';
 import { findLearningRate } from './lr-finder';
 import { predictProject } from './predict';
 import { runTraining } from './training-run';
@@ -29,6 +30,8 @@ async function run(): Promise<unknown> {
       return predictProject(engine, task.modelId, task.imageIds, control);
     case 'lr-find':
       return findLearningRate(engine, store.projects.get(task.projectId), task.options, control);
+    case 'gradcam':
+      return renderGradCams(engine, task.modelId, task.imageIds, task.targetClass, control);
   }
 }
 

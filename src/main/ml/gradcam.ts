@@ -1,0 +1,98 @@
+// Grad-CAM (Selvaraju et al. 2017) for a model trained on pooled backbone features: the backbone's
+// last convolutional maps, weighted by the gradient of the head's score for a class with respect to
+// them. The maps are computed once without a tape; only the pooling, standardisation and head are
+// differentiated, which the wasm backend can do (it has no convolution gradients).
+import type { HeadKind } from '../../shared/ml';
+import { tf } from './backend';
+import type { FeatureExtractor } from './backbones/load';
+import type { LoadedHead } from './model-files';
+
+export interface GradCamMap {
+  /** h × w, row-major, scaled to [0, 1] (all zeros when nothing supports the class). */
+  values: Float32Array;
+  width: number;
+  height: number;
+  targetClass: number;
+}
+
+/**
+ * The head output that stands for "class k": the class probability (softmax, multilabel), P(grade ≥ k)
+ * for ordinal heads (grade 0: the evidence against grade ≥ 1), the regressed grade for regression.
+ */
+function classScore(kind: HeadKind, outputs: tf.Tensor2D, targetClass: number): tf.Scalar {
+  const units = outputs.shape[1];
+  if (kind === 'regression') return tf.sum(outputs) as tf.Scalar;
+  if (kind === 'ordinal' && targetClass === 0) return tf.neg(tf.sum(tf.mul(outputs, tf.oneHot([1], units)))) as tf.Scalar;
+  // mul by a one-hot, not gather: gather's gradient needs a kernel the wasm backend lacks.
+  return tf.sum(tf.mul(outputs, tf.oneHot([targetClass], units))) as tf.Scalar;
+}
+
+/** Grad-CAM of one model-ready image (size × size × 3 bytes) for a class, averaged over the fold heads. */
+export function gradCam(extractor: FeatureExtractor, heads: readonly LoadedHead[], kind: HeadKind, pixels: Buffer, targetClass: number): GradCamMap {
+  const size = extractor.inputSize;
+  return tf.tidy(() => {
+    const input = extractor.normalise(tf.tensor4d(new Uint8Array(pixels), [1, size, size, 3], 'int32'));
+    const maps = extractor.maps(input);
+    const score = (m: tf.Tensor) =>
+      tf.mean(
+        tf.stack(
+          heads.map(({ head, standardisation }) => {
+            const pooled = tf.mean(m, [1, 2]);
+            const x = tf.div(tf.sub(pooled, standardisation.mean), standardisation.std) as tf.Tensor2D;
+            return classScore(kind, head.apply(x, { training: false }) as tf.Tensor2D, targetClass);
+          }),
+        ),
+      ) as tf.Scalar;
+    const gradients = tf.grad(score)(maps);
+    const channelWeights = tf.mean(gradients, [1, 2], true);
+    const cam = tf.relu(tf.sum(tf.mul(maps, channelWeights), -1)).squeeze([0]) as tf.Tensor2D;
+    const peak = tf.max(cam);
+    const scaled = tf.div(cam, tf.maximum(peak, 1e-12));
+    const [height, width] = scaled.shape;
+    return { values: scaled.dataSync() as Float32Array, width, height, targetClass };
+  });
+}
+
+/** A heat map as RGBA at `size` × `size`: transparent where cold, jet colours with rising opacity where hot. */
+export function heatmapRgba(map: GradCamMap, size: number): Buffer {
+  const out = Buffer.alloc(size * size * 4);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const value = sampleBilinear(map, ((x + 0.5) / size) * map.width - 0.5, ((y + 0.5) / size) * map.height - 0.5);
+      const [r, g, b] = jet(value);
+      const i = (y * size + x) * 4;
+      out[i] = r;
+      out[i + 1] = g;
+      out[i + 2] = b;
+      out[i + 3] = Math.round(255 * Math.min(1, value * 1.25));
+    }
+  }
+  return out;
+}
+
+/** The map resampled to `size` × `size` (bilinear), for comparing with masks at the model input's geometry. */
+export function upsample(map: GradCamMap, size: number): Float32Array {
+  const out = new Float32Array(size * size);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) out[y * size + x] = sampleBilinear(map, ((x + 0.5) / size) * map.width - 0.5, ((y + 0.5) / size) * map.height - 0.5);
+  }
+  return out;
+}
+
+function sampleBilinear(map: GradCamMap, fx: number, fy: number): number {
+  const x0 = Math.max(0, Math.min(map.width - 1, Math.floor(fx)));
+  const y0 = Math.max(0, Math.min(map.height - 1, Math.floor(fy)));
+  const x1 = Math.min(map.width - 1, x0 + 1);
+  const y1 = Math.min(map.height - 1, y0 + 1);
+  const tx = Math.max(0, Math.min(1, fx - x0));
+  const ty = Math.max(0, Math.min(1, fy - y0));
+  const at = (x: number, y: number) => map.values[y * map.width + x]!;
+  return (at(x0, y0) * (1 - tx) + at(x1, y0) * tx) * (1 - ty) + (at(x0, y1) * (1 - tx) + at(x1, y1) * tx) * ty;
+}
+
+/** The jet colour map: blue → cyan → yellow → red. */
+function jet(value: number): [number, number, number] {
+  const v = Math.max(0, Math.min(1, value));
+  const channel = (offset: number) => Math.round(255 * Math.max(0, Math.min(1, 1.5 - Math.abs(4 * v - offset))));
+  return [channel(3), channel(2), channel(1)];
+}
