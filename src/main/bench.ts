@@ -1,9 +1,10 @@
-// `npm run bench [-- store import ui]`: performance figures, each beside a bare baseline measured in the
+// `npm run bench [-- store import ui ml]`: performance figures, each beside a bare baseline measured in the
 // same run. With no names, every section runs.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { benchImport } from './bench/import-throughput';
+import { benchMl } from './bench/ml-engine';
 import { benchStoreQueries } from './bench/store-queries';
 import { benchGridUi } from './bench/ui-grid';
 
@@ -17,6 +18,11 @@ const sections: Record<string, (scratch: string) => Promise<void> | void> = {
     return benchImport(scratch, dataset);
   },
   ui: benchGridUi,
+  ml: (scratch) => {
+    const dataset = fs.existsSync(path.join(REAL_DATASET, 'trainLabels.csv')) ? REAL_DATASET : null;
+    if (!dataset) process.stdout.write(`(real-data training skipped: ${REAL_DATASET} not found)\n`);
+    return benchMl(scratch, dataset);
+  },
 };
 
 const wanted = process.argv.slice(2);

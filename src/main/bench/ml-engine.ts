@@ -1,0 +1,258 @@
+// The training engine's figures: feature extraction through the pipeline against the bare backbone,
+// head training against a bare tfjs fit, and (when the dataset is present) a full cross-validated
+// training run on real fundus photographs.
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { taskSpecFor } from '../../shared/domain';
+import { defaultTrainOptions, type BackendInfo } from '../../shared/ml';
+import { writeDemoDataset } from '../demo/dataset';
+import { createRandom } from '../demo/random';
+import { initBackend, tf } from '../ml/backend';
+import { DEFAULT_BACKBONE_ID } from '../ml/backbones/registry';
+import { featureContext } from '../ml/engine';
+import { ensureFeatures, type FeatureContext, type ImageSource } from '../ml/extract-features';
+import { classWeights, trainingRows } from '../ml/head-data';
+import { buildHead } from '../ml/heads';
+import { evaluateModel } from '../ml/model-evaluation';
+import { modelReadyPixels } from '../ml/preprocessing';
+import { trainHead } from '../ml/train-head';
+import { runTraining } from '../ml/training-run';
+import { prepareModel } from '../ml/training-snapshot';
+import { Store } from '../store';
+import { Workspace } from '../workspace';
+import { percentile, printFigure, timed } from './measure';
+
+const RUNS = 3;
+const EXTRACTION_IMAGES = 48;
+/** ensureFeatures' batch size; the baseline predicts batches of the same size. */
+const EXTRACTION_BATCH = 8;
+const HEAD_ROWS = 3000;
+const HEAD_DIM = 1280;
+const HEAD_CLASSES = 5;
+const HEAD_EPOCHS = 5;
+const HEAD_BATCH = 32;
+
+const log = (line: string) => process.stderr.write(`[ml] ${line}\n`);
+
+function describeBackend(backend: BackendInfo): string {
+  const simd = backend.simd === null ? '' : backend.simd ? ', SIMD' : ', no SIMD';
+  return `${backend.backend} (${backend.package}${simd}, ${backend.threads} thread${backend.threads === 1 ? '' : 's'})`;
+}
+
+async function sha256Of(file: string): Promise<string> {
+  return crypto.createHash('sha256').update(await fs.readFile(file)).digest('hex');
+}
+
+/** Runs `work` against a fresh store and model-input cache, so every image is decoded and preprocessed. */
+async function withFreshStore<T>(dir: string, work: (store: Store) => Promise<T>): Promise<T> {
+  await fs.mkdir(dir, { recursive: true });
+  const store = Store.open(dir);
+  try {
+    return await work(store);
+  } finally {
+    store.close();
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The bare baseline: the same extractor on preloaded int32 batches, features read back as the pipeline does. */
+function barePredict(context: FeatureContext, batches: readonly tf.Tensor4D[]): void {
+  for (const batch of batches) {
+    const output = tf.tidy(() => context.extractor.features(context.extractor.normalise(batch)));
+    output.dataSync();
+    output.dispose();
+  }
+}
+
+async function benchExtraction(scratch: string, images: readonly ImageSource[], size: number, backend: BackendInfo): Promise<void> {
+  log(`feature extraction at ${size} px: loading the backbone and warming up`);
+  const setup = Workspace.open(path.join(scratch, `ml-extract-${size}`));
+  const base = await featureContext(setup.engine, DEFAULT_BACKBONE_ID, size, 'dr-grade');
+  const batches: tf.Tensor4D[] = [];
+  try {
+    const contextFor = (store: Store, dir: string): FeatureContext => ({ ...base, features: store.features, cacheDir: path.join(dir, 'cache') });
+    // Warm-up: sharp, the preprocessing and the backbone's kernels; it also leaves the model-ready
+    // pixels in the setup cache, from which the baseline's tensors are made.
+    await ensureFeatures({ ...base, features: setup.store.features, cacheDir: setup.cacheDir }, images, ['original']);
+    for (let i = 0; i < images.length; i += EXTRACTION_BATCH) {
+      const chunk = images.slice(i, i + EXTRACTION_BATCH);
+      const pixels = await Promise.all(chunk.map((image) => modelReadyPixels(setup.cacheDir, base.preprocessor, size, image)));
+      const stacked = new Uint8Array(chunk.length * size * size * 3);
+      pixels.forEach((p, j) => stacked.set(p, j * size * size * 3));
+      batches.push(tf.tensor4d(stacked, [chunk.length, size, size, 3], 'int32'));
+    }
+    barePredict(base, batches);
+
+    // Alternate the two sides and keep the median of three runs each: the machine is shared and noisy.
+    const baselineSeconds: number[] = [];
+    const pipelineSeconds: number[] = [];
+    for (let run = 1; run <= RUNS; run++) {
+      baselineSeconds.push((await timed(() => barePredict(base, batches))).seconds);
+      const dir = path.join(scratch, `ml-extract-${size}-run-${run}`);
+      const { result, seconds } = await withFreshStore(dir, (store) => timed(() => ensureFeatures(contextFor(store, dir), images, ['original'])));
+      if (result.extracted !== images.length) throw new Error(`The pipeline extracted ${result.extracted} of ${images.length} images (${result.failed.length} failed).`);
+      pipelineSeconds.push(seconds);
+    }
+    const baseline = images.length / percentile(baselineSeconds, 50);
+    const pipeline = images.length / percentile(pipelineSeconds, 50);
+    printFigure({
+      name:
+        `feature extraction @${size} px on ${backend.backend} (${images.length} synthetic fundus JPEGs 512-768 px: decode, Ben Graham, ` +
+        `model-input cache, feature rows; view original, batches of ${EXTRACTION_BATCH}; median of ${RUNS})`,
+      value: pipeline,
+      unit: 'images/s',
+      baseline: { name: `bare ${base.extractor.backbone.id} features(normalise()) on preloaded int32 batches`, value: baseline },
+      goal: 'ratio >= 0.9',
+      met: pipeline / baseline >= 0.9,
+    });
+  } finally {
+    tf.dispose(batches);
+    base.extractor.dispose();
+    await setup.close();
+  }
+}
+
+/** Features that carry the grade in a few dimensions, standardised like the engine's. */
+function syntheticHeadData(): { x: Float32Array; labels: number[] } {
+  const random = createRandom(11);
+  const labels = Array.from({ length: HEAD_ROWS }, () => random.pick([0, 0, 0, 1, 1, 2, 2, 3, 4]));
+  const x = new Float32Array(HEAD_ROWS * HEAD_DIM);
+  labels.forEach((grade, r) => {
+    for (let d = 0; d < HEAD_DIM; d++) x[r * HEAD_DIM + d] = random.normal(d < 64 ? 0.25 * (grade - 1.5) : 0, 1);
+  });
+  return { x, labels };
+}
+
+async function benchHeadTraining(backend: BackendInfo): Promise<void> {
+  log(`head training: ${HEAD_ROWS} rows × ${HEAD_DIM} features, ${HEAD_EPOCHS} epochs per run`);
+  const { x, labels } = syntheticHeadData();
+  const options = { ...defaultTrainOptions('dr-grade'), head: 'ordinal' as const, batchSize: HEAD_BATCH, earlyStoppingPatience: null };
+  const images = labels.map((label, id) => ({ id, sha256: String(id), label }));
+  const rows = trainingRows(x, HEAD_DIM, images, 1, 'ordinal', HEAD_CLASSES, classWeights(labels, HEAD_CLASSES, options.classWeights));
+
+  const pipeline = async (epochs: number) => {
+    const trained = await trainHead({ kind: 'ordinal', classCount: HEAD_CLASSES, options: { ...options, epochs }, seed: 1, train: rows, validation: null, metric: null });
+    trained.head.dispose();
+  };
+  const xs = tf.tensor2d(x, [HEAD_ROWS, HEAD_DIM]);
+  const ys = tf.tensor2d(rows.targets, [HEAD_ROWS, rows.outputs]);
+  const bareFit = async (epochs: number) => {
+    const head = buildHead('ordinal', HEAD_DIM, HEAD_CLASSES, 1);
+    const optimizer = tf.train.adam(options.learningRate);
+    head.compile({ optimizer, loss: 'binaryCrossentropy' });
+    await head.fit(xs, ys, { batchSize: HEAD_BATCH, epochs, shuffle: true, verbose: 0 });
+    head.dispose();
+    optimizer.dispose();
+  };
+  try {
+    await pipeline(1);
+    await bareFit(1);
+    const baselineSeconds: number[] = [];
+    const pipelineSeconds: number[] = [];
+    for (let run = 1; run <= RUNS; run++) {
+      baselineSeconds.push((await timed(() => bareFit(HEAD_EPOCHS))).seconds);
+      pipelineSeconds.push((await timed(() => pipeline(HEAD_EPOCHS))).seconds);
+    }
+    const samples = HEAD_ROWS * HEAD_EPOCHS;
+    const baseline = samples / percentile(baselineSeconds, 50);
+    const trained = samples / percentile(pipelineSeconds, 50);
+    printFigure({
+      name:
+        `head training on ${backend.backend} (trainHead, ordinal, ${HEAD_ROWS} rows × ${HEAD_DIM}-d synthetic features, ${HEAD_CLASSES} grades, ` +
+        `batch ${HEAD_BATCH}, ${HEAD_EPOCHS} epochs, one-cycle, class weights, no validation; median of ${RUNS})`,
+      value: trained,
+      unit: 'samples/s',
+      baseline: { name: 'bare tfjs fit of the same head (adam, binaryCrossentropy)', value: baseline },
+      goal: 'ratio >= 0.8',
+      met: trained / baseline >= 0.8,
+    });
+  } finally {
+    tf.dispose([xs, ys]);
+  }
+}
+
+const format = (value: number | null | undefined, digits = 3) => (value === null || value === undefined ? 'n/a' : value.toFixed(digits));
+
+async function benchRealTraining(scratch: string, dataset: string, backend: BackendInfo): Promise<void> {
+  const inputSize = Number(process.env.GRADEDESK_BENCH_ML_SIZE ?? 224);
+  const label = path.basename(dataset);
+  const workspace = Workspace.open(path.join(scratch, 'ml-real'));
+  try {
+    log(`real data: importing ${label}`);
+    const project = workspace.store.projects.create(label, taskSpecFor('dr-grade'));
+    const imported = await timed(
+      () => workspace.startImport({ project, folder: path.join(dataset, 'images'), labelsFile: path.join(dataset, 'trainLabels.csv') }).done,
+    );
+    const modelId = prepareModel(workspace.store, workspace.engine.modelsDir, project, { inputSize, validation: { kind: 'k-fold', folds: 5 } });
+    const { options } = workspace.store.models.get(modelId);
+
+    // Wall time by phase: extraction until the first training progress, training until the last.
+    log(`real data: training model ${modelId} (${options.backboneId} @${inputSize}, ${options.head} head, 5 folds by patient)`);
+    const started = performance.now();
+    let trainingFrom: number | null = null;
+    let trainingUntil: number | null = null;
+    let phase = '';
+    const { seconds: wall } = await timed(() =>
+      runTraining(workspace.engine, modelId, {
+        onProgress: (progress) => {
+          const now = performance.now();
+          if (progress.training) {
+            trainingFrom ??= now;
+            trainingUntil = now;
+          }
+          if (progress.phase !== phase) {
+            phase = progress.phase;
+            log(`real data: ${phase} (${progress.total} to do) at ${((now - started) / 1000).toFixed(0)} s`);
+          }
+        },
+      }),
+    );
+    const extractionSeconds = ((trainingFrom ?? started) - started) / 1000;
+    const trainingSeconds = ((trainingUntil ?? started) - (trainingFrom ?? started)) / 1000;
+    const restSeconds = wall - extractionSeconds - trainingSeconds;
+
+    const model = workspace.store.models.get(modelId);
+    const evaluation = evaluateModel(workspace.store, modelId, 0.5);
+    const referable = evaluation.referable;
+    const stoppedAt = [1, 2, 3, 4, 5].map((fold) => Math.max(0, ...model.epochs.filter((e) => e.fold === fold).map((e) => e.epoch)));
+    const out = (line: string) => process.stdout.write(`${line}\n`);
+    out(
+      `real data, ${label}: ${model.trainingImages} graded images imported in ${imported.seconds.toFixed(1)} s; ` +
+        `${options.backboneId} @${inputSize} on ${backend.backend}, ${options.head} head, views ${['original', ...options.augmentations].join('+')}, ` +
+        `${options.validation.kind === 'k-fold' ? options.validation.folds : 1} folds grouped by patient, up to ${options.epochs} epochs (stopped at ${stoppedAt.join('/')})`,
+    );
+    out(`  QWK: ${format(evaluation.qwk)}`);
+    out(`  referable DR (grade >= 2) AUC: ${format(referable?.auc)}`);
+    out(
+      `  referable sensitivity / specificity at P(referable) >= ${referable?.threshold ?? 0.5}: ${format(referable?.sensitivity)} / ${format(referable?.specificity)}` +
+        ` (${referable?.positives ?? 0} referable, ${referable?.negatives ?? 0} not)`,
+    );
+    out(`  balanced accuracy: ${format(evaluation.balancedAccuracy)}`);
+    out(`  samples: ${evaluation.samples}, groups (patients): ${evaluation.groups}`);
+    out(
+      `  wall time: ${wall.toFixed(1)} s = feature extraction ${extractionSeconds.toFixed(1)} s + head training ${trainingSeconds.toFixed(1)} s` +
+        ` + evaluation and predictions ${restSeconds.toFixed(1)} s`,
+    );
+    out(
+      `  These are ${evaluation.basis} figures: each image was graded by the fold head that never saw its patient, ` +
+        'so they measure the model on patients it did not train on.',
+    );
+  } finally {
+    await workspace.close();
+  }
+}
+
+export async function benchMl(scratch: string, dataset: string | null): Promise<void> {
+  const backend = await initBackend();
+  const absent = backend.backend === 'wasm' || backend.backend === 'cpu' ? `; native backends absent: ${backend.notes.filter((n) => n.includes('tfjs-node')).join(' ')}` : '';
+  process.stdout.write(`ML engine on ${describeBackend(backend)}${absent}\n`);
+
+  log(`writing ${EXTRACTION_IMAGES} synthetic fundus photographs`);
+  const demo = await writeDemoDataset(path.join(scratch, 'ml-demo'), { count: EXTRACTION_IMAGES, seed: 23, minSize: 512, maxSize: 768 });
+  const images = await Promise.all(demo.images.map(async (image) => ({ sha256: await sha256Of(image.file), path: image.file })));
+  await benchExtraction(scratch, images, 224, backend);
+  await benchExtraction(scratch, images, 128, backend);
+  await benchHeadTraining(backend);
+  if (dataset) await benchRealTraining(scratch, dataset, backend);
+}
