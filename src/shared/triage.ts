@@ -1,0 +1,108 @@
+// The triage queue's vocabulary, shared by the engine, the CLI and the Triage view.
+import type { LabelValue } from './domain';
+
+/** The orders a reader can work through the active model's predictions in. */
+export const TRIAGE_ORDERS = ['referable', 'uncertainty', 'disagreement', 'top-loss', 'label-errors'] as const;
+export type TriageOrder = (typeof TRIAGE_ORDERS)[number];
+
+export interface TriageOrderInfo {
+  title: string;
+  /** What the order puts first, in one sentence. */
+  description: string;
+  /** The score's name, as "P(referable) 0.91" shows it; every order puts the highest score first. */
+  scoreName: string;
+}
+
+export const TRIAGE_ORDER_INFO: Record<TriageOrder, TriageOrderInfo> = {
+  referable: {
+    title: 'Referable first',
+    description: 'Highest probability of referable DR (grade 2 or worse) first.',
+    scoreName: 'P(referable)',
+  },
+  uncertainty: {
+    title: 'Most uncertain first',
+    description: 'Images the model is least sure about first: probability spread over several classes, the top two close.',
+    scoreName: 'entropy',
+  },
+  disagreement: {
+    title: 'Model–reader disagreement',
+    description: 'Graded images whose label is furthest from the model’s estimate first.',
+    scoreName: 'disagreement',
+  },
+  'top-loss': {
+    title: 'Top losses',
+    description: 'Graded images the model finds hardest to reconcile with their label first (prediction from a model that did not train on the image).',
+    scoreName: 'loss',
+  },
+  'label-errors': {
+    title: 'Possible label errors',
+    description:
+      'Graded images whose label confident learning doubts (out-of-fold probabilities), most doubtful first: doubt is the probability the model puts on anything but the label.',
+    scoreName: 'doubt',
+  },
+};
+
+/** One image of a triage queue, with the active model's prediction and why it stands where it does. */
+export interface TriageItem {
+  imageId: number;
+  fileName: string;
+  /** The reader's current label. */
+  label: LabelValue | null;
+  predicted: LabelValue;
+  referable: number | null;
+  expected: number | null;
+  entropy: number | null;
+  margin: number | null;
+  /** The quantity the queue is ordered by, highest first (TRIAGE_ORDER_INFO names it). */
+  score: number;
+  /** The score in words: "P(referable) 0.91", "labelled grade 0, but P(grade 3) 0.81 …". */
+  reason: string;
+  /** A reader graded (or accepted) it since the model was created. */
+  reviewed: boolean;
+}
+
+export interface TriageCounts {
+  /** Images of the queue a reader graded since the model was created. */
+  reviewed: number;
+  remaining: number;
+  total: number;
+}
+
+export interface TriagePage extends TriageCounts {
+  items: TriageItem[];
+  modelId: number;
+  order: TriageOrder;
+  /** Where `items` starts in the queue (reviewed images left out unless asked for). */
+  offset: number;
+  /** Images in the queue as asked for: `remaining`, or `total` with reviewed images included. */
+  length: number;
+}
+
+/** Where an image stands in a queue (the shape of Review's ViewPosition), with the queue's counts. */
+export interface TriagePosition {
+  /** -1 when the image is not in the queue as asked for (e.g. reviewed, with reviewed images left out). */
+  index: number;
+  /** Images in the queue as asked for. */
+  total: number;
+  previousId: number | null;
+  nextId: number | null;
+  order: TriageOrder;
+  modelId: number;
+  counts: TriageCounts;
+}
+
+/**
+ * A probability (or another quantity in [0, 1]) to two decimals; an estimate is never shown as
+ * certain, so what rounds to 0 or 1 reads "< 0.01" or "> 0.99".
+ */
+export function probabilityText(value: number): string {
+  if (value >= 0.995) return '> 0.99';
+  if (value < 0.005) return '< 0.01';
+  return value.toFixed(2);
+}
+
+/** A score as the queue shows it: "P(referable) 0.91", "loss 2.30". */
+export function scoreText(order: TriageOrder, score: number): string {
+  const bounded = order === 'referable' || order === 'uncertainty' || order === 'label-errors';
+  return `${TRIAGE_ORDER_INFO[order].scoreName} ${bounded ? probabilityText(score) : score.toFixed(2)}`;
+}

@@ -1,0 +1,113 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { gradedeskCli, startGradedesk, type RunningGradedesk } from './support/gradedesk';
+
+/**
+ * A reader works through the triage queue of a model trained on the demo project: the most likely
+ * referable patients first, graded with Review's keys, the counter going up, and the queue picking
+ * up where it was after a reload.
+ */
+test.describe.configure({ mode: 'serial' });
+
+let root: string;
+let app: RunningGradedesk;
+let page: Page;
+
+test.beforeAll(async ({ browser }) => {
+  test.setTimeout(180_000);
+  root = await fs.mkdtemp(path.join(os.tmpdir(), 'gradedesk-triage-ui-'));
+  const dataDir = path.join(root, 'data');
+  await gradedeskCli(dataDir, 'demo', '--count', '60', '--seed', '5');
+  await gradedeskCli(dataDir, 'train', '--project', 'Demo', '--size', '96', '--epochs', '4', '--folds', '2');
+  app = await startGradedesk(dataDir);
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(app.url);
+  await page.getByPlaceholder('Your name').fill('Dr Ellis');
+  await page.getByRole('button', { name: 'Start reading' }).click();
+  await page.getByTestId('project-open').first().click();
+});
+
+test.afterAll(async () => {
+  await page?.close();
+  await app?.stop();
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+const items = () => page.getByTestId('triage-item');
+const focusedItem = () => page.locator('[data-testid="triage-item"][data-focused="true"]');
+const idOf = async (locator: ReturnType<Page['locator']>) => Number(await locator.getAttribute('data-image-id'));
+const counter = () => page.getByTestId('triage-counter');
+const pictureShown = () =>
+  page.getByTestId('review-image').evaluate((img) => {
+    const picture = img as unknown as { complete: boolean; naturalWidth: number };
+    return picture.complete && picture.naturalWidth > 0;
+  });
+
+test('Ctrl+6 opens Triage, which lists every image by P(referable), highest first, with the score in words', async () => {
+  await page.keyboard.press('Control+6');
+  await expect(page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Triage' })).toHaveAttribute('aria-current', 'page');
+  await expect(page.getByTestId('triage-orders').locator('[data-order="referable"]')).toHaveAttribute('aria-pressed', 'true');
+  await expect(items()).toHaveCount(60);
+  await expect(counter()).toHaveAttribute('data-reviewed', '0');
+  await expect(counter()).toHaveAttribute('data-remaining', '60');
+  await expect(counter()).toContainText('0 reviewed · 60 remaining of 60');
+
+  const scores = await page.getByTestId('triage-score').evaluateAll((cells) => cells.map((cell) => Number(cell.getAttribute('data-score'))));
+  expect(scores).toHaveLength(60);
+  for (let i = 1; i < scores.length; i++) expect(scores[i]!, `score ${i + 1}`).toBeLessThanOrEqual(scores[i - 1]!);
+  await expect(page.getByTestId('triage-score').first()).toHaveText(/^P\(referable\) (0\.\d\d|> 0\.99)$/);
+  await expect(items().first()).toContainText('Reader:');
+  await expect(items().first()).toContainText('Model: grade');
+  await expect(items().first().locator('img')).toHaveAttribute('src', /thumbnail/);
+});
+
+test('grading the focused image with a digit in Review moves on along the queue, and the counter goes up', async () => {
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  await expect(focusedItem()).toHaveAttribute('data-index', '2');
+  const third = await idOf(items().nth(2));
+  const fourth = await idOf(items().nth(3));
+  expect(await idOf(focusedItem())).toBe(third);
+
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('review-image')).toHaveAttribute('data-image-id', String(third));
+  await expect(page.getByTestId('review-position')).toHaveText('3 of 60 remaining · 0 reviewed');
+  // Review grades only a picture the reader has seen.
+  await expect.poll(pictureShown).toBe(true);
+  await page.keyboard.press('3');
+  // Saved, then Review moves on to the image that followed it in the queue.
+  await expect(page.getByTestId('review-image')).toHaveAttribute('data-image-id', String(fourth), { timeout: 10_000 });
+  await expect(page.getByTestId('review-position')).toHaveText('3 of 59 remaining · 1 reviewed');
+
+  await page.keyboard.press('Escape');
+  await expect(counter()).toHaveAttribute('data-reviewed', '1');
+  await expect(counter()).toHaveAttribute('data-remaining', '59');
+  await expect(items()).toHaveCount(59);
+  await expect(page.locator(`[data-testid="triage-item"][data-image-id="${third}"]`)).toHaveCount(0);
+  expect(await idOf(focusedItem())).toBe(fourth);
+});
+
+test('after a reload the queue is where the reader left it, in each order', async () => {
+  await page.keyboard.press('ArrowDown');
+  const left = await idOf(focusedItem());
+
+  // Another order keeps a place of its own.
+  await page.getByTestId('triage-orders').locator('[data-order="uncertainty"]').click();
+  await expect(page.getByTestId('triage-score').first()).toHaveText(/^entropy /);
+  await page.keyboard.press('End');
+  const uncertaintyPlace = await idOf(focusedItem());
+  await page.getByTestId('triage-orders').locator('[data-order="referable"]').click();
+  await expect(page.getByTestId('triage-score').first()).toHaveText(/^P\(referable\)/);
+  expect(await idOf(focusedItem())).toBe(left);
+
+  await page.reload();
+  await expect(page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Triage' })).toHaveAttribute('aria-current', 'page');
+  await expect(items()).toHaveCount(59);
+  await expect(focusedItem()).toHaveAttribute('data-image-id', String(left));
+  await expect(counter()).toHaveAttribute('data-reviewed', '1');
+
+  await page.getByTestId('triage-orders').locator('[data-order="uncertainty"]').click();
+  await expect(focusedItem()).toHaveAttribute('data-image-id', String(uncertaintyPlace));
+});
