@@ -28,6 +28,7 @@ import {
   type ModelSummary,
   type Prediction,
 } from './ml';
+import { TRIAGE_ORDERS, type TriagePage, type TriagePosition } from './triage';
 
 const id = z.number().int().positive();
 const labelValue = z.union([z.number().int().min(0), z.array(z.number().int().min(0)).max(64)]);
@@ -80,6 +81,9 @@ const trainOptions = z
   })
   .strict()
   .partial();
+
+/** A class index of the model, checked against its classes when the call runs. */
+const gradCamClass = z.number().int().min(0).max(63);
 
 /** A request schema and the response type it is answered with. */
 interface Call<Request extends z.ZodType, Response> {
@@ -135,6 +139,17 @@ export interface ViewPosition {
 export interface JobSnapshot extends JobInfo {
   /** The import report, once an import job has ended. */
   report: ImportReport | null;
+}
+
+/** What Review needs to show a Grad-CAM: the map's model and class, and whether it is ready or a job is making it. */
+export interface GradCamRender {
+  /** The job making the map; null when it was cached. */
+  job: JobSnapshot | null;
+  modelId: number;
+  targetClass: number;
+  ready: boolean;
+  /** Where the class came from: the request, the model's prediction, or class 0 for an image the model has not predicted. */
+  classFrom: 'request' | 'prediction' | 'default';
 }
 
 export const api = {
@@ -205,6 +220,33 @@ export const api = {
   /** The active model's prediction for an image, or null if it has none. */
   'predictions.forImage': call<{ model: ModelSummary; prediction: Prediction } | null>()(z.object({ imageId: id }).strict()),
 
+  /**
+   * The active model's Grad-CAM of an image for a class (default: the class it predicts). A cached map is
+   * answered at once (`ready`, no job); otherwise a job makes it, and its maps are served as media by id.
+   */
+  'gradcam.render': call<GradCamRender>()(z.object({ imageId: id, targetClass: gradCamClass.optional() }).strict()),
+  /** Grad-CAM maps of the active model for many images (a Library selection), as one job. */
+  'gradcam.start': call<JobSnapshot>()(
+    z.object({ projectId: id, imageIds: z.array(id).min(1).max(100_000), targetClass: gradCamClass.optional() }).strict(),
+  ),
+
+  /** A page of the active model's triage queue in one order, with how many of its images a reader has graded since. */
+  'triage.queue': call<TriagePage>()(
+    z
+      .object({
+        projectId: id,
+        order: z.enum(TRIAGE_ORDERS),
+        offset: z.number().int().min(0).optional(),
+        limit: z.number().int().min(0).max(1000).optional(),
+        includeReviewed: z.boolean().optional(),
+      })
+      .strict(),
+  ),
+  /** Where an image stands in a triage queue: what Review's ←/→ move through when it follows the queue. */
+  'triage.locate': call<TriagePosition>()(
+    z.object({ projectId: id, order: z.enum(TRIAGE_ORDERS), imageId: id, includeReviewed: z.boolean().optional() }).strict(),
+  ),
+
   /** Native pickers (desktop only); null when the user cancels. */
   'dialogs.pickFolder': call<string | null>()(z.object({ title: z.string().max(200).optional() }).strict()),
   'dialogs.pickLabelFile': call<string | null>()(z.object({}).strict()),
@@ -225,7 +267,7 @@ export interface Events {
   'menu.command': { command: MenuCommand };
 }
 
-export type MenuCommand = 'view.projects' | 'view.library' | 'view.review' | 'view.train' | 'view.evaluate' | 'edit.undo' | 'help.shortcuts' | 'project.import';
+export type MenuCommand = 'view.projects' | 'view.library' | 'view.review' | 'view.triage' | 'view.train' | 'view.evaluate' | 'edit.undo' | 'help.shortcuts' | 'project.import';
 export type EventName = keyof Events;
 
 export type ApiError = { code: ErrorCode | 'bad-request' | 'internal'; message: string };
@@ -233,6 +275,18 @@ export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ApiError
 
 export const isMethod = (name: unknown): name is Method => typeof name === 'string' && Object.hasOwn(api, name);
 
-/** Image kinds served by the media route (desktop protocol or bridge), always by image id. */
-export const MEDIA_KINDS = ['thumbnail', 'display', 'preprocessed'] as const;
+/**
+ * Image kinds served by the media route (desktop protocol or bridge), always by image id. The model's
+ * kinds also name a model in the query: `gradcam` (a heat map, `?model=<id>&class=<k>`) and
+ * `model-input` (the picture the model saw, `?model=<id>`).
+ */
+export const MEDIA_KINDS = ['thumbnail', 'display', 'preprocessed', 'gradcam', 'model-input'] as const;
 export type MediaKind = (typeof MEDIA_KINDS)[number];
+export const MODEL_MEDIA_KINDS = ['gradcam', 'model-input'] as const satisfies readonly MediaKind[];
+export type ModelMediaKind = (typeof MODEL_MEDIA_KINDS)[number];
+/** The query of a model's media URL. */
+export interface ModelMediaQuery {
+  model: number;
+  /** The heat map's class (gradcam only). */
+  class?: number;
+}

@@ -35,6 +35,7 @@ describe('the application menu', () => {
     ['Projects', '&View', 'Ctrl+1', 'view.projects'],
     ['Library', '&View', 'Ctrl+2', 'view.library'],
     ['Review', '&View', 'Ctrl+3', 'view.review'],
+    ['Triage', '&View', 'Ctrl+6', 'view.triage'],
     ['Train', '&View', 'Ctrl+4', 'view.train'],
     ['Evaluate', '&View', 'Ctrl+5', 'view.evaluate'],
     ['Keyboard shortcuts', '&Help', '?', 'help.shortcuts'],
@@ -47,7 +48,7 @@ describe('the application menu', () => {
 
   it('shows the keys the page handles itself without registering them, so one press acts once', () => {
     const { byLabel } = build('win32');
-    for (const label of ['Undo last grade', 'Projects', 'Library', 'Review', 'Train', 'Evaluate', 'Keyboard shortcuts']) {
+    for (const label of ['Undo last grade', 'Projects', 'Library', 'Review', 'Triage', 'Train', 'Evaluate', 'Keyboard shortcuts']) {
       expect(byLabel(label).registerAccelerator, label).toBe(false);
     }
     expect(byLabel('Import folder…').registerAccelerator).toBeUndefined();
@@ -55,7 +56,7 @@ describe('the application menu', () => {
 
   it('on macOS, where menu keys are always registered, leaves those keys to the page', () => {
     const { byLabel, all } = build('darwin');
-    for (const label of ['Undo last grade', 'Projects', 'Library', 'Review', 'Train', 'Evaluate', 'Keyboard shortcuts']) {
+    for (const label of ['Undo last grade', 'Projects', 'Library', 'Review', 'Triage', 'Train', 'Evaluate', 'Keyboard shortcuts']) {
       expect(byLabel(label).accelerator, label).toBeUndefined();
     }
     expect(byLabel('Import folder…').accelerator).toBe('CmdOrCtrl+I');
@@ -67,7 +68,7 @@ describe('the application menu', () => {
     const { all, sent } = build('linux');
     for (const item of all) if (item.click) (item.click as () => void)();
     expect(new Set(sent)).toEqual(
-      new Set<MenuCommand>(['project.import', 'edit.undo', 'view.projects', 'view.library', 'view.review', 'view.train', 'view.evaluate', 'help.shortcuts']),
+      new Set<MenuCommand>(['project.import', 'edit.undo', 'view.projects', 'view.library', 'view.review', 'view.triage', 'view.train', 'view.evaluate', 'help.shortcuts']),
     );
   });
 

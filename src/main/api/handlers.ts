@@ -8,7 +8,10 @@ import type { ImportReport } from '../../shared/import-report';
 import type { JobInfo } from '../jobs/runner';
 import { initBackend } from '../ml/backend';
 import { evaluateModel } from '../ml/model-evaluation';
+import { cachedGradCam, defaultGradCamClass, dropStaleGradCam, dropStaleGradCams } from '../ml/gradcam-cache';
+import { gradCamFiles } from '../ml/gradcam-render';
 import { exportModel } from '../ml/model-files';
+import { triagePosition, triageQueue } from '../ml/triage';
 import type { LearningRateFinding } from '../../shared/ml';
 import type { Workspace } from '../workspace';
 import type { ApiEvents } from './events';
@@ -74,6 +77,26 @@ export function createHandlers(workspace: Workspace, events: ApiEvents, platform
   };
   const changed = (projectId: number, imageIds: number[], what: 'labels' | 'flags') =>
     events.emit('data.changed', { projectId, imageIds, what });
+  /** Grad-CAM jobs of one image and class under way, by model/image/class, so that asking twice starts one job. */
+  const gradCamsMaking = new Map<string, string>();
+  const activeGradCamModel = (project: Project) => {
+    const active = store.models.active(project.id);
+    if (!active) throw new GradedeskError('invalid', `${project.name} has no active model, so there is no Grad-CAM to show; train one in the Train view first.`);
+    const model = store.models.get(active.id);
+    if (model.status !== 'ready') throw new GradedeskError('invalid', `The active model (${model.name}) is ${model.status}; Grad-CAM needs a finished model.`);
+    return model;
+  };
+  const gradCamModel = (imageId: number) => {
+    const image = store.images.get(imageId);
+    if (image.status !== 'ok') throw new GradedeskError('invalid', `${image.fileName} could not be imported, so there is no picture for Grad-CAM to explain.`);
+    const project = store.projects.get(image.projectId);
+    return { project, model: activeGradCamModel(project) };
+  };
+  const checkGradCamClass = (model: { id: number; classes: string[] }, targetClass: number) => {
+    if (targetClass >= model.classes.length) {
+      throw new GradedeskError('invalid', `Class ${targetClass} is not one of model ${model.id}'s classes (0–${model.classes.length - 1}).`);
+    }
+  };
   const unavailable = (what: string) => {
     throw new GradedeskError('unsupported', `${what} exists only in the desktop app; type the path instead.`);
   };
@@ -189,6 +212,7 @@ export function createHandlers(workspace: Workspace, events: ApiEvents, platform
       const dir = store.models.dir(modelId);
       store.models.delete(modelId);
       fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(path.dirname(gradCamFiles(workspace.cacheDir, modelId, 0, 0).heatmap), { recursive: true, force: true });
       events.emit('data.changed', { projectId, imageIds: null, what: 'predictions' });
       return { deleted: modelId };
     },
@@ -206,6 +230,38 @@ export function createHandlers(workspace: Workspace, events: ApiEvents, platform
       const model = store.models.active(store.images.get(imageId).projectId);
       const prediction = model && store.predictions.forImage(model.id, imageId);
       return model && prediction ? { model, prediction } : null;
+    },
+    'triage.queue': ({ projectId, order, ...options }) => triageQueue(store, projectId, order, options),
+    'triage.locate': ({ projectId, order, imageId, includeReviewed }) => triagePosition(store, projectId, order, imageId, { includeReviewed }),
+    'gradcam.render': ({ imageId, targetClass }) => {
+      const { project, model } = gradCamModel(imageId);
+      const chosen = targetClass === undefined ? defaultGradCamClass(store, model.id, imageId) : { targetClass, classFrom: 'request' as const };
+      checkGradCamClass(model, chosen.targetClass);
+      const answer = { modelId: model.id, targetClass: chosen.targetClass, classFrom: chosen.classFrom };
+      if (cachedGradCam(workspace.cacheDir, model, imageId, chosen.targetClass)) return { ...answer, job: null, ready: true };
+      // Asked again while it is being made (another window, a quick back and forth): the same job answers.
+      const key = `${model.id}/${imageId}/${chosen.targetClass}`;
+      const making = gradCamsMaking.get(key);
+      if (making) return { ...answer, job: snapshot(jobs.get(making)), ready: false };
+      dropStaleGradCam(workspace.cacheDir, model, imageId, chosen.targetClass);
+      const job = workspace.startGradCam(project, [imageId], chosen.targetClass, model.id);
+      gradCamsMaking.set(key, job.info.id);
+      job.done.catch(() => undefined).finally(() => gradCamsMaking.delete(key));
+      return { ...answer, job: snapshot(job.info), ready: false };
+    },
+    'gradcam.start': ({ projectId, imageIds, targetClass }) => {
+      const project = store.projects.get(projectId);
+      const model = activeGradCamModel(project);
+      if (targetClass !== undefined) checkGradCamClass(model, targetClass);
+      const images = imageIds.map((imageId) => store.images.get(imageId));
+      if (images.some((image) => image.projectId !== project.id)) throw new GradedeskError('invalid', 'Grad-CAM works on the images of one project at a time.');
+      // Images that could not be imported have no picture to explain: leave them out rather than fail the job.
+      const readable = images.filter((image) => image.status === 'ok').map((image) => image.id);
+      if (readable.length === 0) throw new GradedeskError('invalid', 'None of these images could be imported, so there is nothing for Grad-CAM to explain.');
+      dropStaleGradCams(workspace.cacheDir, model);
+      const job = workspace.startGradCam(project, readable, targetClass ?? null, model.id);
+      job.done.catch(() => undefined);
+      return snapshot(job.info);
     },
 
     'jobs.list': () => jobs.list().map(snapshot),

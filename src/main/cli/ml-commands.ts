@@ -8,7 +8,12 @@ import { AUGMENTATIONS, type Augmentation, type Evaluation, type HeadKind, type 
 import { initBackend } from '../ml/backend';
 import { downloadBackbone } from '../ml/backbones/download';
 import { evaluateModel } from '../ml/model-evaluation';
+import { defaultGradCamClass, dropStaleGradCam } from '../ml/gradcam-cache';
+import { gradCamOverlay } from '../ml/gradcam-render';
 import { exportModel } from '../ml/model-files';
+import { triageQueue } from '../ml/triage';
+import { describeLabel } from '../../shared/labels';
+import { scoreText, TRIAGE_ORDER_INFO, TRIAGE_ORDERS, type TriageOrder, type TriagePage } from '../../shared/triage';
 import type { Workspace } from '../workspace';
 import type { RunningJob } from '../jobs/runner';
 import { formatDuration, progressPrinter, table, type CliIO } from './output';
@@ -192,6 +197,67 @@ export function registerMlCommands(program: Command, { io, open, print, projectN
       fs.rmSync(dir, { recursive: true, force: true });
       print({ deleted: modelId }, `Deleted model ${modelId}.\n`);
     });
+
+  program
+    .command('triage')
+    .description('the active model\'s triage queue: the images a reader should look at first, and why')
+    .requiredOption('--project <name>')
+    .addOption(new Option('--order <order>', 'what comes first').choices(TRIAGE_ORDERS).makeOptionMandatory())
+    .option('--limit <n>', 'how many images to list', parseWhole, 20)
+    .option('--include-reviewed', 'list images a reader graded since the model was made too')
+    .action((options: { project: string; order: TriageOrder; limit: number; includeReviewed?: boolean }) => {
+      const target = projectNamed(options.project);
+      const page = triageQueue(open().store, target.id, options.order, { limit: options.limit, includeReviewed: options.includeReviewed ?? false });
+      print(page, describeTriage(target, page));
+    });
+
+  // Grad-CAM of one image, written as the overlay Review shows: the model's input with the heat map on top.
+  const parseOpacity = (text: string) => {
+    const value = Number(text);
+    if (!(value >= 0 && value <= 1)) throw invalid(`--opacity is a share between 0 and 1, not "${text}".`);
+    return value;
+  };
+  program
+    .command('gradcam <image>')
+    .description('where the active model looked in an image (IMAGE is an id or a file name): its input with the Grad-CAM heat map on top, as a PNG')
+    .requiredOption('--project <name>')
+    .option('--class <class>', 'class to explain, by index or name (default: the class the model predicts)')
+    .option('--opacity <share>', 'opacity of the heat map, 0–1', parseOpacity, 0.6)
+    .requiredOption('--out <file>', 'PNG file to write')
+    .action(async (imageRef: string, options: { project: string; class?: string; opacity: number; out: string }) => {
+      const workspace = open();
+      const target = projectNamed(options.project);
+      const image = workspace.store.images.resolve(target.id, imageRef);
+      if (image.status !== 'ok') throw invalid(`${image.fileName} could not be imported, so there is no picture for Grad-CAM to explain.`);
+      const model = modelOf(workspace, target);
+      const asked = options.class === undefined ? null : gradCamClassOf(model, options.class);
+      // The overlay is composed from the cached files: none may be left from an earlier model with this id.
+      dropStaleGradCam(workspace.cacheDir, model, image.id, asked ?? defaultGradCamClass(workspace.store, model.id, image.id).targetClass);
+      const job = workspace.startGradCam(target, [image.id], asked, model.id);
+      const [rendered] = await followJob(workspace, job, io);
+      if (!rendered) throw new GradedeskError('cancelled', 'Grad-CAM was cancelled; nothing was written.');
+      const out = path.resolve(options.out);
+      fs.writeFileSync(out, await gradCamOverlay(rendered, options.opacity));
+      const className = model.classes[rendered.targetClass] ?? String(rendered.targetClass);
+      const why = asked === null ? (workspace.store.predictions.forImage(model.id, image.id) ? ', the class it predicts' : '; the model has not predicted this image, so class 0') : '';
+      print(
+        { image: { id: image.id, fileName: image.fileName }, model: model.id, targetClass: rendered.targetClass, className, computeMs: rendered.computeMs, file: out },
+        `${image.fileName}: Grad-CAM of model ${model.id} for class ${rendered.targetClass} (${className}${why}), computed in ${Math.round(rendered.computeMs)} ms.\n` +
+          `Wrote ${out}: the model's input (cropped, Ben Graham normalised); warmer = regions that raised the score for ${className}. ` +
+          'It shows where the model looked, not that a lesion is there.\n',
+      );
+    });
+}
+
+function describeTriage(project: Project, page: TriagePage): string {
+  const info = TRIAGE_ORDER_INFO[page.order];
+  const head = `${info.title} — ${project.name}, model ${page.modelId}: ${page.reviewed} reviewed, ${page.remaining} remaining of ${page.total}.\n${info.description}\n`;
+  if (page.items.length === 0) return `${head}Nothing ${page.total ? 'left ' : ''}to review in this order.\n`;
+  const label = (value: Parameters<typeof describeLabel>[1]) => describeLabel(project.task, value);
+  return head + table([
+    ['#', 'ID', 'FILE', 'READER', 'MODEL', 'SCORE', 'WHY'],
+    ...page.items.map((item, i) => [page.offset + i + 1, item.imageId, item.fileName, label(item.label) + (item.reviewed ? ' (reviewed)' : ''), label(item.predicted), scoreText(page.order, item.score), item.reason]),
+  ]);
 }
 
 interface TrainCliOptions {
@@ -262,6 +328,15 @@ function modelOf(workspace: Workspace, project: Project, modelId?: number): Mode
   const model = workspace.store.models.get(id);
   if (model.projectId !== project.id) throw invalid(`Model ${id} belongs to another project.`);
   return model;
+}
+
+/** `--class` of the gradcam command: a class index or name of the model. */
+function gradCamClassOf(model: ModelDetail, text: string): number {
+  const byName = model.classes.findIndex((name) => name.toLowerCase() === text.trim().toLowerCase());
+  if (byName >= 0) return byName;
+  const index = Number(text);
+  if (/^\d+$/.test(text.trim()) && index < model.classes.length) return index;
+  throw invalid(`"${text}" is not one of model ${model.id}'s classes: ${model.classes.map((name, k) => `${k} ${name}`).join(', ')}.`);
 }
 
 /** Shows a job's progress until it ends; Ctrl+C cancels it (what it finished is kept). */

@@ -4,7 +4,7 @@ import type { MenuCommand } from '../../shared/api';
 /**
  * The application menu. Its commands reach the renderer as `menu.command` events.
  *
- * Keys the page already handles itself (Ctrl+Z, Ctrl+1/2/3, ?; they work the same in browser mode) are
+ * Keys the page already handles itself (Ctrl+Z, Ctrl+1 to Ctrl+6, ?; they work the same in browser mode) are
  * shown in the menu but not registered with the system (`registerAccelerator: false`): otherwise the
  * window would act twice on one key press (`?` would open and close the overlay, Ctrl+Z undo two
  * grades), and Ctrl+Z in a note field would undo a grade instead of the typing. macOS always registers
@@ -53,6 +53,7 @@ export function menuTemplate(
         command('Projects', 'view.projects', pageKey('Ctrl+1')),
         command('Library', 'view.library', pageKey('Ctrl+2')),
         command('Review', 'view.review', pageKey('Ctrl+3')),
+        command('Triage', 'view.triage', pageKey('Ctrl+6')),
         command('Train', 'view.train', pageKey('Ctrl+4')),
         command('Evaluate', 'view.evaluate', pageKey('Ctrl+5')),
         separator,

@@ -1,5 +1,5 @@
 /** The renderer's typed client of the api table: `call('labels.record', {...})` and `on('job.progress', ...)`. */
-import type { ApiError, EventName, Events, MediaKind, Method, RequestOf, ResponseOf } from '../../../shared/api';
+import type { ApiError, EventName, Events, MediaKind, Method, ModelMediaQuery, RequestOf, ResponseOf } from '../../../shared/api';
 import { transport } from './transport';
 
 /** A failed call, with the code and the sentence main gave. */
@@ -25,4 +25,9 @@ export function on<E extends EventName>(event: E, listener: (payload: Events[E])
   });
 }
 
-export const mediaUrl = (kind: MediaKind, imageId: number): string => transport.mediaUrl(kind, imageId);
+/** An image's media by id; a model's kinds (Grad-CAM) also name the model, and the heat map its class. */
+export function mediaUrl(kind: MediaKind, imageId: number, query?: ModelMediaQuery): string {
+  const url = transport.mediaUrl(kind, imageId);
+  if (!query) return url;
+  return `${url}?model=${query.model}${query.class === undefined ? '' : `&class=${query.class}`}`;
+}

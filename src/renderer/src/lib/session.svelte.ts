@@ -5,7 +5,10 @@
 import type { ProjectSummary } from '../../../shared/api';
 import type { ImageFilter, ImageSortKey, Reader } from '../../../shared/domain';
 
-export type ViewName = 'projects' | 'library' | 'review' | 'train' | 'evaluate';
+export type ViewName = 'projects' | 'library' | 'review' | 'triage' | 'train' | 'evaluate';
+
+/** The list Review's ←/→ move through (and Esc returns to): the Library's view, or the triage queue. */
+export type ReviewSource = 'library' | 'triage';
 
 export const session = $state({
   project: null as ProjectSummary | null,
@@ -13,6 +16,8 @@ export const session = $state({
   view: 'projects' as ViewName,
   /** The image Review shows. */
   imageId: null as number | null,
+  /** Follows the last of Library and Triage the reader was in. */
+  reviewSource: 'library' as ReviewSource,
 });
 
 export const library = $state({
@@ -49,11 +54,11 @@ const PLACE_KEY = 'gradedesk.place';
 /** Where the reader was (project, view, image, library filter), so a reload or restart returns there. */
 export function rememberPlace(): void {
   if (!session.project) return localStorage.removeItem(PLACE_KEY);
-  const place = { projectId: session.project.id, view: session.view, imageId: session.imageId, library: { filter: library.filter, sort: library.sort, descending: library.descending, focusIndex: library.focusIndex } };
+  const place = { projectId: session.project.id, view: session.view, imageId: session.imageId, reviewSource: session.reviewSource, library: { filter: library.filter, sort: library.sort, descending: library.descending, focusIndex: library.focusIndex } };
   localStorage.setItem(PLACE_KEY, JSON.stringify(place));
 }
 
-export function rememberedPlace(): { projectId: number; view: ViewName; imageId: number | null; library: Pick<typeof library, 'filter' | 'sort' | 'descending' | 'focusIndex'> } | null {
+export function rememberedPlace(): { projectId: number; view: ViewName; imageId: number | null; reviewSource?: ReviewSource; library: Pick<typeof library, 'filter' | 'sort' | 'descending' | 'focusIndex'> } | null {
   try {
     return JSON.parse(localStorage.getItem(PLACE_KEY) ?? 'null');
   } catch {

@@ -2,12 +2,13 @@
 export interface Shortcut {
   keys: string;
   action: string;
-  scope: 'Anywhere' | 'Library' | 'Review' | 'Train' | 'Evaluate';
+  scope: 'Anywhere' | 'Library' | 'Review' | 'Triage' | 'Train' | 'Evaluate';
 }
 
 export const SHORTCUTS: readonly Shortcut[] = [
   { keys: '?', action: 'Show or hide this list of shortcuts', scope: 'Anywhere' },
   { keys: 'Ctrl+1 … Ctrl+5', action: 'Projects / Library / Review / Train / Evaluate', scope: 'Anywhere' },
+  { keys: 'Ctrl+6', action: 'Triage', scope: 'Anywhere' },
   { keys: 'Ctrl+Z', action: 'Undo your last grade (writes an undo event)', scope: 'Anywhere' },
   { keys: 'Esc', action: 'Close a dialog or the overlay', scope: 'Anywhere' },
   { keys: '← → ↑ ↓', action: 'Move between thumbnails', scope: 'Library' },
@@ -19,11 +20,15 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { keys: '0 1 2 3 4', action: 'Grade the image (dr-grade); class hotkeys for multiclass; label toggles for multilabel', scope: 'Review' },
   { keys: 'U', action: 'Mark or unmark as ungradable', scope: 'Review' },
   { keys: 'N', action: 'Add or edit a note', scope: 'Review' },
-  { keys: '← / →', action: 'Previous / next image in the current filter and sort', scope: 'Review' },
+  { keys: '← / →', action: 'Previous / next image in the current filter and sort, or in the triage queue when opened from Triage', scope: 'Review' },
+  { keys: 'Esc', action: 'Back to the Library, or to Triage', scope: 'Review' },
   { keys: '+ / − / F', action: 'Zoom in / zoom out / fit to the window', scope: 'Review' },
   { keys: 'Wheel / drag', action: 'Zoom at the pointer / pan', scope: 'Review' },
   { keys: 'P', action: 'Toggle original and preprocessed (Ben Graham) view', scope: 'Review' },
+  { keys: 'G', action: 'Toggle the Grad-CAM of the active model (where it looked) over its input picture', scope: 'Review' },
   { keys: 'H', action: 'Show or hide the history panel', scope: 'Review' },
+  { keys: '↑ / ↓, Page Up / Page Down, Home / End', action: 'Move through the queue', scope: 'Triage' },
+  { keys: 'Enter', action: 'Grade the focused image in Review; ← / → then follow the queue', scope: 'Triage' },
   { keys: 'Enter / Space', action: 'Show the focused model’s curves and epochs', scope: 'Train' },
   { keys: '↑ / ↓', action: 'Move between models in the list', scope: 'Train' },
   { keys: '← / → (on the slider)', action: 'Move the referable-DR operating point along the ROC curve', scope: 'Evaluate' },

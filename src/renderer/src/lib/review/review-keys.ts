@@ -9,11 +9,13 @@ export type ReviewAction =
   | { kind: 'zoom-out' }
   | { kind: 'fit' }
   | { kind: 'preprocessed' }
+  | { kind: 'gradcam' }
   | { kind: 'history' }
   | { kind: 'undo' }
   | { kind: 'library' };
 
 const NOT_TYPED_INTO = new Set(['checkbox', 'radio', 'button', 'submit', 'reset', 'range', 'color', 'file', 'image']);
+const SLIDER_KEYS = new Set(['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown', 'Home', 'End', 'PageUp', 'PageDown']);
 
 /**
  * Keys typed into a field, or pressed while a dialog is open, belong to that field or dialog. Call it
@@ -22,6 +24,8 @@ const NOT_TYPED_INTO = new Set(['checkbox', 'radio', 'button', 'submit', 'reset'
 export function keyBelongsElsewhere(event: KeyboardEvent): boolean {
   const target = event.target;
   if (target instanceof HTMLInputElement && !NOT_TYPED_INTO.has(target.type)) return true;
+  // A slider (Grad-CAM opacity) moves with the arrow keys; the other keys stay Review's.
+  if (target instanceof HTMLInputElement && target.type === 'range' && SLIDER_KEYS.has(event.key)) return true;
   if (target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement) return true;
   if (target instanceof HTMLElement && target.isContentEditable) return true;
   if (target instanceof Element && target.closest('[role="dialog"]')) return true;
@@ -58,6 +62,8 @@ export function reviewAction(event: KeyboardEvent): ReviewAction | null {
       return { kind: 'fit' };
     case 'p':
       return { kind: 'preprocessed' };
+    case 'g':
+      return { kind: 'gradcam' };
     case 'h':
       return { kind: 'history' };
   }
