@@ -1,18 +1,14 @@
 // Backbone features for a set of images, computed once per (image content, extractor, view) and
-// kept in the store. Preprocessing runs ahead on sharp's threads while the backbone computes.
-import { GradedeskError } from '../../shared/errors';
+// kept in the store.
 import type { Progress } from '../../shared/jobs';
-import { ProgressMeter } from '../jobs/progress';
 import type { FeatureStore } from '../store/features';
 import { tf } from './backend';
 import type { FeatureExtractor } from './backbones/load';
-import { modelReadyPixels, type Preprocessor } from './preprocessing';
+import { inPixelBatches, type ImageSource } from './pixel-batches';
+import type { Preprocessor } from './preprocessing';
 import { applyView, type ImageView } from './views';
 
-export interface ImageSource {
-  sha256: string;
-  path: string;
-}
+export type { ImageSource };
 
 export interface FeatureContext {
   features: FeatureStore;
@@ -25,10 +21,6 @@ export interface FeatureContext {
 export function extractorKey(context: Pick<FeatureContext, 'extractor' | 'preprocessor'>): string {
   return `${context.extractor.backbone.id}@${context.extractor.inputSize}/${context.preprocessor.id}`;
 }
-
-const BATCH_SIZE = 8;
-/** Images being preprocessed ahead of the backbone. */
-const READ_AHEAD = 16;
 
 export interface ExtractionResult {
   extracted: number;
@@ -46,40 +38,23 @@ export async function ensureFeatures(
   const key = extractorKey(context);
   const bySha = new Map(images.map((image) => [image.sha256, image]));
   const todo = context.features.missing([...bySha.keys()], key, views).map((sha) => bySha.get(sha)!);
-  const meter = new ProgressMeter('Extracting features', todo.length);
-  const failed: ExtractionResult['failed'] = [];
-  const size = context.extractor.inputSize;
-  const pixelsOf = (image: ImageSource) =>
-    modelReadyPixels(context.cacheDir, context.preprocessor, size, image).then(
-      (pixels) => ({ image, pixels }),
-      (error: unknown) => ({ image, error: error instanceof Error ? error.message : String(error) }),
-    );
-
-  const pending = todo.slice(0, READ_AHEAD).map(pixelsOf);
-  let next = pending.length;
-  options.onProgress?.(meter.snapshot());
-  while (pending.length > 0) {
-    if (options.signal?.aborted) throw new GradedeskError('cancelled', 'Feature extraction was cancelled; the features computed so far are kept.');
-    const batch: Array<{ image: ImageSource; pixels: Buffer }> = [];
-    while (batch.length < BATCH_SIZE && pending.length > 0) {
-      const ready = await pending.shift()!;
-      if (next < todo.length) pending.push(pixelsOf(todo[next++]!));
-      if ('error' in ready) failed.push({ sha256: ready.image.sha256, error: ready.error });
-      else batch.push(ready);
-    }
-    if (batch.length === 0) {
-      meter.done = next - pending.length;
-      continue;
-    }
-    const rows = computeFeatures(context.extractor, batch.map((b) => b.pixels), views).flatMap((perView, v) =>
-      perView.map((vector, i) => ({ sha256: batch[i]!.image.sha256, view: views[v]!, vector })),
-    );
-    context.features.put(rows, key);
-    meter.done = next - pending.length;
-    options.onProgress?.(meter.snapshot());
-    // Let sharp's callbacks and progress messages through between batches.
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+  const failed = await inPixelBatches(
+    todo,
+    {
+      cacheDir: context.cacheDir,
+      preprocessor: context.preprocessor,
+      size: context.extractor.inputSize,
+      phase: 'Extracting features',
+      cancelledMessage: 'Feature extraction was cancelled; the features computed so far are kept.',
+      ...options,
+    },
+    (batch) => {
+      const rows = computeFeatures(context.extractor, batch.map((b) => b.pixels), views).flatMap((perView, v) =>
+        perView.map((vector, i) => ({ sha256: batch[i]!.image.sha256, view: views[v]!, vector })),
+      );
+      context.features.put(rows, key);
+    },
+  );
   return { extracted: todo.length - failed.length, cached: bySha.size - todo.length, failed };
 }
 

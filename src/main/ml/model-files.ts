@@ -1,9 +1,10 @@
 // A model on disk: one tfjs layers model per fold head (model.json + weights.bin) with the feature
 // standardisation it was trained with, a manifest saying how to use them, and the checkpoint of the
-// fold in training.
+// fold in training. A fine-tuned fold's model takes the backbone's cut activations instead of pooled
+// features and holds its standardisation as a layer; its standardisation.json is for reference only.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { BackboneInfo, HeadKind } from '../../shared/ml';
+import type { BackboneInfo, HeadKind, TrainingStrategy } from '../../shared/ml';
 import { tf } from './backend';
 import { fileModelHandler, fileSaveHandler } from './backbones/file-handler';
 import type { HeadCheckpoint } from './train-head';
@@ -24,6 +25,10 @@ export interface ModelManifest {
   /** Fold head folders; their outputs are averaged. */
   heads: string[];
   createdAt: string;
+  /** 'head' when absent (models saved before fine-tuning existed). */
+  strategy?: TrainingStrategy;
+  /** Fine-tuned models: the backbone layer whose output (the cut activations) the fold models take. */
+  cutLayer?: string;
 }
 
 const foldDir = (modelDir: string, fold: number) => path.join(modelDir, `fold-${fold}`);

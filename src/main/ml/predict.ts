@@ -1,15 +1,18 @@
 // Predictions of a model for a set of images: test-time augmentation (the original and its flip)
-// averaged within each fold head, fold heads averaged into the ensemble, then decoded and stored.
+// averaged within each fold model, fold models averaged into the ensemble, then decoded and stored.
+// Head models take pooled backbone features; fine-tuned models take the backbone's cut activations.
 import type { Progress } from '../../shared/jobs';
-import type { Prediction } from '../../shared/ml';
+import type { ModelDetail, Prediction } from '../../shared/ml';
 import { GradedeskError } from '../../shared/errors';
 import { ProgressMeter } from '../jobs/progress';
 import { tf } from './backend';
 import { featureContext, type Engine } from './engine';
-import { ensureFeatures, extractorKey, type FeatureContext, type ImageSource } from './extract-features';
+import { ensureFeatures, extractorKey, type ExtractionResult, type FeatureContext, type ImageSource } from './extract-features';
+import type { ActivationContext } from './fine-tune/activations-cache';
+import { fineTunedEnsemble } from './fine-tune/predict-fine-tuned';
 import { featureRows, standardise } from './head-data';
 import { decodeOutput } from './heads';
-import { loadFoldHead, readManifest, type LoadedHead } from './model-files';
+import { loadFoldHead, readManifest, type LoadedHead, type ModelManifest } from './model-files';
 import { TTA_VIEWS } from './views';
 
 const CHUNK = 256;
@@ -19,8 +22,19 @@ export interface PredictOptions {
   onProgress?: (progress: Progress) => void;
   /** A feature context already loaded for this model's backbone (training passes its own). */
   context?: FeatureContext;
+  /** Fine-tuned models: the split backbone already loaded (training passes its own). */
+  activations?: ActivationContext;
   /** Images that were in the model's training snapshot. */
   trainingImageIds?: ReadonlySet<number>;
+}
+
+/** A model's fold models and what they take as input. */
+export interface FoldEnsemble {
+  /** Computes what the fold models take, for the test-time views of every image, unless cached. */
+  prepare(images: readonly ImageSource[], options: Pick<PredictOptions, 'signal' | 'onProgress'>): Promise<ExtractionResult>;
+  /** Raw outputs per image: test-time views averaged within each fold model, then fold models averaged. */
+  outputs(images: readonly ImageSource[]): number[][];
+  dispose(): void;
 }
 
 export async function predictImages(
@@ -33,33 +47,23 @@ export async function predictImages(
   const model = store.models.get(modelId);
   const dir = store.models.dir(modelId);
   const manifest = readManifest(dir);
-  const context = options.context ?? (await featureContext(engine, model.backboneId, model.inputSize, model.taskKind));
-  const heads: LoadedHead[] = [];
+  const ensemble = manifest.strategy === 'fine-tune'
+    ? await fineTunedEnsemble(engine, model, manifest, dir, options.activations)
+    : await headEnsemble(engine, model, manifest, dir, options.context);
   try {
-    for (let fold = 0; fold < manifest.heads.length; fold++) heads.push(await loadFoldHead(dir, fold));
-    const extraction = await ensureFeatures(context, images, TTA_VIEWS, options);
+    const extraction = await ensemble.prepare(images, options);
     const unreadable = new Set(extraction.failed.map((f) => f.sha256));
     const usable = images.filter((image) => !unreadable.has(image.sha256));
-    const key = extractorKey(context);
-    const dim = context.extractor.featureDim;
     const meter = new ProgressMeter('Predicting', usable.length);
     for (let start = 0; start < usable.length; start += CHUNK) {
       if (options.signal?.aborted) throw new GradedeskError('cancelled', 'Prediction was cancelled; the predictions made so far are kept.');
       const chunk = usable.slice(start, start + CHUNK);
-      const raw = featureRows(store.features, key, dim, chunk, TTA_VIEWS);
-      const ensemble = tf.tidy(() => {
-        const perHead = heads.map(({ head, standardisation }) => {
-          const x = tf.tensor2d(standardise(raw, standardisation), [chunk.length * TTA_VIEWS.length, dim]);
-          const outputs = head.predict(x) as tf.Tensor2D;
-          return tf.mean(tf.reshape(outputs, [chunk.length, TTA_VIEWS.length, outputs.shape[1]]), 1);
-        });
-        return tf.mean(tf.stack(perHead), 0).arraySync() as number[][];
-      });
+      const outputs = ensemble.outputs(chunk);
       store.predictions.save(
         chunk.map((image, i): Prediction => ({
           modelId,
           imageId: image.id,
-          ...decodeOutput(manifest.head, ensemble[i]!, manifest.thresholds, model.taskKind === 'dr-grade'),
+          ...decodeOutput(manifest.head, outputs[i]!, manifest.thresholds, model.taskKind === 'dr-grade'),
           outOfFold: false,
           inTrainingSet: options.trainingImageIds?.has(image.id) ?? false,
         })),
@@ -69,9 +73,41 @@ export async function predictImages(
     }
     return { predicted: usable.length, failed: extraction.failed.length };
   } finally {
-    heads.forEach(({ head }) => head.dispose());
-    if (!options.context) context.extractor.dispose();
+    ensemble.dispose();
   }
+}
+
+/** Fold heads on standardised pooled features, from the feature store. */
+async function headEnsemble(engine: Engine, model: ModelDetail, manifest: ModelManifest, dir: string, provided: FeatureContext | undefined): Promise<FoldEnsemble> {
+  const context = provided ?? (await featureContext(engine, model.backboneId, model.inputSize, model.taskKind));
+  const heads: LoadedHead[] = [];
+  const dispose = () => {
+    heads.forEach(({ head }) => head.dispose());
+    if (!provided) context.extractor.dispose();
+  };
+  try {
+    for (let fold = 0; fold < manifest.heads.length; fold++) heads.push(await loadFoldHead(dir, fold));
+  } catch (error) {
+    dispose();
+    throw error;
+  }
+  const key = extractorKey(context);
+  const dim = context.extractor.featureDim;
+  return {
+    prepare: (images, options) => ensureFeatures(context, images, TTA_VIEWS, options),
+    outputs(images) {
+      const raw = featureRows(engine.store.features, key, dim, images, TTA_VIEWS);
+      return tf.tidy(() => {
+        const perHead = heads.map(({ head, standardisation }) => {
+          const x = tf.tensor2d(standardise(raw, standardisation), [images.length * TTA_VIEWS.length, dim]);
+          const outputs = head.predict(x) as tf.Tensor2D;
+          return tf.mean(tf.reshape(outputs, [images.length, TTA_VIEWS.length, outputs.shape[1]]), 1);
+        });
+        return tf.mean(tf.stack(perHead), 0).arraySync() as number[][];
+      });
+    },
+    dispose,
+  };
 }
 
 /**

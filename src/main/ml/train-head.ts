@@ -164,7 +164,7 @@ export async function trainHead(job: HeadTraining): Promise<TrainedHead> {
 }
 
 /** Row order for one epoch: a shuffle, or (balanced) draws with every class equally likely. */
-function epochOrder(strata: Int32Array, balanced: boolean, seed: number): Int32Array {
+export function epochOrder(strata: Int32Array, balanced: boolean, seed: number): Int32Array {
   const random = createRandom(seed);
   const order = new Int32Array(strata.length);
   if (balanced) {

@@ -1,6 +1,8 @@
 // One training run, from its snapshot to a ready model: features for every image, a head per fold
 // with checkpoints after each epoch, out-of-fold predictions and their evaluation, then predictions
-// for every other image of the project. A run that was stopped resumes from its last epoch.
+// for every other image of the project. A run that was stopped resumes from its last epoch. The
+// fine-tune strategy caches the frozen lower backbone's activations instead of pooled features and
+// trains the backbone's top blocks with each fold's head (fine-tune/).
 import fs from 'node:fs';
 import type { LabelValue } from '../../shared/domain';
 import { GradedeskError } from '../../shared/errors';
@@ -10,7 +12,10 @@ import type { TrainingImage } from '../store/models';
 import { tf } from './backend';
 import { evaluate } from './evaluation';
 import { featureContext, type Engine } from './engine';
-import { ensureFeatures, extractorKey } from './extract-features';
+import { ensureFeatures, extractorKey, type FeatureContext } from './extract-features';
+import { ensureActivations, type ActivationContext } from './fine-tune/activations-cache';
+import { activationContext, fineTuneAvailable } from './fine-tune/context';
+import { fineTuneFold } from './fine-tune/train-fold';
 import { classWeights, featureRows, standardise, standardisationOf, trainingRows, validationRows, type LabelledImage } from './head-data';
 import { decodeOutput, type DecodedOutput } from './heads';
 import { balancedAccuracy, macroF1, optimiseLabelThresholds, optimiseRegressionThresholds, quadraticWeightedKappa } from './metrics';
@@ -24,7 +29,7 @@ import {
   writeManifest,
 } from './model-files';
 import { predictImages } from './predict';
-import { trainHead } from './train-head';
+import { trainHead, type EpochResult, type HeadCheckpoint } from './train-head';
 import { foldCount, TRAINING_SIDE } from './training-snapshot';
 import { TTA_VIEWS, trainingViews, type ImageView } from './views';
 
@@ -63,20 +68,18 @@ async function train(engine: Engine, model: ModelDetail, dir: string, control: R
   const snapshot = store.models.trainingImages(model.id);
   const readable = new Map(store.images.readable(model.projectId).map((image) => [image.id, image]));
   const context = await featureContext(engine, options.backboneId, options.inputSize, model.taskKind);
+  let activations: ActivationContext | null = null;
   try {
-    if (options.strategy === 'fine-tune') {
+    if (options.strategy === 'fine-tune' && !fineTuneAvailable(context.backend)) {
       throw new GradedeskError(
         'unsupported',
-        context.backend.strategies.includes('fine-tune')
-          ? 'Fine-tuning the backbone is not built yet; train a head on cached features (strategy "head").'
-          : `The ${context.backend.backend} backend cannot fine-tune the backbone (no affordable convolution gradients); train a head on cached features.`,
+        `The ${context.backend.backend} backend cannot fine-tune the backbone (no affordable convolution gradients); train a head on cached features.`,
       );
     }
     if (context.preprocessor.id !== model.preprocessing) {
       throw new GradedeskError('invalid', `Model ${model.id} was started with preprocessing ${model.preprocessing}, which this version replaced; start a new training run.`);
     }
-    const key = extractorKey(context);
-    const dim = context.extractor.featureDim;
+    if (options.strategy === 'fine-tune') activations = await activationContext(engine, options, model.taskKind);
     const views = trainingViews(options.augmentations);
     const featureViews = [...new Set<ImageView>([...views, ...TTA_VIEWS])];
 
@@ -85,7 +88,9 @@ async function train(engine: Engine, model: ModelDetail, dir: string, control: R
     const missing = snapshot.length - labelled.length;
     if (missing > 0 && labelled.length < 10) throw new GradedeskError('invalid', `${missing} training images can no longer be read; re-import the folder.`);
     const labelledImages = labelled.map((s) => ({ ...readable.get(s.imageId)!, label: s.label, fold: s.fold }));
-    const extraction = await ensureFeatures(context, labelledImages, featureViews, control);
+    const extraction = activations
+      ? await ensureActivations(activations, labelledImages, featureViews, control)
+      : await ensureFeatures(context, labelledImages, featureViews, control);
     const inSnapshot = new Set(snapshot.map((s) => s.imageId));
     const others = [...readable.values()].filter((image) => !inSnapshot.has(image.id));
     const unreadable = new Set(extraction.failed.map((f) => f.sha256));
@@ -109,13 +114,9 @@ async function train(engine: Engine, model: ModelDetail, dir: string, control: R
       store.models.dropEpochsAfter(model.id, fold + 1, resume?.epoch ?? 0);
       const trainSet = usable.filter((image) => image.fold !== fold);
       const validationSet = usable.filter((image) => image.fold === fold);
-      const rawTrain = featureRows(store.features, key, dim, trainSet, views);
-      const standardisation = standardisationOf(rawTrain, dim);
-      const weights = classWeights(trainSet.map((i) => i.label), classCount, options.classWeights);
-      const trainRows = trainingRows(standardise(rawTrain, standardisation), dim, trainSet, views.length, options.head, classCount, weights);
-      const validation = validationRows(standardise(featureRows(store.features, key, dim, validationSet, TTA_VIEWS), standardisation), validationSet, TTA_VIEWS.length, options.head, classCount);
       const epochsBefore = completedEpochs + (resume?.epoch ?? 0);
-      const batchesPerEpoch = Math.ceil(trainRows.strata.length / Math.min(options.batchSize, trainRows.strata.length));
+      const trainingRowCount = trainSet.length * views.length;
+      const batchesPerEpoch = Math.ceil(trainingRowCount / Math.min(options.batchSize, trainingRowCount));
       const report = (epoch: number, batch: number, loss: number | null, learningRate: number | null) =>
         control.onProgress?.({
           phase: folds > 1 ? `Training fold ${fold + 1} of ${folds}` : 'Training',
@@ -127,34 +128,30 @@ async function train(engine: Engine, model: ModelDetail, dir: string, control: R
         });
       let currentEpoch = resume?.epoch ?? 0;
       report(currentEpoch, 0, null, null);
-      const trained = await trainHead({
-        kind: options.head,
+      const job: FoldJob = {
         classCount,
-        options,
         seed: options.seed + fold,
-        train: trainRows,
-        validation,
+        trainSet,
+        validationSet,
+        views,
         metric: (outputs) => metricOf(outputs, validationSet.map((i) => i.label)),
         ...(resume ? { resume } : {}),
         ...(control.signal ? { signal: control.signal } : {}),
         onBatch: (batch, _batches, loss, learningRate) => report(currentEpoch, batch, loss, learningRate),
         onEpoch: async (result, capture) => {
-          store.models.recordEpoch(model.id, { fold: fold + 1, ...result });
+          // Checkpoint first: an epoch row then always has its checkpoint on disk, even after a kill.
           saveCheckpoint(dir, fold, await capture());
+          store.models.recordEpoch(model.id, { fold: fold + 1, ...result });
           currentEpoch = result.epoch;
           report(currentEpoch, batchesPerEpoch, result.trainLoss, result.learningRate);
         },
-      });
+      };
+      const trained = activations ? await fineTuneFold({ ...job, activations, options }) : await trainHeadFold(engine, context, model, job);
       try {
-        const outputs = tf.tidy(() => {
-          const x = tf.tensor2d(validation.x, [validation.x.length / dim, dim]);
-          const raw = trained.head.predict(x) as tf.Tensor2D;
-          return tf.mean(tf.reshape(raw, [validationSet.length, TTA_VIEWS.length, raw.shape[1]]), 1).arraySync() as number[][];
-        });
-        await saveFold(dir, fold, trained.head, standardisation, new Map(validationSet.map((image, i) => [image.id, outputs[i]!])));
+        await saveFold(dir, fold, trained.model, trained.standardisation, trained.outputs);
         clearCheckpoint(dir);
       } finally {
-        trained.head.dispose();
+        trained.model.dispose();
       }
       completedEpochs += options.epochs;
     }
@@ -187,6 +184,8 @@ async function train(engine: Engine, model: ModelDetail, dir: string, control: R
       thresholds,
       heads: Array.from({ length: folds }, (_, fold) => `fold-${fold}`),
       createdAt: model.createdAt,
+      strategy: options.strategy,
+      ...(activations ? { cutLayer: activations.split.cutLayer } : {}),
     });
 
     // Predictions: out-of-fold for validated images, the fold ensemble for everything else.
@@ -199,12 +198,57 @@ async function train(engine: Engine, model: ModelDetail, dir: string, control: R
     }));
     store.predictions.save(outOfFold);
     const rest = [...usable.filter((i) => i.fold === TRAINING_SIDE), ...others];
-    await predictImages(engine, model.id, rest, { ...control, context, trainingImageIds: inSnapshot });
+    await predictImages(engine, model.id, rest, { ...control, context, ...(activations ? { activations } : {}), trainingImageIds: inSnapshot });
     store.models.finish(model.id, { status: 'ready', thresholds, evaluation });
     store.models.activate(model.id);
     return { modelId: model.id, resumedFromEpoch, resumedFromFold };
   } finally {
     context.extractor.dispose();
+    activations?.split.dispose();
+  }
+}
+
+/** What training one fold takes, whichever the strategy. */
+interface FoldJob {
+  classCount: number;
+  seed: number;
+  trainSet: Array<LabelledImage & { fold: number }>;
+  validationSet: Array<LabelledImage & { fold: number }>;
+  views: ImageView[];
+  metric: (outputs: number[][]) => number;
+  resume?: HeadCheckpoint;
+  signal?: AbortSignal;
+  onBatch: (batch: number, batches: number, loss: number, learningRate: number) => void;
+  onEpoch: (result: EpochResult, checkpoint: () => Promise<HeadCheckpoint>) => Promise<void>;
+}
+
+/** A head on the fold's standardised cached features, and its validation outputs (test-time views averaged). */
+async function trainHeadFold(engine: Engine, context: FeatureContext, model: ModelDetail, job: FoldJob) {
+  const { options } = model;
+  const key = extractorKey(context);
+  const dim = context.extractor.featureDim;
+  const rawTrain = featureRows(engine.store.features, key, dim, job.trainSet, job.views);
+  const standardisation = standardisationOf(rawTrain, dim);
+  const weights = classWeights(job.trainSet.map((i) => i.label), job.classCount, options.classWeights);
+  const train = trainingRows(standardise(rawTrain, standardisation), dim, job.trainSet, job.views.length, options.head, job.classCount, weights);
+  const validation = validationRows(
+    standardise(featureRows(engine.store.features, key, dim, job.validationSet, TTA_VIEWS), standardisation),
+    job.validationSet,
+    TTA_VIEWS.length,
+    options.head,
+    job.classCount,
+  );
+  const { head } = await trainHead({ kind: options.head, options, ...job, train, validation });
+  try {
+    const outputs = tf.tidy(() => {
+      const x = tf.tensor2d(validation.x, [validation.x.length / dim, dim]);
+      const raw = head.predict(x) as tf.Tensor2D;
+      return tf.mean(tf.reshape(raw, [job.validationSet.length, TTA_VIEWS.length, raw.shape[1]]), 1).arraySync() as number[][];
+    });
+    return { model: head as tf.LayersModel, standardisation, outputs: new Map(job.validationSet.map((image, i) => [image.id, outputs[i]!])) };
+  } catch (error) {
+    head.dispose();
+    throw error;
   }
 }
 

@@ -4,6 +4,7 @@ import { GradedeskError } from '../../../shared/errors';
 import type { BackboneInfo, Normalisation } from '../../../shared/ml';
 import { tf } from '../backend';
 import { fileModelHandler, readModelJson, type ModelJson } from './file-handler';
+import type { KerasLayer, KerasModel } from './keras-topology';
 
 export interface FeatureExtractor {
   backbone: BackboneInfo;
@@ -82,16 +83,6 @@ async function layersMaps(json: ModelJson, modelJsonPath: string, featureLayer: 
   };
 }
 
-interface KerasLayer {
-  name: string;
-  class_name: string;
-  config: Record<string, unknown>;
-  inbound_nodes?: unknown[];
-}
-interface KerasModel {
-  class_name?: string;
-  config: { layers: KerasLayer[]; output_layers?: unknown };
-}
 
 /** The feature layer and every layer it depends on, following inbound nodes. */
 function ancestorsOf(name: string, layers: KerasLayer[]): Set<string> {

@@ -1,0 +1,30 @@
+// Where fine-tuning may run, and the split backbone a fine-tuned model trains and predicts with.
+import type { TaskKind } from '../../../shared/domain';
+import type { BackendInfo, TrainOptions } from '../../../shared/ml';
+import { initBackend } from '../backend';
+import type { Engine } from '../engine';
+import { preprocessorFor } from '../preprocessing';
+import type { ActivationContext } from './activations-cache';
+import { splitBackbone } from './split-backbone';
+
+/**
+ * Fine-tuning runs where the backend offers it (the native tfjs-node backends). The pure-JavaScript cpu
+ * backend has every gradient kernel but takes seconds per batch even at 96 px, so it is not offered;
+ * GRADEDESK_FINE_TUNE_ON_CPU=1 allows it on cpu anyway, for tests on machines without a native backend.
+ * wasm has no convolution gradients at all.
+ */
+export function fineTuneAvailable(backend: BackendInfo, env: NodeJS.ProcessEnv = process.env): boolean {
+  return backend.strategies.includes('fine-tune') || (backend.backend === 'cpu' && env.GRADEDESK_FINE_TUNE_ON_CPU === '1');
+}
+
+/** The model's backbone split below its top `unfreezeBlocks` blocks, with the task's preprocessing. */
+export async function activationContext(
+  engine: Engine,
+  options: Pick<TrainOptions, 'backboneId' | 'inputSize' | 'unfreezeBlocks'>,
+  taskKind: TaskKind,
+): Promise<ActivationContext> {
+  await initBackend();
+  const backbone = engine.backbones.get(options.backboneId);
+  const split = await splitBackbone(backbone, await engine.backbones.modelJsonPath(backbone), options.inputSize, options.unfreezeBlocks);
+  return { cacheDir: engine.cacheDir, preprocessor: preprocessorFor(taskKind), split };
+}

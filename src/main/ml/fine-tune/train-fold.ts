@@ -1,0 +1,118 @@
+// One fold of a fine-tuning run: a fresh top of the backbone, a head on its standardised pooled
+// features, both trained on the fold's cached cut activations, then the fold's validation outputs.
+import { GradedeskError } from '../../../shared/errors';
+import type { TrainOptions } from '../../../shared/ml';
+import type { HeadCheckpoint } from '../train-head';
+import { tf } from '../backend';
+import { classWeights, trainingRows, validationRows, type LabelledImage } from '../head-data';
+import type { Standardisation } from '../model-files';
+import { TTA_VIEWS, type ImageView } from '../views';
+import { readActivations, type ActivationContext } from './activations-cache';
+import { buildNetwork, fineTuneStandardisation, pooledFeatures } from './network';
+import { averagedOutputs, trainTop, type FineTuneEpoch } from './train-top';
+
+export interface FineTuneFoldJob {
+  activations: ActivationContext;
+  options: TrainOptions;
+  classCount: number;
+  seed: number;
+  trainSet: readonly LabelledImage[];
+  validationSet: readonly LabelledImage[];
+  /** Training views (the original and the augmentations). */
+  views: readonly ImageView[];
+  metric: ((outputs: number[][]) => number) | null;
+  resume?: HeadCheckpoint;
+  signal?: AbortSignal;
+  onBatch?: (batch: number, batches: number, loss: number, learningRate: number) => void;
+  onEpoch?: (result: FineTuneEpoch, checkpoint: () => Promise<HeadCheckpoint>) => Promise<void> | void;
+}
+
+export interface FineTunedFold {
+  /** Cut activations → head outputs; the caller saves and disposes it. */
+  model: tf.LayersModel;
+  /** The standardisation built into the model (its feature_standardisation layer). */
+  standardisation: Standardisation;
+  /** Validation images' raw outputs, test-time views averaged, by image id. */
+  outputs: Map<number, number[]>;
+  bestEpoch: number;
+  stoppedEarly: boolean;
+}
+
+const POOL_CHUNK = 64;
+
+export async function fineTuneFold(job: FineTuneFoldJob): Promise<FineTunedFold> {
+  const { activations, options } = job;
+  const rows = job.trainSet.flatMap((image) => job.views.map((view) => ({ sha256: image.sha256, view })));
+  if (rows.length === 0) throw new GradedeskError('invalid', 'There are no training images in this fold.');
+  const top = await activations.split.loadTop();
+  let pooled: Float32Array;
+  try {
+    // The standardisation comes from the pretrained top, so a resumed fold computes the same one.
+    pooled = pooledRows(top, activations, rows);
+  } catch (error) {
+    top.dispose();
+    throw error;
+  }
+  const dim = pooled.length / rows.length;
+  const standardisation = fineTuneStandardisation(pooled, dim);
+  const network = buildNetwork(top, activations.split.blocks, options.head, job.classCount, job.seed, standardisation);
+  try {
+    const { x: _x, dim: _dim, ...targets } = trainingRows(
+      pooled,
+      dim,
+      job.trainSet,
+      job.views.length,
+      options.head,
+      job.classCount,
+      classWeights(job.trainSet.map((i) => i.label), job.classCount, options.classWeights),
+    );
+    const { x: _vx, ...validationTargets } = validationRows(new Float32Array(0), job.validationSet, TTA_VIEWS.length, options.head, job.classCount);
+    const validationImages = job.validationSet;
+    const validation = {
+      ...validationTargets,
+      images: validationImages.length,
+      input: (from: number, to: number) =>
+        readActivations(activations, validationImages.slice(from, to).flatMap((image) => TTA_VIEWS.map((view) => ({ sha256: image.sha256, view })))),
+    };
+    const trained = await trainTop({
+      kind: options.head,
+      classCount: job.classCount,
+      options,
+      seed: job.seed,
+      network,
+      train: { ...targets, input: (batch) => readActivations(activations, Array.from(batch, (row) => rows[row]!)) },
+      validation: validationImages.length > 0 ? validation : null,
+      metric: job.metric,
+      ...(job.resume ? { resume: job.resume } : {}),
+      ...(job.signal ? { signal: job.signal } : {}),
+      ...(job.onBatch ? { onBatch: job.onBatch } : {}),
+      ...(job.onEpoch ? { onEpoch: job.onEpoch } : {}),
+    });
+    const outputs = averagedOutputs(network, validation);
+    return {
+      model: network.model,
+      standardisation,
+      outputs: new Map(validationImages.map((image, i) => [image.id, outputs[i]!])),
+      bestEpoch: trained.bestEpoch,
+      stoppedEarly: trained.stoppedEarly,
+    };
+  } catch (error) {
+    network.dispose();
+    throw error;
+  }
+}
+
+/** Pooled feature-layer maps of (image, view) rows with the top's current weights: rows × dim. */
+function pooledRows(top: tf.LayersModel, activations: ActivationContext, rows: ReadonlyArray<{ sha256: string; view: ImageView }>): Float32Array {
+  const parts: Float32Array[] = [];
+  for (let from = 0; from < rows.length; from += POOL_CHUNK) {
+    const x = readActivations(activations, rows.slice(from, from + POOL_CHUNK));
+    const pooled = pooledFeatures(top, x);
+    parts.push(pooled.dataSync() as Float32Array);
+    tf.dispose([x, pooled]);
+  }
+  const out = new Float32Array(parts.reduce((n, part) => n + part.length, 0));
+  let offset = 0;
+  for (const part of parts) out.set(part, (offset += part.length) - part.length);
+  return out;
+}

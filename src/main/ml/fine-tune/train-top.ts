@@ -1,0 +1,215 @@
+// Fine-tunes a network's top backbone blocks together with its head, on cached cut activations. The
+// head trains alone first; then one backbone block more is unfrozen at each equal share of the epochs
+// (progressive unfreezing, topmost block first), with its own optimizer at the learning rate times
+// `backboneLearningRateFactor`. Adam normalises gradient scale away, so a lower backbone rate needs a
+// second optimizer: scaling the backbone's gradients would change nothing. Batches, schedule, class
+// weights, validation metric, early stopping and per-epoch checkpoints work as in train-head.ts.
+import { GradedeskError } from '../../../shared/errors';
+import type { HeadKind, TrainOptions } from '../../../shared/ml';
+import { tf } from '../backend';
+import { lossPerSample } from '../heads';
+import { learningRateAt } from '../schedules';
+import { epochOrder, type EpochResult, type HeadCheckpoint, type TrainingRows, type ValidationRows } from '../train-head';
+import type { FineTuneNetwork } from './network';
+
+export interface TopTrainingRows extends Omit<TrainingRows, 'x' | 'dim'> {
+  /** Cut activations of training rows (image × view), as one batch. */
+  input(rows: Int32Array): tf.Tensor4D;
+}
+
+export interface TopValidationRows extends Omit<ValidationRows, 'x'> {
+  images: number;
+  /** Cut activations of validation images [from, to), each image's views adjacent. */
+  input(from: number, to: number): tf.Tensor4D;
+}
+
+export interface FineTuneEpoch extends EpochResult {
+  /** The backbone blocks that trained in this epoch, topmost first (none while the head trains alone). */
+  trainableBlocks: string[];
+}
+
+export interface TopTraining {
+  kind: HeadKind;
+  classCount: number;
+  options: Pick<
+    TrainOptions,
+    'epochs' | 'batchSize' | 'learningRate' | 'schedule' | 'balancedSampling' | 'earlyStoppingPatience' | 'focalGamma' | 'backboneLearningRateFactor'
+  >;
+  seed: number;
+  network: FineTuneNetwork;
+  train: TopTrainingRows;
+  validation: TopValidationRows | null;
+  /** Higher is better; from the averaged validation outputs (images × outputs). */
+  metric: ((outputs: number[][]) => number) | null;
+  /** Its weights are the network model's; its optimizer entries are named head:… and backbone:…. */
+  resume?: HeadCheckpoint;
+  signal?: AbortSignal;
+  onBatch?: (batch: number, batches: number, loss: number, learningRate: number) => void;
+  onEpoch?: (result: FineTuneEpoch, checkpoint: () => Promise<HeadCheckpoint>) => Promise<void> | void;
+}
+
+/** How many blocks train during an epoch: none in the first of (blocks + 1) equal shares of the epochs, then one more per share. */
+export function unfrozenBlocksAt(epoch: number, epochs: number, blocks: number): number {
+  return Math.min(blocks, Math.floor((epoch * (blocks + 1)) / Math.max(1, epochs)));
+}
+
+const VALIDATION_CHUNK = 32;
+
+type NamedTensor = { name: string; tensor: tf.Tensor };
+
+export async function trainTop(job: TopTraining): Promise<{ bestEpoch: number; stoppedEarly: boolean }> {
+  const { network, train, options } = job;
+  const rows = train.strata.length;
+  if (rows === 0) throw new GradedeskError('invalid', 'There are no training images in this fold.');
+  const headOptimizer = tf.train.adam(options.learningRate);
+  const headVariables = network.headVariables();
+  // tfjs's Adam keeps its moments by position in the gradient list, so its variable list must never
+  // change: each unfreezing stage gets a new backbone optimizer.
+  let backbone: { stage: number; variables: tf.Variable[]; optimizer: tf.AdamOptimizer | null } = { stage: -1, variables: [], optimizer: null };
+  const enterStage = (stage: number) => {
+    if (backbone.stage === stage) return;
+    backbone.optimizer?.dispose();
+    const variables = network.unfreeze(stage);
+    backbone = { stage, variables, optimizer: variables.length > 0 ? tf.train.adam(options.learningRate * options.backboneLearningRateFactor) : null };
+  };
+  const stageOf = (epoch: number) => unfrozenBlocksAt(epoch, options.epochs, network.blocks.length);
+  const targets = tf.tensor2d(train.targets, [rows, train.outputs]);
+  const weights = tf.tensor1d(train.weights);
+  const validation = job.validation && {
+    ...job.validation,
+    targets: tf.tensor2d(job.validation.targets, [job.validation.images, train.outputs]),
+    weights: tf.tensor1d(job.validation.weights),
+  };
+  const batchSize = Math.min(options.batchSize, rows);
+  const batches = Math.ceil(rows / batchSize);
+  const totalSteps = options.epochs * batches;
+
+  let best = job.resume?.best ?? null;
+  let stale = job.resume?.epochsWithoutImprovement ?? 0;
+  let startEpoch = 0;
+  try {
+    if (job.resume) {
+      network.setWeights(job.resume.weights);
+      startEpoch = job.resume.epoch;
+      const saved = optimizerParts(job.resume.optimizer);
+      await headOptimizer.setWeights(saved.head);
+      // The backbone optimizer's state belongs to the stage of the last finished epoch; a new stage starts afresh.
+      if (startEpoch > 0 && startEpoch < options.epochs && stageOf(startEpoch - 1) === stageOf(startEpoch)) {
+        enterStage(stageOf(startEpoch));
+        if (saved.backbone.length > 0) await backbone.optimizer?.setWeights(saved.backbone);
+      }
+    }
+
+    let stoppedEarly = false;
+    for (let epoch = startEpoch; epoch < options.epochs; epoch++) {
+      const started = performance.now();
+      enterStage(stageOf(epoch));
+      const order = epochOrder(train.strata, options.balancedSampling, job.seed * 1009 + epoch);
+      let lossSum = 0;
+      let learningRate = options.learningRate;
+      for (let b = 0; b < batches; b++) {
+        if (job.signal?.aborted) throw new GradedeskError('cancelled', 'Training was cancelled.');
+        learningRate = learningRateAt(options.schedule, options.learningRate, epoch * batches + b, totalSteps);
+        setLearningRate(headOptimizer, learningRate);
+        if (backbone.optimizer) setLearningRate(backbone.optimizer, learningRate * options.backboneLearningRateFactor);
+        const batchRows = order.subarray(b * batchSize, Math.min(rows, (b + 1) * batchSize));
+        const x = train.input(batchRows);
+        const indices = tf.tensor1d(batchRows, 'int32');
+        const { value, grads } = tf.variableGrads(() => {
+          const outputs = network.forward(x, true);
+          const perSample = lossPerSample(job.kind, tf.gather(targets, indices) as tf.Tensor2D, outputs, options.focalGamma);
+          const w = tf.gather(weights, indices);
+          return tf.div(tf.sum(tf.mul(perSample, w)), tf.maximum(tf.sum(w), 1e-6)) as tf.Scalar;
+        }, [...headVariables, ...backbone.variables]);
+        headOptimizer.applyGradients(gradientsOf(headVariables, grads));
+        backbone.optimizer?.applyGradients(gradientsOf(backbone.variables, grads));
+        tf.dispose([x, indices, ...Object.values(grads)]);
+        const loss = (await value.data())[0]!;
+        value.dispose();
+        lossSum += loss;
+        job.onBatch?.(b + 1, batches, loss, learningRate);
+      }
+      const evaluated = validation ? evaluate(job, validation) : null;
+      const result: FineTuneEpoch = {
+        epoch: epoch + 1,
+        trainLoss: lossSum / batches,
+        validationLoss: evaluated?.loss ?? null,
+        validationMetric: evaluated?.metric ?? null,
+        learningRate,
+        seconds: (performance.now() - started) / 1000,
+        trainableBlocks: network.blocks.slice(0, backbone.stage).map((block) => block.name),
+      };
+      const improved = result.validationMetric !== null && (best === null || result.validationMetric > best.metric);
+      if (improved) {
+        best = { epoch: epoch + 1, metric: result.validationMetric!, weights: network.getWeights() };
+        stale = 0;
+      } else stale++;
+      const optimizer = backbone.optimizer;
+      const checkpoint = async (): Promise<HeadCheckpoint> => ({
+        epoch: epoch + 1,
+        weights: network.getWeights(),
+        optimizer: [...(await optimizerEntries('head', headOptimizer)), ...(optimizer ? await optimizerEntries('backbone', optimizer) : [])],
+        best,
+        epochsWithoutImprovement: stale,
+      });
+      await job.onEpoch?.(result, checkpoint);
+      if (options.earlyStoppingPatience !== null && stale >= options.earlyStoppingPatience && epoch + 1 < options.epochs) {
+        stoppedEarly = true;
+        break;
+      }
+    }
+    if (best) network.setWeights(best.weights);
+    return { bestEpoch: best?.epoch ?? options.epochs, stoppedEarly };
+  } finally {
+    tf.dispose([targets, weights]);
+    if (validation) tf.dispose([validation.targets, validation.weights]);
+    headOptimizer.dispose();
+    backbone.optimizer?.dispose();
+  }
+}
+
+/** Network outputs averaged over each validation image's views: images × outputs. */
+export function averagedOutputs(network: FineTuneNetwork, validation: Pick<TopValidationRows, 'images' | 'views' | 'input'>): number[][] {
+  const outputs: number[][] = [];
+  for (let from = 0; from < validation.images; from += VALIDATION_CHUNK) {
+    const to = Math.min(validation.images, from + VALIDATION_CHUNK);
+    const x = validation.input(from, to);
+    const averaged = tf.tidy(() => {
+      const raw = network.forward(x, false);
+      return tf.mean(tf.reshape(raw, [to - from, validation.views, raw.shape[1]]), 1);
+    });
+    outputs.push(...(averaged.arraySync() as number[][]));
+    tf.dispose([x, averaged]);
+  }
+  return outputs;
+}
+
+function evaluate(job: TopTraining, validation: Pick<TopValidationRows, 'images' | 'views' | 'input'> & { targets: tf.Tensor2D; weights: tf.Tensor1D }): { loss: number; metric: number | null } {
+  const outputs = averagedOutputs(job.network, validation);
+  const loss = tf.tidy(() => {
+    const perSample = lossPerSample(job.kind, validation.targets, tf.tensor2d(outputs), job.options.focalGamma);
+    return tf.div(tf.sum(tf.mul(perSample, validation.weights)), tf.maximum(tf.sum(validation.weights), 1e-6)).dataSync()[0]!;
+  });
+  return { loss, metric: job.metric ? job.metric(outputs) : null };
+}
+
+/** The gradients of `variables`, keyed in their order (the order Adam keeps its moments by). */
+function gradientsOf(variables: readonly tf.Variable[], grads: tf.NamedTensorMap): NamedTensor[] {
+  return variables.map((variable) => ({ name: variable.name, tensor: grads[variable.name]! }));
+}
+
+function setLearningRate(optimizer: tf.AdamOptimizer, learningRate: number): void {
+  (optimizer as unknown as { learningRate: number }).learningRate = learningRate;
+}
+
+async function optimizerEntries(part: 'head' | 'backbone', optimizer: tf.AdamOptimizer): Promise<HeadCheckpoint['optimizer']> {
+  return Promise.all(
+    (await optimizer.getWeights()).map(async ({ name, tensor }) => ({ name: `${part}:${name}`, shape: tensor.shape, values: (await tensor.data()) as Float32Array })),
+  );
+}
+
+function optimizerParts(entries: HeadCheckpoint['optimizer']): Record<'head' | 'backbone', NamedTensor[]> {
+  const part = (prefix: string) =>
+    entries.filter((entry) => entry.name.startsWith(prefix)).map(({ name, shape, values }) => ({ name: name.slice(prefix.length), tensor: tf.tensor(values, shape) }));
+  return { head: part('head:'), backbone: part('backbone:') };
+}
