@@ -44,6 +44,10 @@ export async function renderGradCams(
   }
   const dir = store.models.dir(modelId);
   const manifest = readManifest(dir);
+  if (manifest.strategy === 'fine-tune') {
+    // Each fold has its own fine-tuned top blocks, so the maps must come from each fold's network.
+    throw new GradedeskError('unsupported', `Grad-CAM of fine-tuned models is not built yet; model ${modelId} was fine-tuned. Use a model trained with the head strategy.`);
+  }
   const context = await featureContext(engine, model.backboneId, model.inputSize, model.taskKind);
   const heads: LoadedHead[] = [];
   const meter = new ProgressMeter('Computing Grad-CAM', imageIds.length);
