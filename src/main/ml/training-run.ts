@@ -104,6 +104,8 @@ async function train(engine: Engine, model: ModelDetail, dir: string, control: R
     const metricOf = validationMetric(model);
     const totalEpochs = folds * options.epochs;
     let completedEpochs = 0;
+    // Epochs trained by this process, for the rate and ETA (early stopping can only make the ETA shorter).
+    const clock = { started: performance.now(), epochs: 0 };
     for (let fold = 0; fold < folds; fold++) {
       if (hasFold(dir, fold)) {
         completedEpochs += options.epochs;
@@ -117,15 +119,20 @@ async function train(engine: Engine, model: ModelDetail, dir: string, control: R
       const epochsBefore = completedEpochs + (resume?.epoch ?? 0);
       const trainingRowCount = trainSet.length * views.length;
       const batchesPerEpoch = Math.ceil(trainingRowCount / Math.min(options.batchSize, trainingRowCount));
-      const report = (epoch: number, batch: number, loss: number | null, learningRate: number | null) =>
+      const report = (epoch: number, batch: number, loss: number | null, learningRate: number | null) => {
+        const done = epochsBefore + epoch - (resume?.epoch ?? 0);
+        const trained = clock.epochs + (batch < batchesPerEpoch ? batch / batchesPerEpoch : 0);
+        const seconds = (performance.now() - clock.started) / 1000;
+        const epochsPerSecond = trained > 0 && seconds > 0 ? trained / seconds : null;
         control.onProgress?.({
           phase: folds > 1 ? `Training fold ${fold + 1} of ${folds}` : 'Training',
-          done: epochsBefore + epoch - (resume?.epoch ?? 0),
+          done,
           total: totalEpochs,
-          ratePerSecond: null,
-          etaSeconds: null,
+          ratePerSecond: epochsPerSecond,
+          etaSeconds: epochsPerSecond ? Math.max(0, totalEpochs - done - (batch < batchesPerEpoch ? batch / batchesPerEpoch : 0)) / epochsPerSecond : null,
           training: { modelId: model.id, fold: fold + 1, folds, epoch, epochs: options.epochs, batch, batches: batchesPerEpoch, loss, learningRate },
         });
+      };
       let currentEpoch = resume?.epoch ?? 0;
       report(currentEpoch, 0, null, null);
       const job: FoldJob = {
@@ -142,6 +149,7 @@ async function train(engine: Engine, model: ModelDetail, dir: string, control: R
           // Checkpoint first: an epoch row then always has its checkpoint on disk, even after a kill.
           saveCheckpoint(dir, fold, await capture());
           store.models.recordEpoch(model.id, { fold: fold + 1, ...result });
+          clock.epochs++;
           currentEpoch = result.epoch;
           report(currentEpoch, batchesPerEpoch, result.trainLoss, result.learningRate);
         },
