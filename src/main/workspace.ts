@@ -11,6 +11,7 @@ import { importFolder, type ImportRequest } from './ingest/import-folder';
 import { JobRunner, type RunningJob } from './jobs/runner';
 import { createWorkerPool } from './jobs/worker-pool';
 import { createEngine, type Engine } from './ml/engine';
+import type { EmbedOutcome, EmbedRequest } from './ml/embed';
 import { runEngineTask } from './ml/engine-jobs';
 import type { RenderedGradCam } from './ml/gradcam-render';
 import type { TrainingOutcome } from './ml/training-run';
@@ -117,6 +118,19 @@ export class Workspace {
       'gradcam',
       `Grad-CAM of ${imageIds.length} image${imageIds.length === 1 ? '' : 's'} in ${project.name}`,
       (context) => runEngineTask<RenderedGradCam[]>(this.dataDir, { kind: 'gradcam', modelId: model, imageIds, targetClass }, context),
+      { projectId: project.id, details: { modelId: String(model) } },
+    );
+  }
+
+  /** Trains an ArcFace embedding on a model (the active one by default) and embeds every image, as a job. */
+  startEmbedding(project: Project, request: EmbedRequest = {}, modelId?: number): RunningJob<EmbedOutcome> {
+    const model = modelId ?? this.store.models.active(project.id)?.id;
+    if (model === undefined) throw new GradedeskError('invalid', `${project.name} has no active model; train one first.`);
+    if (this.store.models.get(model).projectId !== project.id) throw new GradedeskError('invalid', `Model ${model} belongs to another project.`);
+    return this.jobs.start(
+      'embedding',
+      `Embeddings of ${project.name} with model ${model}`,
+      (context) => runEngineTask<EmbedOutcome>(this.dataDir, { kind: 'embed', modelId: model, request }, context),
       { projectId: project.id, details: { modelId: String(model) } },
     );
   }

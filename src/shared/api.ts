@@ -29,6 +29,7 @@ import {
   type Prediction,
 } from './ml';
 import { TRIAGE_ORDERS, type TriagePage, type TriagePosition } from './triage';
+import type { SimilarCasesAnswer } from './similar';
 
 const id = z.number().int().positive();
 const labelValue = z.union([z.number().int().min(0), z.array(z.number().int().min(0)).max(64)]);
@@ -246,6 +247,13 @@ export const api = {
   'triage.locate': call<TriagePosition>()(
     z.object({ projectId: id, order: z.enum(TRIAGE_ORDERS), imageId: id, includeReviewed: z.boolean().optional() }).strict(),
   ),
+
+  /** The nearest graded images of an image (other patients) in the active model's embedding, and their vote. */
+  'similar.forImage': call<SimilarCasesAnswer>()(z.object({ imageId: id, k: z.number().int().min(1).max(100).optional() }).strict()),
+  /** Records the neighbours' suggested label as a `model-accepted` event by this reader. */
+  'similar.accept': call<LabelEvent>()(z.object({ imageId: id, readerId: id }).strict()),
+  /** Trains an ArcFace embedding on the active model and embeds every image of the project, as a job. */
+  'embeddings.start': call<JobSnapshot>()(z.object({ projectId: id }).strict()),
 
   /** Native pickers (desktop only); null when the user cancels. */
   'dialogs.pickFolder': call<string | null>()(z.object({ title: z.string().max(200).optional() }).strict()),

@@ -46,7 +46,7 @@ function thrown(fn: () => unknown): unknown {
 }
 
 const NEWER_SCHEMA_7 =
-  'This data directory was written by a newer Gradedesk (schema 7; this version knows up to 2). Update Gradedesk to open it.';
+  'This data directory was written by a newer Gradedesk (schema 7; this version knows up to 3). Update Gradedesk to open it.';
 
 beforeEach(() => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'gradedesk-store-db-'));
@@ -72,10 +72,10 @@ describe('migrations from an empty data directory', () => {
 
   it('brings the schema to the last migration and records every migration applied', () => {
     const store = openStore();
-    expect(migrations.map((m) => m.version)).toEqual([1, 2]);
-    expect(store.schemaVersion).toBe(2);
+    expect(migrations.map((m) => m.version)).toEqual([1, 2, 3]);
+    expect(store.schemaVersion).toBe(3);
     expect(store.schemaVersion).toBe(migrations.at(-1)!.version);
-    expect(schemaVersion(store.db)).toBe(2);
+    expect(schemaVersion(store.db)).toBe(3);
 
     const rows = store.db.prepare('SELECT version, name, applied_at FROM schema_migrations ORDER BY version').all() as Array<{
       version: number;
@@ -85,6 +85,7 @@ describe('migrations from an empty data directory', () => {
     expect(rows.map(({ version, name }) => ({ version, name }))).toEqual([
       { version: 1, name: 'projects, readers, images with their current labels, label events' },
       { version: 2, name: 'models with their epochs and training snapshot, predictions, user backbones, cached backbone features' },
+      { version: 3, name: 'ArcFace embeddings per model and image' },
     ]);
     expect(new Date(rows[0]!.applied_at).toISOString()).toBe(rows[0]!.applied_at);
   });
@@ -98,9 +99,10 @@ describe('migrations from an empty data directory', () => {
           .all(type) as Array<{ name: string }>
       ).map((row) => row.name);
     expect(objects('table')).toEqual([
-      'backbones', 'features', 'images', 'label_events', 'model_epochs', 'model_training_images', 'models', 'predictions', 'projects', 'readers', 'schema_migrations',
+      'backbones', 'embeddings', 'features', 'images', 'label_events', 'model_epochs', 'model_training_images', 'models', 'predictions', 'projects', 'readers', 'schema_migrations',
     ]);
     expect(objects('index')).toEqual([
+      'embeddings_by_image',
       'images_by_group',
       'images_by_label',
       'images_by_name',

@@ -14,6 +14,7 @@ import { exportModel } from '../ml/model-files';
 import { triagePosition, triageQueue } from '../ml/triage';
 import type { LearningRateFinding } from '../../shared/ml';
 import type { Workspace } from '../workspace';
+import { SimilarCases } from '../search/similar-cases';
 import type { ApiEvents } from './events';
 
 export type Handlers = {
@@ -51,6 +52,8 @@ export function createHandlers(workspace: Workspace, events: ApiEvents, platform
   const summary = (project: Project): ProjectSummary => ({ ...project, stats: store.stats(project) });
   const projectOfImage = (imageId: number) => store.projects.get(store.images.get(imageId).projectId);
   const snapshot = (info: JobInfo) => jobSnapshot(workspace, info);
+  let similar: SimilarCases | null = null;
+  const similarCases = () => (similar ??= new SimilarCases(store, workspace.dataDir));
   const detail = (imageId: number): ImageDetail => {
     const image = store.images.get(imageId);
     return {
@@ -260,6 +263,14 @@ export function createHandlers(workspace: Workspace, events: ApiEvents, platform
       if (readable.length === 0) throw new GradedeskError('invalid', 'None of these images could be imported, so there is nothing for Grad-CAM to explain.');
       dropStaleGradCams(workspace.cacheDir, model);
       const job = workspace.startGradCam(project, readable, targetClass ?? null, model.id);
+      job.done.catch(() => undefined);
+      return snapshot(job.info);
+    },
+
+    'similar.forImage': ({ imageId, k }) => similarCases().forImage(imageId, k),
+    'similar.accept': ({ imageId, readerId }) => similarCases().accept(imageId, readerId),
+    'embeddings.start': ({ projectId }) => {
+      const job = workspace.startEmbedding(store.projects.get(projectId));
       job.done.catch(() => undefined);
       return snapshot(job.info);
     },

@@ -10,6 +10,7 @@ import { downloadBackbone } from '../ml/backbones/download';
 import { evaluateModel } from '../ml/model-evaluation';
 import { defaultGradCamClass, dropStaleGradCam } from '../ml/gradcam-cache';
 import { gradCamOverlay } from '../ml/gradcam-render';
+import { SimilarCases } from '../search/similar-cases';
 import { exportModel } from '../ml/model-files';
 import { triageQueue } from '../ml/triage';
 import { describeLabel } from '../../shared/labels';
@@ -245,6 +246,48 @@ export function registerMlCommands(program: Command, { io, open, print, projectN
         `${image.fileName}: Grad-CAM of model ${model.id} for class ${rendered.targetClass} (${className}${why}), computed in ${Math.round(rendered.computeMs)} ms.\n` +
           `Wrote ${out}: the model's input (cropped, Ben Graham normalised); warmer = regions that raised the score for ${className}. ` +
           'It shows where the model looked, not that a lesion is there.\n',
+      );
+    });
+
+  program
+    .command('embed')
+    .description("train an ArcFace embedding on the active model's graded images and embed every image, for similar cases")
+    .requiredOption('--project <name>')
+    .action(async (options: { project: string }) => {
+      const workspace = open();
+      const target = projectNamed(options.project);
+      const outcome = await followJob(workspace, workspace.startEmbedding(target), io);
+      print(
+        outcome,
+        `Embedded ${outcome.embedded} images of ${target.name} with model ${outcome.modelId} (${outcome.embeddingDim}-d, ArcFace loss ${outcome.losses[0]?.toFixed(3)} → ${outcome.losses.at(-1)?.toFixed(3)})` +
+          `${outcome.failed ? `; ${outcome.failed} could not be read` : ''}.\n`,
+      );
+    });
+
+  program
+    .command('similar <image>')
+    .description('the nearest graded images of other patients (IMAGE is an id or a file name) and the label their vote suggests')
+    .requiredOption('--project <name>')
+    .option('--k <count>', 'how many neighbours', (text: string) => {
+      const k = Number(text);
+      if (!Number.isInteger(k) || k < 1 || k > 100) throw invalid(`--k is a whole number from 1 to 100, not "${text}".`);
+      return k;
+    }, 10)
+    .action((imageRef: string, options: { project: string; k: number }) => {
+      const workspace = open();
+      const target = projectNamed(options.project);
+      const image = workspace.store.images.resolve(target.id, imageRef);
+      const answer = new SimilarCases(workspace.store, workspace.dataDir).forImage(image.id, options.k);
+      const label = (value: Parameters<typeof describeLabel>[1]) => describeLabel(target.task, value);
+      const vote = answer.suggestion
+        ? `Suggestion: ${label(answer.suggestion.label)} (${Math.round(answer.suggestion.confidence * 100)}% of the neighbours' similarity${answer.suggestion.confidence >= answer.threshold ? '' : `, below the ${Math.round(answer.threshold * 100)}% threshold`})` +
+          `${answer.suggestion.agrees === null ? '' : answer.suggestion.agrees ? '; agrees with the current label' : '; differs from the current label'}.\n`
+        : 'No graded neighbours to suggest a label.\n';
+      print(
+        { image: { id: image.id, fileName: image.fileName }, ...answer },
+        `Similar cases of ${image.fileName} (model ${answer.modelId}):\n` +
+          table([['#', 'ID', 'FILE', 'LABEL', 'SIMILARITY'], ...answer.neighbours.map((n, i) => [i + 1, n.imageId, n.fileName, label(n.label), n.similarity.toFixed(3)])]) +
+          vote,
       );
     });
 }

@@ -4,6 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { GradedeskError } from '../../shared/errors';
 import type { Progress } from '../../shared/jobs';
 import { Store } from '../store';
+import { embedProject } from './embed';
 import { createEngine } from './engine';
 import { renderGradCams } from './gradcam-render';
 import { findLearningRate } from './lr-finder';
@@ -32,6 +33,8 @@ async function run(): Promise<unknown> {
       return findLearningRate(engine, store.projects.get(task.projectId), task.options, control);
     case 'gradcam':
       return renderGradCams(engine, task.modelId, task.imageIds, task.targetClass, control);
+    case 'embed':
+      return embedProject(engine, task.modelId, task.request, control);
   }
 }
 

@@ -1,6 +1,7 @@
 import { initial } from './001-initial';
 import { models } from './002-models';
+import { embeddings } from './003-embeddings';
 import type { Migration } from './types';
 
 /** Every schema migration, oldest first. Append new ones; never edit one that has shipped. */
-export const migrations: readonly Migration[] = [initial, models];
+export const migrations: readonly Migration[] = [initial, models, embeddings];

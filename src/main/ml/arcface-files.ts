@@ -1,0 +1,60 @@
+// An ArcFace head on disk, beside the model's fold heads: `arcface/arcface.json` (what it was trained
+// on and how) and `arcface/weights.bin` (kernel, bias, centres as float32). Written to a side folder
+// and renamed into place, so the head is either whole or absent.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ArcFaceOptions, ArcFaceWeights } from './arcface';
+import type { Standardisation } from './model-files';
+
+export type EmbeddingGrouping = 'label' | 'group';
+
+export interface ArcFaceManifest {
+  format: 'gradedesk-arcface/1';
+  /** The backbone features it takes (extractor key). */
+  extractor: string;
+  inputDim: number;
+  embeddingDim: number;
+  groupBy: EmbeddingGrouping;
+  /** The name of each centre: a class name, or a group id. */
+  groups: string[];
+  options: ArcFaceOptions;
+  standardisation: Standardisation;
+  losses: number[];
+  trainingImages: number;
+  createdAt: string;
+}
+
+export interface SavedArcFace {
+  manifest: ArcFaceManifest;
+  weights: ArcFaceWeights;
+}
+
+export const arcFaceDir = (modelDir: string) => path.join(modelDir, 'arcface');
+
+export function saveArcFace(modelDir: string, { manifest, weights }: SavedArcFace): void {
+  const dir = arcFaceDir(modelDir);
+  const partial = `${dir}.partial`;
+  fs.rmSync(partial, { recursive: true, force: true });
+  fs.mkdirSync(partial, { recursive: true });
+  fs.writeFileSync(path.join(partial, 'arcface.json'), JSON.stringify(manifest, null, 2));
+  const arrays = [weights.kernel, weights.bias, weights.centres];
+  fs.writeFileSync(path.join(partial, 'weights.bin'), Buffer.concat(arrays.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength))));
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.renameSync(partial, dir);
+}
+
+export function hasArcFace(modelDir: string): boolean {
+  return fs.existsSync(path.join(arcFaceDir(modelDir), 'arcface.json'));
+}
+
+export function loadArcFace(modelDir: string): SavedArcFace {
+  const dir = arcFaceDir(modelDir);
+  const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'arcface.json'), 'utf8')) as ArcFaceManifest;
+  const bytes = fs.readFileSync(path.join(dir, 'weights.bin'));
+  const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  const { inputDim, embeddingDim } = manifest;
+  const kernel = all.slice(0, inputDim * embeddingDim);
+  const bias = all.slice(kernel.length, kernel.length + embeddingDim);
+  const centres = all.slice(kernel.length + embeddingDim);
+  return { manifest, weights: { inputDim, embeddingDim, kernel, bias, centres, groups: manifest.groups.length } };
+}

@@ -1,0 +1,125 @@
+// Similar cases of an image: its nearest graded images in a model's ArcFace embedding (other
+// patients only), and the label their similarity-weighted vote suggests. Indexes are kept per model
+// in memory and under <dataDir>/search, and take the embeddings added since they were saved.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { LabelEvent, LabelValue } from '../../shared/domain';
+import type { NeighbourVote, SimilarCase, SimilarCasesAnswer } from '../../shared/similar';
+import { GradedeskError } from '../../shared/errors';
+import { sameLabel } from '../../shared/labels';
+import { hasArcFace, loadArcFace } from '../ml/arcface-files';
+import type { Store } from '../store';
+import { EmbeddingStore } from '../store/embeddings';
+import { createIndex, indexFileName, loadIndex, type NearestIndex, type Neighbour } from './nearest-index';
+
+export const SUGGESTION_THRESHOLD = 0.7;
+export const DEFAULT_K = 10;
+
+/** The similarity-weighted vote of labelled neighbours. */
+export function neighbourVote(neighbours: ReadonlyArray<{ label: LabelValue; similarity: number }>, current: LabelValue | null): NeighbourVote | null {
+  const weights = new Map<string, { label: LabelValue; weight: number }>();
+  let total = 0;
+  for (const n of neighbours) {
+    const weight = Math.max(0, n.similarity);
+    const key = JSON.stringify(n.label);
+    const entry = weights.get(key) ?? { label: n.label, weight: 0 };
+    entry.weight += weight;
+    weights.set(key, entry);
+    total += weight;
+  }
+  if (total === 0) return null;
+  const best = [...weights.values()].reduce((a, b) => (b.weight > a.weight ? b : a));
+  return { label: best.label, confidence: best.weight / total, agrees: current === null ? null : sameLabel(current, best.label) };
+}
+
+export class SimilarCases {
+  private readonly indexes = new Map<string, NearestIndex>();
+  private readonly embeddings: EmbeddingStore;
+
+  constructor(
+    private readonly store: Store,
+    private readonly dataDir: string,
+  ) {
+    this.embeddings = new EmbeddingStore(store.db);
+  }
+
+  /** The model whose embeddings answer for a project: the active one, if it has been embedded. */
+  embeddedModel(projectId: number): number {
+    const model = this.store.models.active(projectId);
+    if (!model) throw new GradedeskError('invalid', 'The project has no active model; train one, then compute embeddings.');
+    if (!hasArcFace(this.store.models.dir(model.id)) || this.embeddings.count(model.id) === 0) {
+      throw new GradedeskError('invalid', `Model ${model.id} has no embeddings yet; compute them first (embed).`);
+    }
+    return model.id;
+  }
+
+  /** The model's index, brought up to date with its stored embeddings and saved when it changed. */
+  index(modelId: number): NearestIndex {
+    const stamp = loadArcFace(this.store.models.dir(modelId)).manifest.createdAt.replace(/[^0-9]/g, '');
+    const base = path.join(this.dataDir, 'search', `model-${modelId}-${stamp}`);
+    const cacheKey = `${modelId}/${stamp}`;
+    let index = this.indexes.get(cacheKey);
+    if (!index) {
+      const saved = ['.exact', '.usearch'].map((ext) => base + ext).find((file) => fs.existsSync(file));
+      index = saved ? loadIndex(saved) : undefined;
+    }
+    const count = this.embeddings.count(modelId);
+    if (!index || index.size < count) {
+      const rows = this.embeddings.all(modelId);
+      const dim = rows[0]?.vector.length ?? 0;
+      index ??= createIndex(dim, count);
+      const added = rows.filter((row) => !index!.has(row.imageId));
+      const vectors = new Float32Array(added.length * dim);
+      added.forEach((row, i) => vectors.set(row.vector, i * dim));
+      index.add(added.map((row) => row.imageId), vectors);
+      fs.mkdirSync(path.dirname(base), { recursive: true });
+      index.save(indexFileName(base, index));
+    }
+    this.indexes.set(cacheKey, index);
+    return index;
+  }
+
+  forImage(imageId: number, k = DEFAULT_K, modelId?: number): SimilarCasesAnswer {
+    const image = this.store.images.get(imageId);
+    const model = modelId ?? this.embeddedModel(image.projectId);
+    const query = this.embeddings.get(model, imageId);
+    if (!query) throw new GradedeskError('invalid', `Image ${imageId} has no embedding in model ${model}; compute embeddings again.`);
+    const graded = new Map(
+      this.store.images
+        .readable(image.projectId)
+        .filter((i) => i.label !== null && !i.ungradable)
+        .map((i) => [i.id, i]),
+    );
+    const self = graded.get(imageId) ?? this.store.images.readable(image.projectId).find((i) => i.id === imageId);
+    const groupId = self?.groupId ?? null;
+    const skip = (id: number) => {
+      const other = graded.get(id);
+      return !other || id === imageId || (groupId !== null && other.groupId === groupId);
+    };
+    const found: Neighbour[] = this.index(model).search(query, k, skip);
+    const neighbours = found.map((n): SimilarCase => {
+      const other = graded.get(n.id)!;
+      return { imageId: n.id, fileName: path.basename(other.path), label: other.label!, similarity: n.similarity };
+    });
+    const current = self && !self.ungradable ? self.label : null;
+    return { modelId: model, neighbours, suggestion: neighbourVote(neighbours, current), threshold: SUGGESTION_THRESHOLD };
+  }
+
+  /** Records the neighbours' suggestion as the image's label, as a `model-accepted` event. */
+  accept(imageId: number, readerId: number): LabelEvent {
+    const answer = this.forImage(imageId);
+    const { suggestion } = answer;
+    if (!suggestion) throw new GradedeskError('invalid', `Image ${imageId} has no graded neighbours to suggest a label.`);
+    const project = this.store.projects.get(this.store.images.get(imageId).projectId);
+    const event = this.store.labels.record(project.task, {
+      imageId,
+      value: suggestion.label,
+      source: 'model-accepted',
+      readerId,
+      origin: `nearest-cases:model-${answer.modelId}`,
+      note: `neighbour vote ${(suggestion.confidence * 100).toFixed(0)}%`,
+    });
+    if (!event) throw new Error('The label store wrote no event.');
+    return event;
+  }
+}

@@ -1,0 +1,87 @@
+// Nearest cases on the demo project: train a small model, embed every image with an ArcFace head,
+// then ask for the similar cases of grade-4 images and measure neighbour accuracy on held-out patients.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { taskSpecFor, type Project } from '../../src/shared/domain';
+import { writeDemoDataset } from '../../src/main/demo/dataset';
+import { hasArcFace, loadArcFace } from '../../src/main/ml/arcface-files';
+import { heldOutNeighbourAccuracy } from '../../src/main/search/held-out';
+import { SimilarCases } from '../../src/main/search/similar-cases';
+import { EmbeddingStore } from '../../src/main/store/embeddings';
+import { Workspace } from '../../src/main/workspace';
+
+let root: string;
+let workspace: Workspace;
+let project: Project;
+let modelId: number;
+
+beforeAll(async () => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'gradedesk-nearest-'));
+  const demo = await writeDemoDataset(path.join(root, 'photos'), { count: 120, seed: 31, minSize: 256, maxSize: 384 });
+  workspace = Workspace.open(path.join(root, 'data'));
+  project = workspace.store.projects.create('Screening', taskSpecFor('dr-grade'));
+  await workspace.startImport({ project, folder: path.join(demo.dir, 'images'), labelsFile: demo.labelsFile }).done;
+}, 180_000);
+
+afterAll(async () => {
+  await workspace?.close();
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+describe('nearest cases', () => {
+  it('trains a model, then embeds every image as a job', async () => {
+    const started = workspace.startTraining(project, { inputSize: 128, epochs: 10 });
+    modelId = started.modelId;
+    await started.job.done;
+    const outcome = await workspace.startEmbedding(project).done;
+    expect(outcome).toMatchObject({ modelId, embeddingDim: 512 });
+    expect(outcome.losses.at(-1)!).toBeLessThan(outcome.losses[0]!);
+    const readable = workspace.store.images.readable(project.id).length;
+    expect(new EmbeddingStore(workspace.store.db).count(modelId)).toBe(readable);
+    const dir = workspace.store.models.dir(modelId);
+    expect(hasArcFace(dir)).toBe(true);
+    expect(loadArcFace(dir).manifest).toMatchObject({ groupBy: 'label', options: { margin: 0.5, scale: 30 } });
+  }, 900_000);
+
+  it('finds mostly grade 3–4 cases, of other patients, as the neighbours of grade-4 images', () => {
+    const similar = new SimilarCases(workspace.store, workspace.dataDir);
+    const images = workspace.store.images.readable(project.id);
+    const grade4 = images.filter((i) => i.label === 4);
+    expect(grade4.length).toBeGreaterThan(2);
+    let severe = 0;
+    let total = 0;
+    for (const image of grade4) {
+      const answer = similar.forImage(image.id, 5);
+      expect(answer.neighbours).toHaveLength(5);
+      for (const n of answer.neighbours) {
+        const other = images.find((i) => i.id === n.imageId)!;
+        expect(other.groupId).not.toBe(image.groupId);
+        expect(n.imageId).not.toBe(image.id);
+        if ((n.label as number) >= 3) severe++;
+        total++;
+      }
+      expect(answer.suggestion!.confidence).toBeGreaterThan(0);
+    }
+    expect(severe / total).toBeGreaterThanOrEqual(0.6);
+    // The index was saved under the data dir and is loaded back by a fresh service.
+    expect(fs.readdirSync(path.join(workspace.dataDir, 'search')).length).toBeGreaterThan(0);
+    const again = new SimilarCases(workspace.store, workspace.dataDir).forImage(grade4[0]!.id, 5);
+    expect(again.neighbours.map((n) => n.imageId)).toEqual(similar.forImage(grade4[0]!.id, 5).neighbours.map((n) => n.imageId));
+  });
+
+  it('records an accepted suggestion as a model-accepted label event', () => {
+    const similar = new SimilarCases(workspace.store, workspace.dataDir);
+    const image = workspace.store.images.readable(project.id).find((i) => i.label !== null)!;
+    const reader = workspace.store.readers.ensure('Dr Test');
+    const event = similar.accept(image.id, reader.id);
+    expect(event).toMatchObject({ imageId: image.id, source: 'model-accepted', value: similar.forImage(image.id).suggestion!.label });
+  });
+
+  it('beats the majority class with top-1 neighbour accuracy on held-out patients', async () => {
+    const result = await heldOutNeighbourAccuracy(workspace.engine, modelId);
+    expect(result.images).toBeGreaterThan(50);
+    expect(result.accuracy).toBeGreaterThan(result.majorityRate);
+  }, 300_000);
+});
