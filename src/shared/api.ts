@@ -213,6 +213,10 @@ export const api = {
   'models.evaluate': call<Evaluation>()(z.object({ modelId: id, threshold: z.number().min(0).max(1).optional() }).strict()),
   'models.activate': call<ModelSummary>()(z.object({ modelId: id }).strict()),
   'models.delete': call<{ deleted: number }>()(z.object({ modelId: id }).strict()),
+  /** A new model whose predictions are the mean of the chosen models' probabilities. */
+  'models.ensemble': call<ModelSummary>()(
+    z.object({ modelIds: z.array(id).min(2).max(20), name: z.string().trim().min(1).max(120).optional() }).strict(),
+  ),
   'models.export': call<{ dir: string; files: string[] }>()(z.object({ modelId: id, dir: z.string().min(1).max(4096) }).strict()),
   /** Predicts every image of the project (or the given ones) with a model (default: the active one). */
   'predictions.start': call<JobSnapshot>()(

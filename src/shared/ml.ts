@@ -150,7 +150,10 @@ export interface ModelSummary {
   backboneId: string;
   inputSize: number;
   head: HeadKind;
-  strategy: TrainingStrategy;
+  /** An ensemble averages the probabilities of its member models. */
+  strategy: TrainingStrategy | 'ensemble';
+  /** The member models of an ensemble; null for a trained model. */
+  members: number[] | null;
   /** Labelled images in the training-set snapshot. */
   trainingImages: number;
   metrics: HeadlineMetrics | null;

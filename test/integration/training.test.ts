@@ -9,7 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { taskSpecFor, type Project } from '../../src/shared/domain';
 import sharp from 'sharp';
 import { writeDemoDataset } from '../../src/main/demo/dataset';
+import { createEnsemble } from '../../src/main/ml/ensemble';
 import { renderGradCams } from '../../src/main/ml/gradcam-render';
+import { exportModelTo } from '../../src/main/ml/model-export';
 import { DATABASE_FILE_NAME } from '../../src/main/store/database';
 import { Workspace } from '../../src/main/workspace';
 import type { TrainOptions } from '../../src/shared/ml';
@@ -37,6 +39,7 @@ afterAll(async () => {
 
 describe('training on the demo photographs', () => {
   let modelId: number;
+  let resumedId: number;
 
   it('reaches QWK ≥ 0.8 out of fold, grouped by patient, and predicts every image', async () => {
     const started = workspace.startTraining(project, QUICK);
@@ -138,6 +141,7 @@ describe('training on the demo photographs', () => {
     database.close();
     expect(workspace.store.models.get(killedId).status).toBe('interrupted');
 
+    resumedId = killedId;
     const outcome = await workspace.resumeTraining(killedId).done;
     expect(outcome.resumedFromFold).toBe(0);
     expect(outcome.resumedFromEpoch).toBeGreaterThanOrEqual(5);
@@ -151,5 +155,24 @@ describe('training on the demo photographs', () => {
     const kept = model.epochs.filter((e) => e.fold === 1 && e.epoch <= outcome.resumedFromEpoch);
     expect(kept.map((e) => e.seconds)).toEqual(before.slice(0, outcome.resumedFromEpoch).map((e) => e.seconds));
   }, 300_000);
-});
 
+  it('averages chosen models into an ensemble, evaluated on images no member trained on', async () => {
+    const ensemble = createEnsemble(workspace.store, workspace.engine.modelsDir, [modelId, resumedId]);
+    expect(ensemble).toMatchObject({ status: 'ready', strategy: 'ensemble', members: [modelId, resumedId] });
+    const [a, b, mean] = [modelId, resumedId, ensemble.id].map((id) => new Map(workspace.store.predictions.forModel(id).map((p) => [p.imageId, p])));
+    expect(mean.size).toBe(IMAGES + 6);
+    for (const [imageId, prediction] of mean) {
+      const expected = a.get(imageId)!.probabilities!.map((p, k) => (p + b.get(imageId)!.probabilities![k]!) / 2);
+      prediction.probabilities!.forEach((p, k) => expect(p).toBeCloseTo(expected[k]!, 5));
+    }
+    const evaluation = workspace.store.models.get(ensemble.id).evaluation!;
+    expect(evaluation).toMatchObject({ basis: 'out-of-fold', samples: IMAGES });
+    expect(evaluation.qwk!).toBeGreaterThan(0.7);
+    expect(() => createEnsemble(workspace.store, workspace.engine.modelsDir, [modelId])).toThrow(/at least two/);
+
+    const exported = exportModelTo(workspace.store, ensemble.id, path.join(dir, 'export'));
+    expect(exported.files).toContain('gradedesk-ensemble.json');
+    expect(exported.files).toContain(path.join(`member-${modelId}`, 'fold-0', 'weights.bin'));
+    expect(fs.existsSync(path.join(dir, 'export', `member-${resumedId}`, 'gradedesk-model.json'))).toBe(true);
+  });
+});

@@ -348,6 +348,7 @@ function model(id: number, overrides: Partial<ModelSummary> = {}): ModelSummary 
     inputSize: 224,
     head: 'ordinal',
     strategy: 'head',
+    members: null,
     trainingImages: 400,
     metrics: null,
     error: null,

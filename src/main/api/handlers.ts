@@ -10,7 +10,8 @@ import { initBackend } from '../ml/backend';
 import { evaluateModel } from '../ml/model-evaluation';
 import { cachedGradCam, defaultGradCamClass, dropStaleGradCam, dropStaleGradCams } from '../ml/gradcam-cache';
 import { gradCamFiles } from '../ml/gradcam-render';
-import { exportModel } from '../ml/model-files';
+import { createEnsemble } from '../ml/ensemble';
+import { exportModelTo } from '../ml/model-export';
 import { triagePosition, triageQueue } from '../ml/triage';
 import type { LearningRateFinding } from '../../shared/ml';
 import type { Workspace } from '../workspace';
@@ -219,10 +220,11 @@ export function createHandlers(workspace: Workspace, events: ApiEvents, platform
       events.emit('data.changed', { projectId, imageIds: null, what: 'predictions' });
       return { deleted: modelId };
     },
-    'models.export': ({ modelId, dir }) => {
-      const model = store.models.get(modelId);
-      if (model.status !== 'ready') throw new GradedeskError('invalid', `Model ${modelId} is ${model.status}; only a finished model can be exported.`);
-      return { dir: path.resolve(dir), files: exportModel(store.models.dir(modelId), path.resolve(dir)) };
+    'models.export': ({ modelId, dir }) => exportModelTo(store, modelId, dir),
+    'models.ensemble': ({ modelIds, name }) => {
+      const ensemble = createEnsemble(store, workspace.engine.modelsDir, modelIds, name);
+      events.emit('data.changed', { projectId: ensemble.projectId, imageIds: null, what: 'predictions' });
+      return ensemble;
     },
     'predictions.start': ({ projectId, modelId, imageIds }) => {
       const job = workspace.startPrediction(store.projects.get(projectId), modelId, imageIds);

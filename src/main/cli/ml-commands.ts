@@ -11,7 +11,8 @@ import { evaluateModel } from '../ml/model-evaluation';
 import { defaultGradCamClass, dropStaleGradCam } from '../ml/gradcam-cache';
 import { gradCamOverlay } from '../ml/gradcam-render';
 import { SimilarCases } from '../search/similar-cases';
-import { exportModel } from '../ml/model-files';
+import { createEnsemble } from '../ml/ensemble';
+import { exportModelTo } from '../ml/model-export';
 import { triageQueue } from '../ml/triage';
 import { describeLabel } from '../../shared/labels';
 import { scoreText, TRIAGE_ORDER_INFO, TRIAGE_ORDERS, type TriageOrder, type TriagePage } from '../../shared/triage';
@@ -182,11 +183,18 @@ export function registerMlCommands(program: Command, { io, open, print, projectN
     .command('export <id> <dir>')
     .description('write the model in tfjs format (fold heads, standardisation, manifest) to a folder')
     .action((id: string, dir: string) => {
-      const store = open().store;
-      const model = store.models.get(parseWhole(id));
-      if (model.status !== 'ready') throw invalid(`Model ${model.id} is ${model.status}; only a finished model can be exported.`);
-      const files = exportModel(store.models.dir(model.id), path.resolve(dir));
-      print({ dir: path.resolve(dir), files }, `Exported model ${model.id} to ${path.resolve(dir)} (${files.length} files).\n`);
+      const exported = exportModelTo(open().store, parseWhole(id), dir);
+      print(exported, `Exported model ${id} to ${exported.dir} (${exported.files.length} files).\n`);
+    });
+  models
+    .command('ensemble <ids...>')
+    .description('a new model averaging the probabilities of two or more finished models')
+    .option('--name <name>')
+    .action((ids: string[], options: { name?: string }) => {
+      const workspace = open();
+      const ensemble = createEnsemble(workspace.store, workspace.engine.modelsDir, ids.map(parseWhole), options.name);
+      const model = workspace.store.models.get(ensemble.id);
+      print(model, `Created model ${model.id}, ${model.name}.\n${describeEvaluation(model.evaluation)}`);
     });
   models
     .command('delete <id>')

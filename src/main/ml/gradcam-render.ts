@@ -42,6 +42,7 @@ export async function renderGradCams(
   if (targetClass !== null && !(Number.isInteger(targetClass) && targetClass >= 0 && targetClass < model.classes.length)) {
     throw new GradedeskError('invalid', `Class ${targetClass} is not one of this model's classes (0–${model.classes.length - 1}).`);
   }
+  if (model.members) throw new GradedeskError('invalid', `Model ${modelId} is an ensemble; show the Grad-CAM of one of its members (${model.members.join(', ')}).`);
   const dir = store.models.dir(modelId);
   const manifest = readManifest(dir);
   if (manifest.strategy === 'fine-tune') {

@@ -3,13 +3,14 @@
 import { GradedeskError } from '../../shared/errors';
 import type { Evaluation } from '../../shared/ml';
 import type { Store } from '../store';
+import { snapshotLabels } from './ensemble';
 import { evaluate } from './evaluation';
 
 export function evaluateModel(store: Store, modelId: number, threshold?: number): Evaluation {
   const model = store.models.get(modelId);
   if (!model.evaluation) throw new GradedeskError('invalid', `Model ${modelId} is ${model.status} and has no evaluation yet.`);
   if (threshold === undefined) return model.evaluation;
-  const labels = new Map(store.models.trainingImages(modelId).map((image) => [image.imageId, image.label]));
+  const labels = snapshotLabels(store, model.members ?? [modelId]);
   const groups = new Map(store.images.readable(model.projectId).map((image) => [image.id, image.groupId]));
   const predictions = store.predictions.forModel(modelId, { outOfFoldOnly: true }).filter((p) => labels.has(p.imageId));
   return evaluate({

@@ -7,6 +7,7 @@ import { GradedeskError } from '../../shared/errors';
 import { ProgressMeter } from '../jobs/progress';
 import { tf } from './backend';
 import { featureContext, type Engine } from './engine';
+import { refreshEnsemble } from './ensemble';
 import { ensureFeatures, extractorKey, type ExtractionResult, type FeatureContext, type ImageSource } from './extract-features';
 import type { ActivationContext } from './fine-tune/activations-cache';
 import { fineTunedEnsemble } from './fine-tune/predict-fine-tuned';
@@ -118,6 +119,12 @@ export async function predictProject(engine: Engine, modelId: number, imageIds: 
   const { store } = engine;
   const model = store.models.get(modelId);
   if (model.status !== 'ready') throw new GradedeskError('invalid', `Model ${modelId} is ${model.status}; only a finished model predicts.`);
+  if (model.members) {
+    // An ensemble: each member predicts what it has not yet, then the means are taken again.
+    let failed = 0;
+    for (const member of model.members) failed = Math.max(failed, (await predictProject(engine, member, imageIds, options)).failed);
+    return { predicted: refreshEnsemble(store, model), failed };
+  }
   const snapshot = store.models.trainingImages(modelId);
   const outOfFold = new Set(store.predictions.forModel(modelId, { outOfFoldOnly: true }).map((p) => p.imageId));
   const wanted = imageIds ? new Set(imageIds) : null;

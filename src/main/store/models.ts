@@ -37,6 +37,8 @@ export interface NewModel {
   preprocessing: string;
   /** The model's files go in a folder named by its id inside this one. */
   modelsDir: string;
+  /** An ensemble of these models (its options are the first member's). */
+  members?: number[];
 }
 
 export interface TrainingImage {
@@ -60,8 +62,9 @@ export class ModelStore {
         `INSERT INTO models (project_id, name, status, backbone_id, input_size, head, strategy, preprocessing, task_kind, classes, options, dir, worker_pid, created_at)
          VALUES (?, ?, 'training', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(model.projectId, model.name, options.backboneId, options.inputSize, options.head, options.strategy, model.preprocessing, model.taskKind,
-        JSON.stringify(model.classes), JSON.stringify(options), '', process.pid, new Date().toISOString());
+      .run(model.projectId, model.name, options.backboneId, options.inputSize, options.head, model.members ? 'ensemble' : options.strategy, model.preprocessing,
+        model.taskKind, JSON.stringify(model.classes), JSON.stringify(model.members ? { ...options, members: model.members } : options), '', process.pid,
+        new Date().toISOString());
     const id = Number(result.lastInsertRowid);
     this.db.prepare('UPDATE models SET dir = ? WHERE id = ?').run(path.join(model.modelsDir, String(id)), id);
     return id;
@@ -185,6 +188,7 @@ export class ModelStore {
       inputSize: row.input_size,
       head: row.head as ModelSummary['head'],
       strategy: row.strategy as ModelSummary['strategy'],
+      members: (JSON.parse(row.options) as { members?: number[] }).members ?? null,
       trainingImages: row.training_images,
       metrics: evaluation ? headline(evaluation) : null,
       error: row.error,
