@@ -14,10 +14,10 @@ import { loadFeatureExtractor } from '../../src/main/ml/backbones/load';
 import { DEFAULT_BACKBONE_ID } from '../../src/main/ml/backbones/registry';
 import { ensureActivations, readActivations, type ActivationContext } from '../../src/main/ml/fine-tune/activations-cache';
 import { fineTuneAvailable } from '../../src/main/ml/fine-tune/context';
-import { buildNetwork, fineTuneStandardisation, foldModelParts, pooledFeatures } from '../../src/main/ml/fine-tune/network';
+import { buildNetwork, foldModelParts, pooledFeatures } from '../../src/main/ml/fine-tune/network';
 import { splitBackbone, type BackboneSplit } from '../../src/main/ml/fine-tune/split-backbone';
 import { trainTop, unfrozenBlocksAt, type FineTuneEpoch, type TopTraining } from '../../src/main/ml/fine-tune/train-top';
-import { trainingRows, type LabelledImage } from '../../src/main/ml/head-data';
+import { headStandardisation, trainingRows, type LabelledImage } from '../../src/main/ml/head-data';
 import { lossPerSample } from '../../src/main/ml/heads';
 import { readManifest } from '../../src/main/ml/model-files';
 import { predictProject } from '../../src/main/ml/predict';
@@ -141,7 +141,7 @@ describe('training the top blocks with the head', () => {
     const x = readActivations(context, keys);
     const pooled = pooledFeatures(top, x);
     const features = pooled.dataSync() as Float32Array;
-    const network = buildNetwork(top, blocks, 'ordinal', CLASSES, 3, fineTuneStandardisation(features, 1280));
+    const network = buildNetwork(top, blocks, 'ordinal', CLASSES, 3, headStandardisation(features, 1280));
     const { x: _x, dim: _dim, ...rows } = trainingRows(features, 1280, subset, 1, 'ordinal', CLASSES, Array(CLASSES).fill(1));
     const job: TopTraining = {
       kind: 'ordinal',

@@ -16,7 +16,7 @@ import { ensureFeatures, extractorKey, type FeatureContext } from './extract-fea
 import { ensureActivations, type ActivationContext } from './fine-tune/activations-cache';
 import { activationContext, fineTuneAvailable } from './fine-tune/context';
 import { fineTuneFold } from './fine-tune/train-fold';
-import { classWeights, featureRows, standardise, standardisationOf, trainingRows, validationRows, type LabelledImage } from './head-data';
+import { classWeights, featureRows, headStandardisation, standardise, trainingRows, validationRows, type LabelledImage } from './head-data';
 import { decodeOutput, type DecodedOutput } from './heads';
 import { balancedAccuracy, macroF1, optimiseLabelThresholds, optimiseRegressionThresholds, quadraticWeightedKappa } from './metrics';
 import {
@@ -236,7 +236,7 @@ async function trainHeadFold(engine: Engine, context: FeatureContext, model: Mod
   const key = extractorKey(context);
   const dim = context.extractor.featureDim;
   const rawTrain = featureRows(engine.store.features, key, dim, job.trainSet, job.views);
-  const standardisation = standardisationOf(rawTrain, dim);
+  const standardisation = headStandardisation(rawTrain, dim);
   const weights = classWeights(job.trainSet.map((i) => i.label), job.classCount, options.classWeights);
   const train = trainingRows(standardise(rawTrain, standardisation), dim, job.trainSet, job.views.length, options.head, job.classCount, weights);
   const validation = validationRows(

@@ -4,7 +4,6 @@
 import type { HeadKind } from '../../../shared/ml';
 import { tf } from '../backend';
 import { buildHead } from '../heads';
-import { standardisationOf } from '../head-data';
 import type { Standardisation } from '../model-files';
 import { TOP_MODEL_NAME, type BackboneBlock } from './split-backbone';
 
@@ -80,18 +79,6 @@ export function buildNetwork(top: tf.LayersModel, blocks: BackboneBlock[], kind:
       }),
     dispose: () => model.dispose(),
   };
-}
-
-/**
- * The standardisation of pooled features for fine-tuning: per feature, but no std below a tenth of the
- * features' root-mean-square std. Many of the 1280 features are zero on every training image; with the
- * head strategy's floor (1e-3) the first backbone step that wakes one up multiplies it by a thousand, and
- * the head's outputs blow up (measured: loss 0.48 → 4.7 after one step at the default rates).
- */
-export function fineTuneStandardisation(pooled: Float32Array, dim: number): Standardisation {
-  const { mean, std } = standardisationOf(pooled, dim);
-  const floor = 0.1 * Math.sqrt(std.reduce((sum, s) => sum + s * s, 0) / dim);
-  return { mean, std: std.map((s) => Math.max(s, floor)) };
 }
 
 type LayerVariable = tf.layers.Layer['weights'][number];

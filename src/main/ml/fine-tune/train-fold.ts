@@ -8,7 +8,8 @@ import { classWeights, trainingRows, validationRows, type LabelledImage } from '
 import type { Standardisation } from '../model-files';
 import { TTA_VIEWS, type ImageView } from '../views';
 import { readActivations, type ActivationContext } from './activations-cache';
-import { buildNetwork, fineTuneStandardisation, pooledFeatures } from './network';
+import { headStandardisation } from '../head-data';
+import { buildNetwork, pooledFeatures } from './network';
 import { averagedOutputs, trainTop, type FineTuneEpoch } from './train-top';
 
 export interface FineTuneFoldJob {
@@ -54,7 +55,7 @@ export async function fineTuneFold(job: FineTuneFoldJob): Promise<FineTunedFold>
     throw error;
   }
   const dim = pooled.length / rows.length;
-  const standardisation = fineTuneStandardisation(pooled, dim);
+  const standardisation = headStandardisation(pooled, dim);
   const network = buildNetwork(top, activations.split.blocks, options.head, job.classCount, job.seed, standardisation);
   try {
     const { x: _x, dim: _dim, ...targets } = trainingRows(
