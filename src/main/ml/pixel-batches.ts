@@ -1,6 +1,5 @@
 // Batches of model-ready pixels for the backbone, with the next images preprocessed ahead on sharp's
 // threads while the backbone computes the current batch.
-import pLimit from 'p-limit';
 import { GradedeskError } from '../../shared/errors';
 import type { Progress } from '../../shared/jobs';
 import { ProgressMeter } from '../jobs/progress';
@@ -23,13 +22,8 @@ export interface PixelBatchOptions {
 }
 
 export const BATCH_SIZE = 8;
-/** Images preprocessed or waiting ahead of the backbone. */
+/** Images being preprocessed ahead of the backbone. */
 const READ_AHEAD = 16;
-/**
- * Images preprocessed at the same time. The backbone keeps one core busy; more decoders than this
- * would take CPU from it instead of working beside it (measured on two cores).
- */
-const PREPROCESS_CONCURRENCY = 2;
 
 /**
  * Calls `handle` with each batch of readable images and their pixels, in order; returns the images
@@ -42,9 +36,8 @@ export async function inPixelBatches(
 ): Promise<Array<{ sha256: string; error: string }>> {
   const meter = new ProgressMeter(options.phase, images.length);
   const failed: Array<{ sha256: string; error: string }> = [];
-  const limit = pLimit(PREPROCESS_CONCURRENCY);
   const pixelsOf = (image: ImageSource) =>
-    limit(() => modelReadyPixels(options.cacheDir, options.preprocessor, options.size, image)).then(
+    modelReadyPixels(options.cacheDir, options.preprocessor, options.size, image).then(
       (pixels) => ({ image, pixels }),
       (error: unknown) => ({ image, error: error instanceof Error ? error.message : String(error) }),
     );
