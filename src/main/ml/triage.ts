@@ -207,7 +207,7 @@ function modelPredictions(store: Store, modelId: number, stamp: string, cache: C
   const loaded: ModelPredictions = {
     stamp,
     model: store.models.get(modelId),
-    predictions: predictionsOf(store.db, modelId),
+    predictions: predictionsOf(store, modelId),
     trainedLabels: new Map(store.models.trainingImages(modelId).map((image) => [image.imageId, image.label])),
   };
   // One model per project is active: a few cover the projects open in a session.
@@ -400,41 +400,12 @@ function labelErrorsFirst({ model, images, trainedLabels }: RankingContext): Ran
 
 // ---- what the rankings read ----
 
-function predictionsOf(db: Db, modelId: number): Map<number, Omit<PredictedImage, 'label'>> {
-  const rows = db
-    .prepare(
-      `SELECT p.image_id, i.file_name, p.probabilities, p.predicted, p.expected, p.referable, p.entropy, p.margin, p.out_of_fold, p.in_training_set
-       FROM predictions p JOIN images i ON i.id = p.image_id
-       WHERE p.model_id = ?`,
-    )
-    .all(modelId) as Array<{
-    image_id: number;
-    file_name: string;
-    probabilities: string | null;
-    predicted: string;
-    expected: number | null;
-    referable: number | null;
-    entropy: number | null;
-    margin: number | null;
-    out_of_fold: number;
-    in_training_set: number;
-  }>;
+function predictionsOf(store: Store, modelId: number): Map<number, Omit<PredictedImage, 'label'>> {
+  const fileNames = new Map(
+    (store.db.prepare('SELECT p.image_id, i.file_name FROM predictions p JOIN images i ON i.id = p.image_id WHERE p.model_id = ?').raw().all(modelId) as Array<[number, string]>),
+  );
   return new Map(
-    rows.map((row) => [
-      row.image_id,
-      {
-        imageId: row.image_id,
-        fileName: row.file_name,
-        probabilities: row.probabilities === null ? null : (JSON.parse(row.probabilities) as number[]),
-        predicted: JSON.parse(row.predicted) as LabelValue,
-        expected: row.expected,
-        referable: row.referable,
-        entropy: row.entropy,
-        margin: row.margin,
-        outOfFold: row.out_of_fold === 1,
-        inTrainingSet: row.in_training_set === 1,
-      },
-    ]),
+    store.predictions.forModel(modelId).map(({ modelId: _model, ...prediction }) => [prediction.imageId, { ...prediction, fileName: fileNames.get(prediction.imageId)! }]),
   );
 }
 
