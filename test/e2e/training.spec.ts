@@ -1,8 +1,5 @@
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { gradedeskCli, startGradedesk, type RunningGradedesk } from './support/gradedesk';
+import { openDemoSession, type DemoSession } from './support/gradedesk';
 
 /**
  * A clinician trains a model from the Train view on the demo project, watches its progress and
@@ -10,27 +7,17 @@ import { gradedeskCli, startGradedesk, type RunningGradedesk } from './support/g
  */
 test.describe.configure({ mode: 'serial' });
 
-let root: string;
-let app: RunningGradedesk;
+let session: DemoSession;
 let page: Page;
 
 test.beforeAll(async ({ browser }) => {
   test.setTimeout(120_000);
-  root = await fs.mkdtemp(path.join(os.tmpdir(), 'gradedesk-train-ui-'));
-  const dataDir = path.join(root, 'data');
-  await gradedeskCli(dataDir, 'demo', '--count', '60', '--seed', '5');
-  app = await startGradedesk(dataDir);
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await page.goto(app.url);
-  await page.getByPlaceholder('Your name').fill('Dr Ellis');
-  await page.getByRole('button', { name: 'Start reading' }).click();
-  await page.getByTestId('project-open').first().click();
+  session = await openDemoSession(browser, { trained: false });
+  page = session.page;
 });
 
 test.afterAll(async () => {
-  await page?.close();
-  await app?.stop();
-  await fs.rm(root, { recursive: true, force: true });
+  await session?.close();
 });
 
 const openView = (name: string) => page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name }).click();

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { Browser, Page } from '@playwright/test';
 
 export interface RunningGradedesk {
   /** The tokened link `gradedesk serve` prints. */
@@ -56,4 +57,36 @@ export function gradedeskCli(dataDir: string, ...args: string[]): Promise<string
     child.stderr.on('data', (chunk) => (err += chunk));
     child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`gradedesk ${args.join(' ')} failed: ${err}`))));
   });
+}
+
+export interface DemoSession {
+  app: RunningGradedesk;
+  page: Page;
+  close(): Promise<void>;
+}
+
+/**
+ * The demo project (60 photographs) in browser mode with a reader chosen and the project open,
+ * optionally with a small model trained from the CLI first.
+ */
+export async function openDemoSession(browser: Browser, options: { trained: boolean }): Promise<DemoSession> {
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'gradedesk-demo-ui-'));
+  const dataDir = path.join(root, 'data');
+  await gradedeskCli(dataDir, 'demo', '--count', '60', '--seed', '5');
+  if (options.trained) await gradedeskCli(dataDir, 'train', '--project', 'Demo', '--size', '96', '--epochs', '4', '--folds', '2');
+  const app = await startGradedesk(dataDir);
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(app.url);
+  await page.getByPlaceholder('Your name').fill('Dr Ellis');
+  await page.getByRole('button', { name: 'Start reading' }).click();
+  await page.getByTestId('project-open').first().click();
+  return {
+    app,
+    page,
+    close: async () => {
+      await page.close();
+      await app.stop();
+      await fs.rm(root, { recursive: true, force: true });
+    },
+  };
 }
