@@ -1,10 +1,11 @@
-// `npm run bench [-- store import ui ml]`: performance figures, each beside a bare baseline measured in the
+// `npm run bench [-- store import ui ml nearest]`: performance figures, each beside a bare baseline measured in the
 // same run. With no names, every section runs.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { benchImport } from './bench/import-throughput';
 import { benchMl } from './bench/ml-engine';
+import { benchNearest } from './bench/nearest';
 import { benchStoreQueries } from './bench/store-queries';
 import { benchGridUi } from './bench/ui-grid';
 
@@ -23,6 +24,7 @@ const sections: Record<string, (scratch: string) => Promise<void> | void> = {
     if (!dataset) process.stdout.write(`(real-data training skipped: ${REAL_DATASET} not found)\n`);
     return benchMl(scratch, dataset);
   },
+  nearest: benchNearest,
 };
 
 const wanted = process.argv.slice(2);
