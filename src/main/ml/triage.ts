@@ -5,7 +5,7 @@
 // paging and Review's ←/→ cost a slice.
 import type { LabelValue } from '../../shared/domain';
 import { GradedeskError, invalid } from '../../shared/errors';
-import type { ModelDetail } from '../../shared/ml';
+import type { ModelDetail, Prediction } from '../../shared/ml';
 import { probabilityText, type TriageCounts, type TriageItem, type TriageOrder, type TriagePage, type TriagePosition } from '../../shared/triage';
 import type { Store } from '../store';
 import type { Db } from '../store/database';
@@ -59,19 +59,7 @@ export function triagePosition(store: Store, projectId: number, order: TriageOrd
 // ---- the ranked queue ----
 
 /** An image the model predicted, with its current label. */
-interface PredictedImage {
-  imageId: number;
-  fileName: string;
-  label: LabelValue | null;
-  probabilities: number[] | null;
-  predicted: LabelValue;
-  expected: number | null;
-  referable: number | null;
-  entropy: number | null;
-  margin: number | null;
-  outOfFold: boolean;
-  inTrainingSet: boolean;
-}
+type PredictedImage = Omit<Prediction, 'modelId'> & { fileName: string; label: LabelValue | null };
 
 /** A queue entry before paging: the highest `score` comes first, then the lowest `tie`, then the lowest id. */
 interface Ranked {
