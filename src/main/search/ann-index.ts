@@ -1,6 +1,8 @@
 // Approximate cosine search over an HNSW graph (usearch: prebuilt N-API binaries, so Node and Electron
 // load the same file). Filters are applied after the search, so it asks for more neighbours than
 // wanted and widens the request until enough pass.
+// Only the main process loads this module: importing usearch inside a worker thread hangs the import,
+// so the engine worker's modules (held-out accuracy) use the exact index alone.
 import fs from 'node:fs';
 import usearch, { type Index } from 'usearch';
 import type { NearestIndex, Neighbour } from './nearest-index';

@@ -1,6 +1,7 @@
 // Exact cosine search: one dot product per stored unit vector, in a tight loop over a flat buffer.
 import fs from 'node:fs';
-import { TopK, type NearestIndex, type Neighbour } from './nearest-index';
+import type { NearestIndex, Neighbour } from './nearest-index';
+import { TopK } from './top-k';
 
 export class ExactIndex implements NearestIndex {
   static readonly extension = '.exact';
