@@ -29,7 +29,7 @@ import {
   type Prediction,
 } from './ml';
 import { TRIAGE_ORDERS, type TriagePage, type TriagePosition } from './triage';
-import type { SimilarCasesAnswer } from './similar';
+import type { EmbeddingSummary, SimilarCasesAnswer } from './similar';
 
 const id = z.number().int().positive();
 const labelValue = z.union([z.number().int().min(0), z.array(z.number().int().min(0)).max(64)]);
@@ -254,8 +254,16 @@ export const api = {
 
   /** The nearest graded images of an image (other patients) in the active model's embedding, and their vote. */
   'similar.forImage': call<SimilarCasesAnswer>()(z.object({ imageId: id, k: z.number().int().min(1).max(100).optional() }).strict()),
-  /** Records the neighbours' suggested label as a `model-accepted` event by this reader. */
-  'similar.accept': call<LabelEvent>()(z.object({ imageId: id, readerId: id }).strict()),
+  /**
+   * Records the neighbours' suggested label as a `model-accepted` event by this reader. `label` is the
+   * suggestion the reader saw and `minConfidence` their threshold: if the vote has changed since, or
+   * falls below the threshold, nothing is recorded and the call says why.
+   */
+  'similar.accept': call<LabelEvent>()(
+    z.object({ imageId: id, readerId: id, label: labelValue, minConfidence: z.number().min(0).max(1) }).strict(),
+  ),
+  /** The project's active model's ArcFace embedding and its held-out neighbour accuracy; null before `embeddings.start`. */
+  'embeddings.summary': call<EmbeddingSummary | null>()(z.object({ modelId: id }).strict()),
   /** Trains an ArcFace embedding on the active model and embeds every image of the project, as a job. */
   'embeddings.start': call<JobSnapshot>()(z.object({ projectId: id }).strict()),
 

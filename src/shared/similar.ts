@@ -24,3 +24,25 @@ export interface SimilarCasesAnswer {
   /** The confidence at or above which a suggestion may be accepted. */
   threshold: number;
 }
+
+/** Top-1 neighbour accuracy on held-out patients, measured fold by fold when embeddings were computed. */
+export interface NeighbourAccuracy {
+  accuracy: number;
+  /** The share of the most common label: what always guessing it would score. */
+  majorityRate: number;
+  images: number;
+  folds: number;
+}
+
+/** A model's ArcFace embedding, as Evaluate and Review describe it. */
+export interface EmbeddingSummary {
+  embeddingDim: number;
+  groupBy: 'label' | 'group';
+  margin: number;
+  scale: number;
+  trainingImages: number;
+  embeddedImages: number;
+  createdAt: string;
+  /** Null when the snapshot had fewer than two folds. */
+  heldOut: NeighbourAccuracy | null;
+}

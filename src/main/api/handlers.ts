@@ -270,7 +270,15 @@ export function createHandlers(workspace: Workspace, events: ApiEvents, platform
     },
 
     'similar.forImage': ({ imageId, k }) => similarCases().forImage(imageId, k),
-    'similar.accept': ({ imageId, readerId }) => similarCases().accept(imageId, readerId),
+    'similar.accept': ({ imageId, readerId, label, minConfidence }) => {
+      const event = similarCases().accept(imageId, readerId, { label, minConfidence });
+      changed(store.images.get(imageId).projectId, [imageId], 'labels');
+      return event;
+    },
+    'embeddings.summary': ({ modelId }) => {
+      store.models.get(modelId);
+      return similarCases().summary(modelId);
+    },
     'embeddings.start': ({ projectId }) => {
       const job = workspace.startEmbedding(store.projects.get(projectId));
       job.done.catch(() => undefined);

@@ -3,6 +3,7 @@
 // and renamed into place, so the head is either whole or absent.
 import fs from 'node:fs';
 import path from 'node:path';
+import type { NeighbourAccuracy } from '../../shared/similar';
 import type { ArcFaceOptions, ArcFaceWeights } from './arcface';
 import type { Standardisation } from './model-files';
 
@@ -21,6 +22,8 @@ export interface ArcFaceManifest {
   standardisation: Standardisation;
   losses: number[];
   trainingImages: number;
+  /** Top-1 neighbour accuracy on held-out patients, measured when the head was trained. */
+  heldOut: NeighbourAccuracy | null;
   createdAt: string;
 }
 

@@ -2,15 +2,16 @@
 // training snapshot (the model's backbone, size and preprocessing, so the features are cached
 // already), saves it beside the model's files, and stores an embedding for every readable image.
 import { GradedeskError } from '../../shared/errors';
-import type { LabelValue } from '../../shared/domain';
+import type { NeighbourAccuracy } from '../../shared/similar';
 import { ProgressMeter } from '../jobs/progress';
+import { heldOutNeighbourAccuracy } from '../search/held-out';
 import { EmbeddingStore } from '../store/embeddings';
-import { averageViews, DEFAULT_ARCFACE, embedRows, groupIndices, labelGroups, trainArcFace, type ArcFaceOptions, type ArcFaceWeights } from './arcface';
+import { DEFAULT_ARCFACE, type ArcFaceOptions } from './arcface';
 import { saveArcFace, type EmbeddingGrouping } from './arcface-files';
+import { embeddingTrainingSet, embedImages, fitArcFace } from './arcface-fit';
 import { featureContext, type Engine } from './engine';
 import { ensureFeatures, extractorKey } from './extract-features';
-import { featureRows, standardise, standardisationOf } from './head-data';
-import type { Standardisation } from './model-files';
+import { featureRows } from './head-data';
 import type { RunControl } from './training-run';
 import { TTA_VIEWS } from './views';
 
@@ -26,51 +27,7 @@ export interface EmbedOutcome {
   failed: number;
   embeddingDim: number;
   losses: number[];
-}
-
-/** What an ArcFace head trains on: feature rows (images × TTA views) and one group per row. */
-export interface EmbeddingTrainingSet {
-  x: Float32Array;
-  groups: Int32Array;
-  names: string[];
-}
-
-export function embeddingTrainingSet(
-  raw: Float32Array,
-  images: ReadonlyArray<{ label: LabelValue; groupId: string }>,
-  classes: readonly string[],
-  groupBy: EmbeddingGrouping,
-): EmbeddingTrainingSet {
-  const views = TTA_VIEWS.length;
-  const perImage = groupBy === 'group' ? groupIndices(images.map((i) => i.groupId)) : { indices: labelGroups(images.map((i) => i.label), classes.length), names: [...classes] };
-  const groups = new Int32Array(images.length * views);
-  perImage.indices.forEach((g, i) => groups.fill(g, i * views, (i + 1) * views));
-  return { x: raw, groups, names: perImage.names };
-}
-
-/** Trains an ArcFace head on raw feature rows; returns it with the standardisation it expects. */
-export async function fitArcFace(
-  set: EmbeddingTrainingSet,
-  dim: number,
-  options: ArcFaceOptions,
-  control: Pick<RunControl, 'signal'> & { onEpoch?: (epoch: number, loss: number) => void } = {},
-): Promise<{ weights: ArcFaceWeights; standardisation: Standardisation; losses: number[] }> {
-  const standardisation = standardisationOf(set.x, dim);
-  const trained = await trainArcFace({
-    x: standardise(set.x, standardisation),
-    inputDim: dim,
-    groups: set.groups,
-    groupCount: set.names.length,
-    options,
-    ...(control.signal ? { signal: control.signal } : {}),
-    ...(control.onEpoch ? { onEpoch: control.onEpoch } : {}),
-  });
-  return { weights: trained.weights, standardisation, losses: trained.losses };
-}
-
-/** One unit embedding per image from raw feature rows (images × TTA views). */
-export function embedImages(weights: ArcFaceWeights, standardisation: Standardisation, raw: Float32Array): Float32Array {
-  return averageViews(embedRows(weights, standardise(raw, standardisation)), weights.embeddingDim, TTA_VIEWS.length);
+  heldOut: NeighbourAccuracy | null;
 }
 
 const CHUNK = 512;
@@ -93,9 +50,13 @@ export async function embedProject(engine: Engine, modelId: number, request: Emb
     const unreadable = new Set(extraction.failed.map((f) => f.sha256));
     const usable = images.filter((image) => !unreadable.has(image.sha256));
     const byId = new Map(usable.map((image) => [image.id, image]));
-    const labelled = store.models.trainingImages(modelId).filter((s) => byId.has(s.imageId)).map((s) => ({ ...byId.get(s.imageId)!, label: s.label }));
+    const labelled = store.models
+      .trainingImages(modelId)
+      .filter((s) => byId.has(s.imageId))
+      .map((s) => ({ ...byId.get(s.imageId)!, label: s.label, fold: s.fold }));
 
-    const set = embeddingTrainingSet(featureRows(store.features, key, dim, labelled, TTA_VIEWS), labelled, model.classes, groupBy);
+    const raw = featureRows(store.features, key, dim, labelled, TTA_VIEWS);
+    const set = embeddingTrainingSet(raw, labelled, model.classes, groupBy);
     const meter = new ProgressMeter('Training the embedding', options.epochs);
     control.onProgress?.(meter.snapshot());
     const fitted = await fitArcFace(set, dim, options, {
@@ -103,6 +64,16 @@ export async function embedProject(engine: Engine, modelId: number, request: Emb
       onEpoch: (epoch, loss) => {
         meter.done = epoch;
         control.onProgress?.(meter.snapshot(`epoch ${epoch}: loss ${loss.toFixed(4)}`));
+      },
+    });
+    const folds = new Set(labelled.map((i) => i.fold).filter((fold) => fold >= 0)).size;
+    const measuring = new ProgressMeter('Measuring neighbour accuracy on held-out patients', folds);
+    control.onProgress?.(measuring.snapshot());
+    const heldOut = await heldOutNeighbourAccuracy(raw, labelled, dim, model.classes, options, groupBy, {
+      ...(control.signal ? { signal: control.signal } : {}),
+      onFold: (done) => {
+        measuring.done = done;
+        control.onProgress?.(measuring.snapshot());
       },
     });
     saveArcFace(store.models.dir(modelId), {
@@ -117,6 +88,7 @@ export async function embedProject(engine: Engine, modelId: number, request: Emb
         standardisation: fitted.standardisation,
         losses: fitted.losses,
         trainingImages: labelled.length,
+        heldOut,
         createdAt: new Date().toISOString(),
       },
       weights: fitted.weights,
@@ -134,7 +106,7 @@ export async function embedProject(engine: Engine, modelId: number, request: Emb
       embedding.done += chunk.length;
       control.onProgress?.(embedding.snapshot());
     }
-    return { modelId, embedded: usable.length, failed: extraction.failed.length, embeddingDim: options.embeddingDim, losses: fitted.losses };
+    return { modelId, embedded: usable.length, failed: extraction.failed.length, embeddingDim: options.embeddingDim, losses: fitted.losses, heldOut };
   } finally {
     context.extractor.dispose();
   }

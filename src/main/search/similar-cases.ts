@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { LabelEvent, LabelValue } from '../../shared/domain';
-import type { NeighbourVote, SimilarCase, SimilarCasesAnswer } from '../../shared/similar';
+import type { EmbeddingSummary, NeighbourVote, SimilarCase, SimilarCasesAnswer } from '../../shared/similar';
 import { GradedeskError } from '../../shared/errors';
 import { sameLabel } from '../../shared/labels';
 import { hasArcFace, loadArcFace } from '../ml/arcface-files';
@@ -51,6 +51,23 @@ export class SimilarCases {
       throw new GradedeskError('invalid', `Model ${model.id} has no embeddings yet; compute them first (embed).`);
     }
     return model.id;
+  }
+
+  /** What a model's embedding is, or null before it has one. */
+  summary(modelId: number): EmbeddingSummary | null {
+    const dir = this.store.models.dir(modelId);
+    if (!hasArcFace(dir)) return null;
+    const { manifest } = loadArcFace(dir);
+    return {
+      embeddingDim: manifest.embeddingDim,
+      groupBy: manifest.groupBy,
+      margin: manifest.options.margin,
+      scale: manifest.options.scale,
+      trainingImages: manifest.trainingImages,
+      embeddedImages: this.embeddings.count(modelId),
+      createdAt: manifest.createdAt,
+      heldOut: manifest.heldOut ?? null,
+    };
   }
 
   /** The model's index, brought up to date with its stored embeddings and saved when it changed. */
@@ -105,11 +122,21 @@ export class SimilarCases {
     return { modelId: model, neighbours, suggestion: neighbourVote(neighbours, current), threshold: SUGGESTION_THRESHOLD };
   }
 
-  /** Records the neighbours' suggestion as the image's label, as a `model-accepted` event. */
-  accept(imageId: number, readerId: number): LabelEvent {
+  /**
+   * Records the neighbours' suggestion as the image's label, as a `model-accepted` event, provided it is
+   * still the label the reader saw and its confidence reaches their threshold.
+   */
+  accept(imageId: number, readerId: number, seen: { label: LabelValue; minConfidence: number }): LabelEvent {
     const answer = this.forImage(imageId);
     const { suggestion } = answer;
     if (!suggestion) throw new GradedeskError('invalid', `Image ${imageId} has no graded neighbours to suggest a label.`);
+    if (!sameLabel(suggestion.label, seen.label)) {
+      throw new GradedeskError('conflict', `The neighbours of image ${imageId} now suggest another label; look at the new suggestion before accepting it.`);
+    }
+    if (suggestion.confidence < seen.minConfidence) {
+      const percent = (x: number) => `${Math.round(x * 100)}%`;
+      throw new GradedeskError('invalid', `The neighbours agree ${percent(suggestion.confidence)}, below your threshold of ${percent(seen.minConfidence)}; nothing was recorded.`);
+    }
     const project = this.store.projects.get(this.store.images.get(imageId).projectId);
     const event = this.store.labels.record(project.task, {
       imageId,

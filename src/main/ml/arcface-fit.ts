@@ -1,0 +1,54 @@
+// Fitting an ArcFace head on cached backbone features, and embedding feature rows with it: shared by
+// the embedding job and the held-out neighbour accuracy it measures.
+import type { LabelValue } from '../../shared/domain';
+import { averageViews, embedRows, groupIndices, labelGroups, trainArcFace, type ArcFaceOptions, type ArcFaceWeights } from './arcface';
+import type { EmbeddingGrouping } from './arcface-files';
+import { standardise, standardisationOf } from './head-data';
+import type { Standardisation } from './model-files';
+import type { RunControl } from './training-run';
+import { TTA_VIEWS } from './views';
+
+/** What an ArcFace head trains on: feature rows (images × TTA views) and one group per row. */
+export interface EmbeddingTrainingSet {
+  x: Float32Array;
+  groups: Int32Array;
+  names: string[];
+}
+
+export function embeddingTrainingSet(
+  raw: Float32Array,
+  images: ReadonlyArray<{ label: LabelValue; groupId: string }>,
+  classes: readonly string[],
+  groupBy: EmbeddingGrouping,
+): EmbeddingTrainingSet {
+  const views = TTA_VIEWS.length;
+  const perImage = groupBy === 'group' ? groupIndices(images.map((i) => i.groupId)) : { indices: labelGroups(images.map((i) => i.label), classes.length), names: [...classes] };
+  const groups = new Int32Array(images.length * views);
+  perImage.indices.forEach((g, i) => groups.fill(g, i * views, (i + 1) * views));
+  return { x: raw, groups, names: perImage.names };
+}
+
+/** Trains an ArcFace head on raw feature rows; returns it with the standardisation it expects. */
+export async function fitArcFace(
+  set: EmbeddingTrainingSet,
+  dim: number,
+  options: ArcFaceOptions,
+  control: Pick<RunControl, 'signal'> & { onEpoch?: (epoch: number, loss: number) => void } = {},
+): Promise<{ weights: ArcFaceWeights; standardisation: Standardisation; losses: number[] }> {
+  const standardisation = standardisationOf(set.x, dim);
+  const trained = await trainArcFace({
+    x: standardise(set.x, standardisation),
+    inputDim: dim,
+    groups: set.groups,
+    groupCount: set.names.length,
+    options,
+    ...(control.signal ? { signal: control.signal } : {}),
+    ...(control.onEpoch ? { onEpoch: control.onEpoch } : {}),
+  });
+  return { weights: trained.weights, standardisation, losses: trained.losses };
+}
+
+/** One unit embedding per image from raw feature rows (images × TTA views). */
+export function embedImages(weights: ArcFaceWeights, standardisation: Standardisation, raw: Float32Array): Float32Array {
+  return averageViews(embedRows(weights, standardise(raw, standardisation)), weights.embeddingDim, TTA_VIEWS.length);
+}
