@@ -11,6 +11,7 @@ export type ReviewAction =
   | { kind: 'preprocessed' }
   | { kind: 'gradcam' }
   | { kind: 'history' }
+  | { kind: 'accept-suggestion' }
   | { kind: 'undo' }
   | { kind: 'library' };
 
@@ -66,6 +67,8 @@ export function reviewAction(event: KeyboardEvent): ReviewAction | null {
       return { kind: 'gradcam' };
     case 'h':
       return { kind: 'history' };
+    case 'a':
+      return { kind: 'accept-suggestion' };
   }
   return null;
 }
