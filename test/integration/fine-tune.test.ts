@@ -19,6 +19,7 @@ import { splitBackbone, type BackboneSplit } from '../../src/main/ml/fine-tune/s
 import { trainTop, unfrozenBlocksAt, type FineTuneEpoch, type TopTraining } from '../../src/main/ml/fine-tune/train-top';
 import { headStandardisation, trainingRows, type LabelledImage } from '../../src/main/ml/head-data';
 import { lossPerSample } from '../../src/main/ml/heads';
+import { openGradCamSession, renderGradCams } from '../../src/main/ml/gradcam-render';
 import { readManifest } from '../../src/main/ml/model-files';
 import { predictProject } from '../../src/main/ml/predict';
 import { preprocessorFor } from '../../src/main/ml/preprocessing';
@@ -303,6 +304,21 @@ describe('a fine-tuning run', () => {
       expect(maxDifference(direct.dataSync() as Float32Array, composed.dataSync() as Float32Array)).toBeLessThan(1e-6);
       tf.dispose([x, maps, direct, composed]);
       fold.dispose();
+
+      // Grad-CAM of a fine-tuned model: each fold's own top blocks give its maps, averaged like its predictions.
+      const severe = workspace.store.images.readable(project.id).find((image) => (image.label as number) >= 2)!;
+      const session = await openGradCamSession(workspace.engine, modelId);
+      try {
+        const predicted = await session.map(severe.id, null);
+        const other = await session.map(severe.id, predicted.map.targetClass === 4 ? 0 : 4);
+        expect(predicted.map).toMatchObject({ width: 3, height: 3, targetClass: workspace.store.predictions.forImage(modelId, severe.id)!.predicted });
+        for (const { map } of [predicted, other]) expect(map.values.every((v) => v >= 0 && v <= 1)).toBe(true);
+        expect(Array.from(other.map.values)).not.toEqual(Array.from(predicted.map.values));
+      } finally {
+        session.close();
+      }
+      const [rendered] = await renderGradCams(workspace.engine, modelId, [severe.id], null);
+      expect(fs.existsSync(rendered!.heatmap)).toBe(true);
 
       const later = await writeDemoDataset(path.join(root, 'later'), { count: 2, seed: 77, minSize: 128, maxSize: 160 });
       await workspace.startImport({ project, folder: path.join(later.dir, 'images') }).done;

@@ -8,9 +8,13 @@ import { GradedeskError } from '../../shared/errors';
 import { ProgressMeter } from '../jobs/progress';
 import { writeCacheFile } from '../imaging/cache';
 import { featureContext, type Engine } from './engine';
-import { gradCam, heatmapRgba } from './gradcam';
-import { loadFoldHead, readManifest, type LoadedHead } from './model-files';
-import { modelReadyPixels } from './preprocessing';
+import type { ModelDetail } from '../../shared/ml';
+import { tf } from './backend';
+import { activationContext } from './fine-tune/context';
+import { foldModelParts } from './fine-tune/network';
+import { gradCam, gradCamOfParts, heatmapRgba, tidyValue, type GradCamMap } from './gradcam';
+import { loadFoldHead, readManifest, type LoadedHead, type ModelManifest } from './model-files';
+import { modelReadyPixels, type Preprocessor } from './preprocessing';
 
 /** Side of the cached PNGs: the model input upscaled, so the overlay is not a blur of 7 × 7 squares. */
 const OVERLAY_SIZE = 448;
@@ -29,6 +33,104 @@ export function gradCamFiles(cacheDir: string, modelId: number, imageId: number,
   return { heatmap: path.join(dir, `${imageId}-class-${targetClass}.png`), input: path.join(dir, `${imageId}-input.png`) };
 }
 
+/** A model opened for Grad-CAM: its backbone and fold heads loaded once for many images. */
+export interface GradCamSession {
+  model: ModelDetail;
+  /** The map of one image for a class (the predicted one when null), and the milliseconds it took. */
+  map(imageId: number, targetClass: number | null): Promise<{ map: GradCamMap; pixels: Buffer; computeMs: number }>;
+  close(): void;
+}
+
+export async function openGradCamSession(engine: Engine, modelId: number, targetClass: number | null = null): Promise<GradCamSession> {
+  const { store } = engine;
+  const model = store.models.get(modelId);
+  if (model.status !== 'ready') throw new GradedeskError('invalid', `Model ${modelId} is ${model.status}; Grad-CAM needs a finished model.`);
+  if (targetClass !== null) checkClass(model, targetClass);
+  if (model.members) throw new GradedeskError('invalid', `Model ${modelId} is an ensemble; show the Grad-CAM of one of its members (${model.members.join(', ')}).`);
+  const dir = store.models.dir(modelId);
+  const manifest = readManifest(dir);
+  const explainer = manifest.strategy === 'fine-tune' ? await fineTunedExplainer(engine, model, manifest, dir) : await headExplainer(engine, model, manifest, dir);
+  return {
+    model,
+    close: explainer.close,
+    async map(imageId, requested) {
+      const image = store.images.get(imageId);
+      if (image.projectId !== model.projectId) throw new GradedeskError('invalid', `Image ${imageId} is not in model ${modelId}'s project.`);
+      if (image.status !== 'ok') throw new GradedeskError('invalid', `Image ${imageId} (${image.fileName}) could not be imported; there is nothing to explain.`);
+      if (requested !== null) checkClass(model, requested);
+      const predicted = store.predictions.forImage(modelId, imageId)?.predicted;
+      const target = requested ?? (typeof predicted === 'number' ? predicted : Array.isArray(predicted) && predicted.length ? predicted[0]! : 0);
+      const pixels = await modelReadyPixels(engine.cacheDir, explainer.preprocessor, model.inputSize, image);
+      const started = performance.now();
+      const map = explainer.map(pixels, target);
+      return { map, pixels, computeMs: performance.now() - started };
+    },
+  };
+}
+
+/** What a session needs of a model, whatever its strategy: its preprocessing and a map per image. */
+interface Explainer {
+  preprocessor: Preprocessor;
+  map(pixels: Buffer, targetClass: number): GradCamMap;
+  close(): void;
+}
+
+/** Head on cached features: the backbone's maps, once, under every fold head. */
+async function headExplainer(engine: Engine, model: ModelDetail, manifest: ModelManifest, dir: string): Promise<Explainer> {
+  const context = await featureContext(engine, model.backboneId, model.inputSize, model.taskKind);
+  const heads: LoadedHead[] = [];
+  const close = () => {
+    heads.forEach(({ head }) => head.dispose());
+    context.extractor.dispose();
+  };
+  try {
+    for (let fold = 0; fold < manifest.heads.length; fold++) heads.push(await loadFoldHead(dir, fold));
+  } catch (error) {
+    close();
+    throw error;
+  }
+  return { preprocessor: context.preprocessor, close, map: (pixels, target) => gradCam(context.extractor, heads, manifest.head, pixels, target) };
+}
+
+/**
+ * Fine-tuned: the frozen lower backbone once, then each fold's own top blocks give its maps. Only the
+ * pooling and head are differentiated, so this needs no convolution gradients either.
+ */
+async function fineTunedExplainer(engine: Engine, model: ModelDetail, manifest: ModelManifest, dir: string): Promise<Explainer> {
+  const { split, preprocessor } = await activationContext(engine, model.options, model.taskKind);
+  const folds: tf.LayersModel[] = [];
+  const close = () => {
+    folds.forEach((fold) => fold.dispose());
+    split.dispose();
+  };
+  try {
+    if (split.cutLayer !== manifest.cutLayer) {
+      throw new GradedeskError('invalid', `Model ${model.id} takes the activations of ${manifest.cutLayer}, but its backbone now splits at ${split.cutLayer}.`);
+    }
+    for (let fold = 0; fold < manifest.heads.length; fold++) folds.push((await loadFoldHead(dir, fold)).head);
+  } catch (error) {
+    close();
+    throw error;
+  }
+  const parts = folds.map(foldModelParts);
+  const size = model.inputSize;
+  return {
+    preprocessor,
+    close,
+    map: (pixels, target) =>
+      tidyValue(() => {
+        const cut = split.lower(split.normalise(tf.tensor4d(new Uint8Array(pixels), [1, size, size, 3], 'int32')));
+        return gradCamOfParts(parts.map((part) => ({ maps: part.maps(cut), outputs: part.outputs })), manifest.head, target);
+      }),
+  };
+}
+
+function checkClass(model: ModelDetail, targetClass: number): void {
+  if (!(Number.isInteger(targetClass) && targetClass >= 0 && targetClass < model.classes.length)) {
+    throw new GradedeskError('invalid', `Class ${targetClass} is not one of this model's classes (0–${model.classes.length - 1}).`);
+  }
+}
+
 export async function renderGradCams(
   engine: Engine,
   modelId: number,
@@ -36,50 +138,27 @@ export async function renderGradCams(
   targetClass: number | null,
   control: { signal?: AbortSignal; onProgress?: (progress: Progress) => void } = {},
 ): Promise<RenderedGradCam[]> {
-  const { store } = engine;
-  const model = store.models.get(modelId);
-  if (model.status !== 'ready') throw new GradedeskError('invalid', `Model ${modelId} is ${model.status}; Grad-CAM needs a finished model.`);
-  if (targetClass !== null && !(Number.isInteger(targetClass) && targetClass >= 0 && targetClass < model.classes.length)) {
-    throw new GradedeskError('invalid', `Class ${targetClass} is not one of this model's classes (0–${model.classes.length - 1}).`);
-  }
-  if (model.members) throw new GradedeskError('invalid', `Model ${modelId} is an ensemble; show the Grad-CAM of one of its members (${model.members.join(', ')}).`);
-  const dir = store.models.dir(modelId);
-  const manifest = readManifest(dir);
-  if (manifest.strategy === 'fine-tune') {
-    // Each fold has its own fine-tuned top blocks, so the maps must come from each fold's network.
-    throw new GradedeskError('unsupported', `Grad-CAM of fine-tuned models is not built yet; model ${modelId} was fine-tuned. Use a model trained with the head strategy.`);
-  }
-  const context = await featureContext(engine, model.backboneId, model.inputSize, model.taskKind);
-  const heads: LoadedHead[] = [];
+  const session = await openGradCamSession(engine, modelId, targetClass);
+  const { inputSize } = session.model;
   const meter = new ProgressMeter('Computing Grad-CAM', imageIds.length);
   try {
-    for (let fold = 0; fold < manifest.heads.length; fold++) heads.push(await loadFoldHead(dir, fold));
     const rendered: RenderedGradCam[] = [];
     for (const imageId of imageIds) {
       if (control.signal?.aborted) throw new GradedeskError('cancelled', 'Grad-CAM was cancelled; the maps made so far are kept.');
-      const image = store.images.get(imageId);
-      if (image.projectId !== model.projectId) throw new GradedeskError('invalid', `Image ${imageId} is not in model ${modelId}'s project.`);
-      if (image.status !== 'ok') throw new GradedeskError('invalid', `Image ${imageId} (${image.fileName}) could not be imported; there is nothing to explain.`);
-      const predicted = store.predictions.forImage(modelId, imageId)?.predicted;
-      const target = targetClass ?? (typeof predicted === 'number' ? predicted : Array.isArray(predicted) && predicted.length ? predicted[0]! : 0);
-      const files = gradCamFiles(engine.cacheDir, modelId, imageId, target);
-      const pixels = await modelReadyPixels(engine.cacheDir, context.preprocessor, model.inputSize, image);
-      const started = performance.now();
-      const map = gradCam(context.extractor, heads, manifest.head, pixels, target);
-      const computeMs = performance.now() - started;
+      const { map, pixels, computeMs } = await session.map(imageId, targetClass);
+      const files = gradCamFiles(engine.cacheDir, modelId, imageId, map.targetClass);
       await writeCacheFile(files.heatmap, await sharp(heatmapRgba(map, OVERLAY_SIZE), { raw: { width: OVERLAY_SIZE, height: OVERLAY_SIZE, channels: 4 } }).png().toBuffer());
       if (!fs.existsSync(files.input)) {
-        const input = sharp(pixels, { raw: { width: model.inputSize, height: model.inputSize, channels: 3 } }).resize(OVERLAY_SIZE, OVERLAY_SIZE);
+        const input = sharp(pixels, { raw: { width: inputSize, height: inputSize, channels: 3 } }).resize(OVERLAY_SIZE, OVERLAY_SIZE);
         await writeCacheFile(files.input, await input.png().toBuffer());
       }
-      rendered.push({ imageId, targetClass: target, ...files, computeMs });
+      rendered.push({ imageId, targetClass: map.targetClass, ...files, computeMs });
       meter.done++;
       control.onProgress?.(meter.snapshot());
     }
     return rendered;
   } finally {
-    heads.forEach(({ head }) => head.dispose());
-    context.extractor.dispose();
+    session.close();
   }
 }
 

@@ -27,29 +27,56 @@ function classScore(kind: HeadKind, outputs: tf.Tensor2D, targetClass: number): 
   return tf.sum(tf.mul(outputs, tf.oneHot([targetClass], units))) as tf.Scalar;
 }
 
+/** tf.tidy for work whose result is plain data (a map), not tensors: every tensor made inside is released. */
+export function tidyValue<T>(work: () => T): T {
+  let result!: T;
+  tf.tidy(() => {
+    result = work();
+  });
+  return result;
+}
+
+/**
+ * One network's view of an image for Grad-CAM: its last convolutional maps, and what its head makes
+ * of them. A head-strategy model has one part (shared backbone maps, fold heads averaged); a
+ * fine-tuned model has one per fold, since each fold tuned its own top blocks.
+ */
+export interface CamPart {
+  maps: tf.Tensor4D;
+  outputs(maps: tf.Tensor4D): tf.Tensor2D;
+}
+
+/** Grad-CAM from each part's maps and the gradient of its head's class score, averaged over parts. */
+export function gradCamOfParts(parts: readonly CamPart[], kind: HeadKind, targetClass: number): GradCamMap {
+  return tidyValue(() => {
+    const cams = parts.map(({ maps, outputs }) => {
+      const gradients = tf.grad((m: tf.Tensor) => classScore(kind, outputs(m as tf.Tensor4D), targetClass))(maps);
+      const channelWeights = tf.mean(gradients, [1, 2], true);
+      return tf.sum(tf.mul(maps, channelWeights), -1).squeeze([0]) as tf.Tensor2D;
+    });
+    const cam = tf.relu(tf.mean(tf.stack(cams), 0)) as tf.Tensor2D;
+    const scaled = tf.div(cam, tf.maximum(tf.max(cam), 1e-12));
+    const [height, width] = scaled.shape as [number, number];
+    return { values: scaled.dataSync() as Float32Array, width, height, targetClass };
+  });
+}
+
 /** Grad-CAM of one model-ready image (size × size × 3 bytes) for a class, averaged over the fold heads. */
 export function gradCam(extractor: FeatureExtractor, heads: readonly LoadedHead[], kind: HeadKind, pixels: Buffer, targetClass: number): GradCamMap {
   const size = extractor.inputSize;
-  return tf.tidy(() => {
-    const input = extractor.normalise(tf.tensor4d(new Uint8Array(pixels), [1, size, size, 3], 'int32'));
-    const maps = extractor.maps(input);
-    const score = (m: tf.Tensor) =>
+  return tidyValue(() => {
+    const maps = extractor.maps(extractor.normalise(tf.tensor4d(new Uint8Array(pixels), [1, size, size, 3], 'int32')));
+    const outputs = (m: tf.Tensor4D) =>
       tf.mean(
         tf.stack(
           heads.map(({ head, standardisation }) => {
-            const pooled = tf.mean(m, [1, 2]);
-            const x = tf.div(tf.sub(pooled, standardisation.mean), standardisation.std) as tf.Tensor2D;
-            return classScore(kind, head.apply(x, { training: false }) as tf.Tensor2D, targetClass);
+            const x = tf.div(tf.sub(tf.mean(m, [1, 2]), standardisation.mean), standardisation.std) as tf.Tensor2D;
+            return head.apply(x, { training: false }) as tf.Tensor2D;
           }),
         ),
-      ) as tf.Scalar;
-    const gradients = tf.grad(score)(maps);
-    const channelWeights = tf.mean(gradients, [1, 2], true);
-    const cam = tf.relu(tf.sum(tf.mul(maps, channelWeights), -1)).squeeze([0]) as tf.Tensor2D;
-    const peak = tf.max(cam);
-    const scaled = tf.div(cam, tf.maximum(peak, 1e-12));
-    const [height, width] = scaled.shape;
-    return { values: scaled.dataSync() as Float32Array, width, height, targetClass };
+        0,
+      ) as tf.Tensor2D;
+    return gradCamOfParts([{ maps, outputs }], kind, targetClass);
   });
 }
 
