@@ -32,10 +32,14 @@ export interface Figure {
   met?: boolean;
 }
 
+/** Three decimals below 1 (shares, rates), two below 10, one above. */
+const digits = (value: number) => value.toFixed(Math.abs(value) < 1 ? 3 : Math.abs(value) < 10 ? 2 : 1);
+const withUnit = (value: number, unit: string) => (unit ? `${digits(value)} ${unit}` : digits(value));
+
 export function printFigure(figure: Figure): void {
-  const value = `${figure.value.toFixed(figure.value < 10 ? 2 : 1)} ${figure.unit}`;
+  const value = withUnit(figure.value, figure.unit);
   const baseline = figure.baseline
-    ? `  | baseline ${figure.baseline.name}: ${figure.baseline.value.toFixed(1)} ${figure.unit}, ratio ${(figure.value / figure.baseline.value).toFixed(2)}`
+    ? `  | baseline ${figure.baseline.name}: ${withUnit(figure.baseline.value, figure.unit)}, ratio ${(figure.value / figure.baseline.value).toFixed(2)}`
     : '';
   const goal = figure.goal ? `  | goal ${figure.goal}: ${figure.met ? 'met' : 'NOT met'}` : '';
   process.stdout.write(`${figure.name}: ${value}${baseline}${goal}\n`);
