@@ -265,7 +265,19 @@ export const api = {
   /** The project's active model's ArcFace embedding and its held-out neighbour accuracy; null before `embeddings.start`. */
   'embeddings.summary': call<EmbeddingSummary | null>()(z.object({ modelId: id }).strict()),
   /** Trains an ArcFace embedding on the active model and embeds every image of the project, as a job. */
-  'embeddings.start': call<JobSnapshot>()(z.object({ projectId: id }).strict()),
+  'embeddings.start': call<JobSnapshot>()(
+    z
+      .object({
+        projectId: id,
+        /** Pull images of one label together (default), or the images of one group id (patient). */
+        groupBy: z.enum(['label', 'group']).optional(),
+        /** ArcFace's additive angular margin in radians (0.5) and logit scale (30). */
+        margin: z.number().min(0).max(1.5).optional(),
+        scale: z.number().min(1).max(128).optional(),
+        embeddingDim: z.number().int().min(16).max(2048).optional(),
+      })
+      .strict(),
+  ),
 
   /** Native pickers (desktop only); null when the user cancels. */
   'dialogs.pickFolder': call<string | null>()(z.object({ title: z.string().max(200).optional() }).strict()),

@@ -79,6 +79,10 @@ describe('the api table behind the renderer', () => {
     expect(await dispatch(handlers, 'store.dropAll', {})).toMatchObject({ ok: false, error: { code: 'bad-request', message: 'Unknown call "store.dropAll".' } });
     expect(await dispatch(handlers, '__proto__', {})).toMatchObject({ ok: false, error: { code: 'bad-request' } });
     expect(await dispatch(handlers, 'projects.list', 'not an object')).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    // ArcFace settings out of range, and an accept without the threshold it was seen under.
+    expect(await dispatch(handlers, 'embeddings.start', { projectId: 1, margin: 3 })).toMatchObject({ ok: false, error: { code: 'bad-request', message: expect.stringMatching(/margin/) } });
+    expect(await dispatch(handlers, 'embeddings.start', { projectId: 1, groupBy: 'eye' })).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    expect(await dispatch(handlers, 'similar.accept', { imageId: imageIds[0], readerId, label: 2 })).toMatchObject({ ok: false, error: { code: 'bad-request' } });
   });
 
   it('keeps user errors as they are: an out-of-range grade, an unknown image', async () => {

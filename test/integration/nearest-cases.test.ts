@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { taskSpecFor, type Project } from '../../src/shared/domain';
 import { writeDemoDataset } from '../../src/main/demo/dataset';
 import { hasArcFace, loadArcFace } from '../../src/main/ml/arcface-files';
+import { runCli } from '../../src/main/cli/program';
 import { SimilarCases } from '../../src/main/search/similar-cases';
 import { EmbeddingStore } from '../../src/main/store/embeddings';
 import { Workspace } from '../../src/main/workspace';
@@ -91,4 +92,28 @@ describe('nearest cases', () => {
     expect(heldOut.images).toBeGreaterThan(50);
     expect(heldOut.accuracy).toBeGreaterThan(heldOut.majorityRate);
   });
+
+  it('embeds with chosen ArcFace settings from the command line, then lists similar cases of a file', async () => {
+    let stdout = '';
+    let stderr = '';
+    const io = { stdout: (text: string) => void (stdout += text), stderr: (text: string) => void (stderr += text), interactive: false };
+    const data = ['--data', workspace.dataDir];
+    expect(await runCli([...data, 'embed', '--project', 'Screening', '--margin', '0.4', '--scale', '20', '--dim', '128', '--group-by', 'group'], io)).toBe(0);
+    expect(stdout).toMatch(/Embedded \d+ images of Screening with model \d+ \(128-d, by group, margin 0\.4, scale 20;/);
+    expect(stdout).toMatch(/Top-1 neighbour accuracy on held-out patients: \d+\.\d% \(always guessing the commonest label: \d+\.\d%; \d+ images, \d folds\)/);
+    expect(loadArcFace(workspace.store.models.dir(modelId)).manifest).toMatchObject({ embeddingDim: 128, groupBy: 'group', options: { margin: 0.4, scale: 20 } });
+
+    const image = workspace.store.images.readable(project.id).find((i) => i.label === 4)!;
+    stdout = '';
+    const fileName = path.basename(image.path);
+    expect(await runCli([...data, '--json', 'similar', fileName, '--project', 'Screening', '--k', '3'], io)).toBe(0);
+    const answer = JSON.parse(stdout) as { image: { id: number }; neighbours: Array<{ imageId: number; similarity: number }> };
+    expect(answer.image.id).toBe(image.id);
+    expect(answer.neighbours).toHaveLength(3);
+    expect(answer.neighbours.map((n) => n.similarity)).toEqual([...answer.neighbours.map((n) => n.similarity)].sort((a, b) => b - a));
+
+    stderr = '';
+    expect(await runCli([...data, 'embed', '--project', 'Screening', '--margin', '2'], io)).not.toBe(0);
+    expect(stderr).toMatch(/--margin is a number from 0 to 1\.5, not "2"/);
+  }, 300_000);
 });

@@ -279,8 +279,8 @@ export function createHandlers(workspace: Workspace, events: ApiEvents, platform
       store.models.get(modelId);
       return similarCases().summary(modelId);
     },
-    'embeddings.start': ({ projectId }) => {
-      const job = workspace.startEmbedding(store.projects.get(projectId));
+    'embeddings.start': ({ projectId, groupBy, ...options }) => {
+      const job = workspace.startEmbedding(store.projects.get(projectId), { ...(groupBy ? { groupBy } : {}), options });
       job.done.catch(() => undefined);
       return snapshot(job.info);
     },

@@ -5,6 +5,8 @@ import { Option, type Command } from 'commander';
 import type { Project } from '../../shared/domain';
 import { GradedeskError, invalid } from '../../shared/errors';
 import { AUGMENTATIONS, type Augmentation, type Evaluation, type HeadKind, type ModelDetail, type TrainOptions } from '../../shared/ml';
+import { DEFAULT_ARCFACE } from '../ml/arcface';
+import type { EmbeddingGrouping } from '../ml/arcface-files';
 import { initBackend } from '../ml/backend';
 import { downloadBackbone } from '../ml/backbones/download';
 import { evaluateModel } from '../ml/model-evaluation';
@@ -261,14 +263,25 @@ export function registerMlCommands(program: Command, { io, open, print, projectN
     .command('embed')
     .description("train an ArcFace embedding on the active model's graded images and embed every image, for similar cases")
     .requiredOption('--project <name>')
-    .action(async (options: { project: string }) => {
+    .addOption(new Option('--group-by <what>', 'pull together images of one label, or of one group id (patient)').choices(['label', 'group']).default('label'))
+    .option('--margin <radians>', 'ArcFace additive angular margin', numberIn('--margin', 0, 1.5), DEFAULT_ARCFACE.margin)
+    .option('--scale <s>', 'ArcFace logit scale', numberIn('--scale', 1, 128), DEFAULT_ARCFACE.scale)
+    .option('--dim <n>', 'embedding dimension', wholeNumberIn('--dim', 16, 2048), DEFAULT_ARCFACE.embeddingDim)
+    .action(async (options: { project: string; groupBy: EmbeddingGrouping; margin: number; scale: number; dim: number }) => {
       const workspace = open();
       const target = projectNamed(options.project);
-      const outcome = await followJob(workspace, workspace.startEmbedding(target), io);
+      const request = { groupBy: options.groupBy, options: { margin: options.margin, scale: options.scale, embeddingDim: options.dim } };
+      const outcome = await followJob(workspace, workspace.startEmbedding(target, request), io);
+      const heldOut = outcome.heldOut
+        ? `Top-1 neighbour accuracy on held-out patients: ${(outcome.heldOut.accuracy * 100).toFixed(1)}% ` +
+          `(always guessing the commonest label: ${(outcome.heldOut.majorityRate * 100).toFixed(1)}%; ${outcome.heldOut.images} images, ${outcome.heldOut.folds} folds).\n`
+        : 'Neighbour accuracy on held-out patients needs a model trained with two or more folds.\n';
       print(
         outcome,
-        `Embedded ${outcome.embedded} images of ${target.name} with model ${outcome.modelId} (${outcome.embeddingDim}-d, ArcFace loss ${outcome.losses[0]?.toFixed(3)} → ${outcome.losses.at(-1)?.toFixed(3)})` +
-          `${outcome.failed ? `; ${outcome.failed} could not be read` : ''}.\n`,
+        `Embedded ${outcome.embedded} images of ${target.name} with model ${outcome.modelId} (${outcome.embeddingDim}-d, by ${options.groupBy}, margin ${options.margin}, scale ${options.scale}; ` +
+          `ArcFace loss ${outcome.losses[0]?.toFixed(3)} → ${outcome.losses.at(-1)?.toFixed(3)})` +
+          `${outcome.failed ? `; ${outcome.failed} could not be read` : ''}.\n` +
+          heldOut,
       );
     });
 
@@ -445,4 +458,14 @@ function parseWholeOrZero(text: string): number {
   return value;
 }
 
+const numberIn = (flag: string, min: number, max: number) => (text: string) => {
+  const value = Number(text);
+  if (!(Number.isFinite(value) && value >= min && value <= max)) throw invalid(`${flag} is a number from ${min} to ${max}, not "${text}".`);
+  return value;
+};
 
+const wholeNumberIn = (flag: string, min: number, max: number) => (text: string) => {
+  const value = numberIn(flag, min, max)(text);
+  if (!Number.isInteger(value)) throw invalid(`${flag} is a whole number from ${min} to ${max}, not "${text}".`);
+  return value;
+};

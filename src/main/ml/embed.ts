@@ -36,7 +36,9 @@ export async function embedProject(engine: Engine, modelId: number, request: Emb
   const { store } = engine;
   const model = store.models.get(modelId);
   if (model.status !== 'ready') throw new GradedeskError('invalid', `Model ${modelId} is ${model.status}; embeddings are trained on a finished model's images.`);
-  const options: ArcFaceOptions = { ...DEFAULT_ARCFACE, ...request.options };
+  // A setting left undefined keeps its default rather than erasing it.
+  const chosen = Object.fromEntries(Object.entries(request.options ?? {}).filter(([, value]) => value !== undefined));
+  const options: ArcFaceOptions = { ...DEFAULT_ARCFACE, ...chosen };
   const groupBy = request.groupBy ?? 'label';
   const context = await featureContext(engine, model.backboneId, model.inputSize, model.taskKind);
   try {
