@@ -1,11 +1,13 @@
-// `npm run bench [-- store import ui ml nearest]`: performance figures, each beside a bare baseline measured in the
+// `npm run bench [-- store import ui ml gradcam nearest]`: performance figures, each beside a bare baseline measured in the
 // same run. With no names, every section runs.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { benchGradCam } from './bench/gradcam';
 import { benchImport } from './bench/import-throughput';
 import { benchMl } from './bench/ml-engine';
 import { benchNearest } from './bench/nearest';
+import { benchNearestReal } from './bench/nearest-real';
 import { benchStoreQueries } from './bench/store-queries';
 import { benchGridUi } from './bench/ui-grid';
 
@@ -24,7 +26,13 @@ const sections: Record<string, (scratch: string) => Promise<void> | void> = {
     if (!dataset) process.stdout.write(`(real-data training skipped: ${REAL_DATASET} not found)\n`);
     return benchMl(scratch, dataset);
   },
-  nearest: benchNearest,
+  gradcam: benchGradCam,
+  nearest: async (scratch) => {
+    await benchNearest();
+    const dataset = fs.existsSync(path.join(REAL_DATASET, 'trainLabels.csv')) ? REAL_DATASET : null;
+    if (dataset) await benchNearestReal(scratch, dataset);
+    else process.stdout.write(`(real-embedding nearest cases skipped: ${REAL_DATASET} not found)\n`);
+  },
 };
 
 const wanted = process.argv.slice(2);

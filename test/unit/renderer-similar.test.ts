@@ -139,6 +139,12 @@ describe('the embedding in Evaluate', () => {
     expect(neighbourAccuracyText({ ...summary, heldOut: null })).toMatch(/not measured/);
   });
 
+  it('warns when the neighbours do no better than always answering the commonest label', () => {
+    const worse = { ...summary, heldOut: { ...summary.heldOut!, accuracy: 0.32, majorityRate: 0.43 } };
+    expect(neighbourAccuracyText(worse)).toMatch(/^Top-1 neighbour accuracy on held-out patients: 32% \(majority class 43%\).*no better than always answering the commonest label/);
+    expect(neighbourAccuracyText(summary)).not.toMatch(/no better/);
+  });
+
   it('describes the embedding', () => {
     expect(embeddingFacts(summary)).toBe('128-d ArcFace embedding, margin 0.5, scale 30; trained on 52 graded images, one class per label; 60 images embedded');
     expect(embeddingFacts({ ...summary, groupBy: 'group', trainingImages: 1, embeddedImages: 1 })).toContain('1 graded image, one class per patient; 1 image embedded');

@@ -92,7 +92,8 @@ export function neighbourAccuracyText(summary: EmbeddingSummary): string {
   // The baseline is rounded up and the accuracy down, so that the gap between them is never overstated.
   const accuracy = formatPercent(held.accuracy, { digits: 0 });
   const majority = formatPercent(held.majorityRate, { digits: 0, better: 'lower' });
-  return `Top-1 neighbour accuracy on held-out patients: ${accuracy} (majority class ${majority}), ${plural(held.images, 'image')}, ${plural(held.folds, 'fold')}`;
+  const line = `Top-1 neighbour accuracy on held-out patients: ${accuracy} (majority class ${majority}), ${plural(held.images, 'image')}, ${plural(held.folds, 'fold')}`;
+  return held.accuracy > held.majorityRate ? line : `${line}. That is no better than always answering the commonest label: do not rely on the neighbours' suggestions.`;
 }
 
 /** "128-d ArcFace embedding, margin 0.5, scale 30; trained on 52 graded images, one class per label; 60 images embedded". */
