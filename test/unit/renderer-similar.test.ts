@@ -8,6 +8,7 @@ import {
   embeddingFacts,
   formatSimilarity,
   neighbourAccuracyText,
+  neighbourCaution,
   parseThreshold,
   suggestionText,
   votePercent,
@@ -143,6 +144,11 @@ describe('the embedding in Evaluate', () => {
     const worse = { ...summary, heldOut: { ...summary.heldOut!, accuracy: 0.32, majorityRate: 0.43 } };
     expect(neighbourAccuracyText(worse)).toMatch(/^Top-1 neighbour accuracy on held-out patients: 32% \(majority class 43%\).*no better than always answering the commonest label/);
     expect(neighbourAccuracyText(summary)).not.toMatch(/no better/);
+    expect(neighbourCaution(worse.heldOut)).toBe(
+      "Caution: on held-out patients the nearest case's label was right 32% of the time, no better than always answering the commonest label (43%).",
+    );
+    expect(neighbourCaution(summary.heldOut)).toBeNull();
+    expect(neighbourCaution(null)).toBeNull();
   });
 
   it('describes the embedding', () => {

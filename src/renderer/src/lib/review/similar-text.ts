@@ -5,7 +5,7 @@
  */
 import type { LabelValue, TaskSpec } from '../../../../shared/domain';
 import { describeLabel, sameLabel } from '../../../../shared/labels';
-import type { EmbeddingSummary, NeighbourVote, SimilarCasesAnswer } from '../../../../shared/similar';
+import type { EmbeddingSummary, NeighbourAccuracy, NeighbourVote, SimilarCasesAnswer } from '../../../../shared/similar';
 import { formatPercent, plural, roundUnflattering } from '../evaluate/format';
 import { classWord } from '../predictions/format';
 
@@ -103,4 +103,15 @@ export function embeddingFacts(summary: EmbeddingSummary): string {
     `${summary.embeddingDim}-d ArcFace embedding, margin ${summary.margin}, scale ${summary.scale}; ` +
     `trained on ${plural(summary.trainingImages, 'graded image')}, ${classes}; ${plural(summary.embeddedImages, 'image')} embedded`
   );
+}
+
+/**
+ * Review's warning beside a suggestion when, on held-out patients, the nearest case's label did no
+ * better than always answering the commonest label; null when it did better or was not measured.
+ */
+export function neighbourCaution(heldOut: NeighbourAccuracy | null): string | null {
+  if (!heldOut || heldOut.accuracy > heldOut.majorityRate) return null;
+  const accuracy = formatPercent(heldOut.accuracy, { digits: 0 });
+  const majority = formatPercent(heldOut.majorityRate, { digits: 0, better: 'lower' });
+  return `Caution: on held-out patients the nearest case's label was right ${accuracy} of the time, no better than always answering the commonest label (${majority}).`;
 }
