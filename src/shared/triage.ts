@@ -1,4 +1,5 @@
 // The triage queue's vocabulary, shared by the engine, the CLI and the Triage view.
+import type { ViewPosition } from './api';
 import type { LabelValue } from './domain';
 
 /** The orders a reader can work through the active model's predictions in. */
@@ -78,14 +79,11 @@ export interface TriagePage extends TriageCounts {
   length: number;
 }
 
-/** Where an image stands in a queue (the shape of Review's ViewPosition), with the queue's counts. */
-export interface TriagePosition {
-  /** -1 when the image is not in the queue as asked for (e.g. reviewed, with reviewed images left out). */
-  index: number;
-  /** Images in the queue as asked for. */
-  total: number;
-  previousId: number | null;
-  nextId: number | null;
+/**
+ * Where an image stands in a queue, with the queue's counts. `index` is -1 when the image is not in
+ * the queue as asked for (e.g. reviewed, with reviewed images left out); `total` counts that queue.
+ */
+export interface TriagePosition extends ViewPosition {
   order: TriageOrder;
   modelId: number;
   counts: TriageCounts;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
-import type { Api, ImageDetail, JobSnapshot, Method, ProjectSummary, ResponseOf } from '../../shared/api';
+import { positionIn, type Api, type ImageDetail, type JobSnapshot, type Method, type ProjectSummary, type ResponseOf } from '../../shared/api';
 import { taskSpecFor, type Project } from '../../shared/domain';
 import { GradedeskError } from '../../shared/errors';
 import type { ImportReport } from '../../shared/import-report';
@@ -120,16 +120,7 @@ export function createHandlers(workspace: Workspace, events: ApiEvents, platform
     'readers.ensure': ({ name }) => store.readers.ensure(name),
 
     'images.page': ({ offset, limit, ...view }) => store.images.page(store.projects.get(view.projectId).task, { ...view, offset, limit }),
-    'images.locate': ({ view, imageId }) => {
-      const ids = store.images.orderedIds(store.projects.get(view.projectId).task, view);
-      const index = ids.indexOf(imageId);
-      return {
-        index,
-        total: ids.length,
-        previousId: index > 0 ? ids[index - 1]! : null,
-        nextId: index >= 0 && index < ids.length - 1 ? ids[index + 1]! : null,
-      };
-    },
+    'images.locate': ({ view, imageId }) => positionIn(store.images.orderedIds(store.projects.get(view.projectId).task, view), imageId),
     'images.get': ({ imageId }) => detail(imageId),
     'images.setUngradable': ({ imageId, ungradable }) => {
       store.images.setUngradable(imageId, ungradable);

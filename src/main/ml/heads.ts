@@ -1,7 +1,7 @@
 // Heads: the small networks trained on backbone features, their targets and losses, and how their
 // outputs become class probabilities, a predicted label, an expected grade and P(referable).
 import { REFERABLE_GRADE, type LabelValue } from '../../shared/domain';
-import type { HeadKind } from '../../shared/ml';
+import type { HeadKind, Prediction } from '../../shared/ml';
 import { applyThresholds, entropy, margin } from './metrics';
 import { tf } from './backend';
 
@@ -57,14 +57,8 @@ export function lossPerSample(kind: HeadKind, targets: tf.Tensor2D, outputs: tf.
   });
 }
 
-export interface DecodedOutput {
-  probabilities: number[] | null;
-  predicted: LabelValue;
-  expected: number | null;
-  referable: number | null;
-  entropy: number | null;
-  margin: number | null;
-}
+/** What a head's raw output says about one image: the decoded part of a stored prediction. */
+export type DecodedOutput = Pick<Prediction, 'probabilities' | 'predicted' | 'expected' | 'referable' | 'entropy' | 'margin'>;
 
 /**
  * A head's raw output for one image → what the app shows. `thresholds` are the regression cut points

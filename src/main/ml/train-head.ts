@@ -2,7 +2,7 @@
 // weights or balanced sampling, a validation metric per epoch, early stopping that keeps the best
 // epoch's weights, and a checkpoint after every epoch from which training resumes.
 import { GradedeskError } from '../../shared/errors';
-import type { HeadKind, TrainOptions } from '../../shared/ml';
+import type { EpochRecord, HeadKind, TrainOptions } from '../../shared/ml';
 import { createRandom } from '../demo/random';
 import { tf } from './backend';
 import { buildHead, lossPerSample } from './heads';
@@ -38,14 +38,8 @@ export interface HeadCheckpoint {
   epochsWithoutImprovement: number;
 }
 
-export interface EpochResult {
-  epoch: number;
-  trainLoss: number;
-  validationLoss: number | null;
-  validationMetric: number | null;
-  learningRate: number;
-  seconds: number;
-}
+/** One finished epoch of a fold: the stored epoch record without its fold number. */
+export type EpochResult = Omit<EpochRecord, 'fold'>;
 
 export interface HeadTraining {
   kind: HeadKind;

@@ -3,6 +3,7 @@
 // model was made. Images marked ungradable are left out. Ranking needs losses and confident learning,
 // so it is computed here rather than in SQL; the ranked queue is kept until the database changes, so
 // paging and Review's ←/→ cost a slice.
+import { positionIn } from '../../shared/api';
 import type { LabelValue } from '../../shared/domain';
 import { GradedeskError, invalid } from '../../shared/errors';
 import type { ModelDetail, Prediction } from '../../shared/ml';
@@ -43,13 +44,8 @@ export function triageQueue(store: Store, projectId: number, order: TriageOrder,
 /** Where an image stands in the queue (what Review's ←/→ move through), with the queue's counts. */
 export function triagePosition(store: Store, projectId: number, order: TriageOrder, imageId: number, options: Pick<TriageOptions, 'includeReviewed'> = {}): TriagePosition {
   const queue = rankedQueue(store, projectId, order);
-  const ids = options.includeReviewed ? queue.ids : queue.remainingIds;
-  const index = ids.indexOf(imageId);
   return {
-    index,
-    total: ids.length,
-    previousId: index > 0 ? ids[index - 1]! : null,
-    nextId: index >= 0 && index < ids.length - 1 ? ids[index + 1]! : null,
+    ...positionIn(options.includeReviewed ? queue.ids : queue.remainingIds, imageId),
     order,
     modelId: queue.modelId,
     counts: queue.counts,
