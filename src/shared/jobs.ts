@@ -15,10 +15,13 @@ export interface Progress {
 
 export type JobState = 'running' | 'done' | 'failed' | 'cancelled';
 
-/** A long-running job (an import; later training and prediction) as the job runner tracks it. */
+/** What a job does: the renderer follows jobs by their kind. */
+export type JobKind = 'import' | 'training' | 'lr-finder' | 'prediction' | 'gradcam' | 'embedding';
+
+/** A long-running job (import, training, prediction, …) as the job runner tracks it. */
 export interface JobInfo {
   id: string;
-  kind: string;
+  kind: JobKind;
   title: string;
   /** The project the job works on, if any. */
   projectId: number | null;

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { GradedeskError } from '../../shared/errors';
-import type { JobInfo, JobState, Progress } from '../../shared/jobs';
+import type { JobInfo, JobKind, JobState, Progress } from '../../shared/jobs';
 
 export type { JobInfo, JobState };
 
@@ -27,7 +27,7 @@ export class JobRunner extends EventEmitter<JobEvents> {
   private readonly jobs = new Map<string, { info: JobInfo; controller: AbortController; result: unknown }>();
 
   start<T>(
-    kind: string,
+    kind: JobKind,
     title: string,
     work: (context: JobContext) => Promise<T>,
     about: { projectId?: number; details?: Record<string, string> } = {},

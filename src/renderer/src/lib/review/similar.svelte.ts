@@ -10,7 +10,6 @@ import { latestJob } from '../train/job-follow';
 import { parseThreshold } from './similar-text';
 
 const THRESHOLD_KEY = 'gradedesk.review.similarThreshold';
-export const EMBEDDING_JOB = 'embedding';
 
 export const similarSettings = $state({
   /** The reader's threshold in percent; null until they choose one, when the server's default applies. */
@@ -25,7 +24,7 @@ export function chooseThreshold(text: string): void {
   localStorage.setItem(THRESHOLD_KEY, String(percent));
 }
 
-export const embeddingJob = new FollowedJob(EMBEDDING_JOB);
+export const embeddingJob = new FollowedJob('embedding');
 
 /** The embedding job of a project as it stands, if the one followed is that project's. */
 export const embeddingJobOf = (projectId: number): JobSnapshot | null =>
@@ -38,7 +37,7 @@ export const embeddingJobOf = (projectId: number): JobSnapshot | null =>
 export function watchEmbeddingJobs(): () => void {
   const stops = (['job.progress', 'job.finished'] as const).map((event) => on(event, (job) => embeddingJob.offer(job)));
   call('jobs.list', {}).then(
-    (jobs) => embeddingJob.catchUp(jobs, (list) => latestJob(list, EMBEDDING_JOB, { running: true })),
+    (jobs) => embeddingJob.catchUp(jobs, (list) => latestJob(list, 'embedding', { running: true })),
     () => undefined, // Main is unreachable for now; the job's own events will tell.
   );
   return () => stops.forEach((stop) => stop());

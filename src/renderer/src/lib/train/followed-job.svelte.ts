@@ -4,6 +4,7 @@
  * the job list after a reload.
  */
 import type { JobSnapshot } from '../../../../shared/api';
+import type { JobKind } from '../../../../shared/jobs';
 import { call } from '../api';
 import { errorSentence } from '../projects/projects.svelte';
 import { follows, isStale } from './job-follow';
@@ -15,7 +16,7 @@ export class FollowedJob {
   error = $state('');
 
   constructor(
-    readonly kind: string,
+    readonly kind: JobKind,
     private readonly changed: (job: JobSnapshot, previous: JobSnapshot | null) => void = () => undefined,
   ) {}
 

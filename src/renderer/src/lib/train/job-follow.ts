@@ -1,14 +1,13 @@
 /** Which job snapshots a followed job takes, so a view can pick up a job after a reload or a view switch. */
 import type { JobSnapshot } from '../../../../shared/api';
-
-export const JOB_KINDS = { training: 'training', learningRate: 'lr-finder', prediction: 'prediction' } as const;
+import type { JobKind } from '../../../../shared/jobs';
 
 /**
  * Whether an event about `job` concerns the job followed. While one runs, only its own events do. Otherwise
  * a job being started here (events can overtake the start call's answer) or any running one of the kind
  * (another window, the CLI) is taken up.
  */
-export function follows(kind: string, followed: JobSnapshot | null, starting: boolean, job: JobSnapshot): boolean {
+export function follows(kind: JobKind, followed: JobSnapshot | null, starting: boolean, job: JobSnapshot): boolean {
   if (job.kind !== kind) return false;
   if (followed?.id === job.id) return true;
   if (followed?.state === 'running') return false;
@@ -22,7 +21,7 @@ export const isStale = (current: JobSnapshot | null, next: JobSnapshot): boolean
 /** The newest job of a kind in the job list, optionally of one project and only running ones. */
 export function latestJob(
   jobs: readonly JobSnapshot[],
-  kind: string,
+  kind: JobKind,
   { projectId, running = false }: { projectId?: number; running?: boolean } = {},
 ): JobSnapshot | null {
   const matching = jobs.filter(

@@ -10,7 +10,7 @@ import { call, on } from '../api';
 import { errorSentence } from '../projects/projects.svelte';
 import { epochKey } from './epochs';
 import { FollowedJob } from './followed-job.svelte';
-import { JOB_KINDS, latestJob, modelIdOf } from './job-follow';
+import { latestJob, modelIdOf } from './job-follow';
 import { defaultModelId } from './models';
 import { defaultForm, optionsFromForm, rateForForm, type FieldProblem, type TrainForm } from './options-form';
 
@@ -40,7 +40,7 @@ export const train = $state({
 
 let lastEpochKey = '';
 
-export const trainingJob = new FollowedJob(JOB_KINDS.training, (job, previous) => {
+export const trainingJob = new FollowedJob('training', (job, previous) => {
   const modelId = modelIdOf(job);
   const firstSight = previous?.id !== job.id;
   const ended = job.state !== 'running';
@@ -57,7 +57,7 @@ export const trainingJob = new FollowedJob(JOB_KINDS.training, (job, previous) =
   if (firstSight || (ended && previous?.state === 'running')) void refreshModels();
 });
 
-export const learningRateJob = new FollowedJob(JOB_KINDS.learningRate, (job, previous) => {
+export const learningRateJob = new FollowedJob('lr-finder', (job, previous) => {
   if (previous?.id !== job.id) {
     train.finding = null;
     train.findingError = '';
@@ -65,7 +65,7 @@ export const learningRateJob = new FollowedJob(JOB_KINDS.learningRate, (job, pre
   if (job.state === 'done' && !train.finding) void loadFinding(job.id);
 });
 
-export const predictionJob = new FollowedJob(JOB_KINDS.prediction, (job, previous) => {
+export const predictionJob = new FollowedJob('prediction', (job, previous) => {
   if (job.state === 'done' && previous?.state === 'running') train.message = { text: 'Predictions finished: the Library and Review show them.', tone: 'info' };
 });
 
@@ -98,12 +98,12 @@ export async function catchUpWithJobs(): Promise<void> {
   } catch {
     return; // Main is unreachable for now; the next catch-up will tell.
   }
-  trainingJob.catchUp(jobs, (list) => latestJob(list, JOB_KINDS.training, { running: true }));
-  predictionJob.catchUp(jobs, (list) => latestJob(list, JOB_KINDS.prediction, { running: true }));
+  trainingJob.catchUp(jobs, (list) => latestJob(list, 'training', { running: true }));
+  predictionJob.catchUp(jobs, (list) => latestJob(list, 'prediction', { running: true }));
   // A finished finder is found again too, so its plot survives a reload.
   if (train.projectId !== null) {
     const projectId = train.projectId;
-    learningRateJob.catchUp(jobs, (list) => latestJob(list, JOB_KINDS.learningRate, { projectId }));
+    learningRateJob.catchUp(jobs, (list) => latestJob(list, 'lr-finder', { projectId }));
   }
 }
 
