@@ -50,9 +50,14 @@ export function hasArcFace(modelDir: string): boolean {
   return fs.existsSync(path.join(arcFaceDir(modelDir), 'arcface.json'));
 }
 
+/** What the head is, without its weights (what search and the summaries need). */
+export function readArcFaceManifest(modelDir: string): ArcFaceManifest {
+  return JSON.parse(fs.readFileSync(path.join(arcFaceDir(modelDir), 'arcface.json'), 'utf8')) as ArcFaceManifest;
+}
+
 export function loadArcFace(modelDir: string): SavedArcFace {
   const dir = arcFaceDir(modelDir);
-  const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'arcface.json'), 'utf8')) as ArcFaceManifest;
+  const manifest = readArcFaceManifest(modelDir);
   const bytes = fs.readFileSync(path.join(dir, 'weights.bin'));
   const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   const { inputDim, embeddingDim } = manifest;

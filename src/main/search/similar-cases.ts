@@ -7,7 +7,7 @@ import type { LabelEvent, LabelValue } from '../../shared/domain';
 import type { EmbeddingSummary, NeighbourVote, SimilarCase, SimilarCasesAnswer } from '../../shared/similar';
 import { GradedeskError } from '../../shared/errors';
 import { sameLabel } from '../../shared/labels';
-import { hasArcFace, loadArcFace } from '../ml/arcface-files';
+import { hasArcFace, readArcFaceManifest } from '../ml/arcface-files';
 import type { Store } from '../store';
 import { EmbeddingStore } from '../store/embeddings';
 import { createIndex, indexFileName, loadIndex, type NearestIndex, type Neighbour } from './nearest-index';
@@ -57,7 +57,7 @@ export class SimilarCases {
   summary(modelId: number): EmbeddingSummary | null {
     const dir = this.store.models.dir(modelId);
     if (!hasArcFace(dir)) return null;
-    const { manifest } = loadArcFace(dir);
+    const manifest = readArcFaceManifest(dir);
     return {
       embeddingDim: manifest.embeddingDim,
       groupBy: manifest.groupBy,
@@ -72,7 +72,7 @@ export class SimilarCases {
 
   /** The model's index, brought up to date with its stored embeddings and saved when it changed. */
   index(modelId: number): NearestIndex {
-    const stamp = loadArcFace(this.store.models.dir(modelId)).manifest.createdAt.replace(/[^0-9]/g, '');
+    const stamp = readArcFaceManifest(this.store.models.dir(modelId)).createdAt.replace(/[^0-9]/g, '');
     const base = path.join(this.dataDir, 'search', `model-${modelId}-${stamp}`);
     const cacheKey = `${modelId}/${stamp}`;
     let index = this.indexes.get(cacheKey);
@@ -101,13 +101,9 @@ export class SimilarCases {
     const model = modelId ?? this.embeddedModel(image.projectId);
     const query = this.embeddings.get(model, imageId);
     if (!query) throw new GradedeskError('invalid', `Image ${imageId} has no embedding in model ${model}; compute embeddings again.`);
-    const graded = new Map(
-      this.store.images
-        .readable(image.projectId)
-        .filter((i) => i.label !== null && !i.ungradable)
-        .map((i) => [i.id, i]),
-    );
-    const self = graded.get(imageId) ?? this.store.images.readable(image.projectId).find((i) => i.id === imageId);
+    const readable = this.store.images.readable(image.projectId);
+    const graded = new Map(readable.filter((i) => i.label !== null && !i.ungradable).map((i) => [i.id, i]));
+    const self = readable.find((i) => i.id === imageId);
     const groupId = self?.groupId ?? null;
     const skip = (id: number) => {
       const other = graded.get(id);
