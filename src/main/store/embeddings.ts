@@ -1,4 +1,5 @@
 import type { Db } from './database';
+import { writeTransaction } from './write-transaction';
 
 /** ArcFace embeddings of a model, one L2-normalised float32 vector per image. */
 export class EmbeddingStore {
@@ -6,9 +7,9 @@ export class EmbeddingStore {
 
   put(modelId: number, rows: ReadonlyArray<{ imageId: number; vector: Float32Array }>): void {
     const insert = this.db.prepare('INSERT OR REPLACE INTO embeddings (model_id, image_id, vector) VALUES (?, ?, ?)');
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       for (const row of rows) insert.run(modelId, row.imageId, Buffer.from(row.vector.buffer, row.vector.byteOffset, row.vector.byteLength));
-    })();
+    });
   }
 
   /** Every embedding of a model, by image id ascending. */

@@ -1,4 +1,5 @@
 import type { Db } from './database';
+import { writeTransaction } from './write-transaction';
 
 /** Backbone features by image content, extractor and view (original or an augmentation). */
 export class FeatureStore {
@@ -13,9 +14,9 @@ export class FeatureStore {
 
   put(rows: ReadonlyArray<{ sha256: string; view: string; vector: Float32Array }>, extractor: string): void {
     const insert = this.db.prepare('INSERT OR REPLACE INTO features (sha256, extractor, view, vector) VALUES (?, ?, ?, ?)');
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       for (const row of rows) insert.run(row.sha256, extractor, row.view, Buffer.from(row.vector.buffer, row.vector.byteOffset, row.vector.byteLength));
-    })();
+    });
   }
 
   /** One vector per (hash, view), in the order asked; throws if one is missing. */

@@ -3,6 +3,7 @@ import { GradedeskError } from '../../shared/errors';
 import type { LabelValue, TaskKind } from '../../shared/domain';
 import type { EpochRecord, Evaluation, HeadlineMetrics, ModelDetail, ModelStatus, ModelSummary, TrainOptions } from '../../shared/ml';
 import type { Db } from './database';
+import { writeTransaction } from './write-transaction';
 
 interface ModelRow {
   id: number;
@@ -57,17 +58,19 @@ export class ModelStore {
 
   create(model: NewModel): number {
     const { options } = model;
-    const result = this.db
-      .prepare(
-        `INSERT INTO models (project_id, name, status, backbone_id, input_size, head, strategy, preprocessing, task_kind, classes, options, dir, worker_pid, created_at)
-         VALUES (?, ?, 'training', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(model.projectId, model.name, options.backboneId, options.inputSize, options.head, model.members ? 'ensemble' : options.strategy, model.preprocessing,
-        model.taskKind, JSON.stringify(model.classes), JSON.stringify(model.members ? { ...options, members: model.members } : options), '', process.pid,
-        new Date().toISOString());
-    const id = Number(result.lastInsertRowid);
-    this.db.prepare('UPDATE models SET dir = ? WHERE id = ?').run(path.join(model.modelsDir, String(id)), id);
-    return id;
+    return writeTransaction(this.db, () => {
+      const result = this.db
+        .prepare(
+          `INSERT INTO models (project_id, name, status, backbone_id, input_size, head, strategy, preprocessing, task_kind, classes, options, dir, worker_pid, created_at)
+           VALUES (?, ?, 'training', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(model.projectId, model.name, options.backboneId, options.inputSize, options.head, model.members ? 'ensemble' : options.strategy, model.preprocessing,
+          model.taskKind, JSON.stringify(model.classes), JSON.stringify(model.members ? { ...options, members: model.members } : options), '', process.pid,
+          new Date().toISOString());
+      const id = Number(result.lastInsertRowid);
+      this.db.prepare('UPDATE models SET dir = ? WHERE id = ?').run(path.join(model.modelsDir, String(id)), id);
+      return id;
+    });
   }
 
   list(projectId: number): ModelSummary[] {
@@ -111,10 +114,10 @@ export class ModelStore {
   activate(modelId: number): ModelSummary {
     const row = this.row(modelId);
     if (row.status !== 'ready') throw new GradedeskError('invalid', `Model ${modelId} is ${this.status(row)}; only a finished model can be made active.`);
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       this.db.prepare('UPDATE models SET active = 0 WHERE project_id = ? AND active = 1').run(row.project_id);
       this.db.prepare('UPDATE models SET active = 1 WHERE id = ?').run(modelId);
-    })();
+    });
     return this.summary(this.row(modelId));
   }
 
@@ -140,7 +143,7 @@ export class ModelStore {
 
   saveTrainingImages(modelId: number, images: readonly TrainingImage[]): void {
     const insert = this.db.prepare('INSERT INTO model_training_images (model_id, image_id, label_value, fold) VALUES (?, ?, ?, ?)');
-    this.db.transaction(() => images.forEach((i) => insert.run(modelId, i.imageId, JSON.stringify(i.label), i.fold)))();
+    writeTransaction(this.db, () => images.forEach((i) => insert.run(modelId, i.imageId, JSON.stringify(i.label), i.fold)));
   }
 
   trainingImages(modelId: number): TrainingImage[] {

@@ -1,6 +1,7 @@
 import type { LabelValue } from '../../shared/domain';
 import type { Prediction } from '../../shared/ml';
 import type { Db } from './database';
+import { writeTransaction } from './write-transaction';
 
 interface PredictionRow {
   model_id: number;
@@ -25,14 +26,14 @@ export class PredictionStore {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const now = new Date().toISOString();
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       for (const p of predictions) {
         const single = typeof p.predicted === 'number';
         const mask = single ? null : (p.predicted as number[]).reduce((bits, k) => bits + 2 ** k, 0);
         insert.run(p.modelId, p.imageId, p.probabilities ? JSON.stringify(p.probabilities.map(round)) : null, JSON.stringify(p.predicted),
           single ? p.predicted : null, mask, p.expected, p.referable, p.entropy, p.margin, p.outOfFold ? 1 : 0, p.inTrainingSet ? 1 : 0, now);
       }
-    })();
+    });
   }
 
   forImage(modelId: number, imageId: number): Prediction | null {

@@ -1,6 +1,7 @@
 import type { Reader } from '../../shared/domain';
 import { invalid, notFound } from '../../shared/errors';
 import type { Db } from './database';
+import { writeTransaction } from './write-transaction';
 
 interface ReaderRow {
   id: number;
@@ -18,12 +19,18 @@ export class ReaderStore {
   ensure(name: string): Reader {
     const trimmed = name.trim();
     if (!trimmed) throw invalid('A reader needs a name.');
-    const existing = this.db.prepare('SELECT * FROM readers WHERE name = ?').get(trimmed) as ReaderRow | undefined;
-    if (existing) return toReader(existing);
-    const { lastInsertRowid } = this.db
-      .prepare('INSERT INTO readers (name, created_at) VALUES (?, ?)')
-      .run(trimmed, new Date().toISOString());
-    return this.get(Number(lastInsertRowid));
+    const byName = this.db.prepare('SELECT * FROM readers WHERE name = ?');
+    const known = byName.get(trimmed) as ReaderRow | undefined;
+    if (known) return toReader(known);
+    // Looked up again under the write lock, so that two processes naming a new reader at once create it once.
+    return writeTransaction(this.db, () => {
+      const existing = byName.get(trimmed) as ReaderRow | undefined;
+      if (existing) return toReader(existing);
+      const { lastInsertRowid } = this.db
+        .prepare('INSERT INTO readers (name, created_at) VALUES (?, ?)')
+        .run(trimmed, new Date().toISOString());
+      return this.get(Number(lastInsertRowid));
+    });
   }
 
   get(id: number): Reader {

@@ -1,0 +1,121 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LabelEvent } from '../../src/shared/domain';
+import { writeJpeg } from '../fixtures/images';
+
+interface Exit {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const bin = fileURLToPath(new URL('../../bin/gradedesk.js', import.meta.url));
+const builtCli = fileURLToPath(new URL('../../out/main/cli.js', import.meta.url));
+
+/** One real `gradedesk` process, as a user would start it from a terminal. */
+function gradedesk(dataDir: string, ...args: string[]): Promise<Exit> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, '--data', dataDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/**
+ * Two processes writing the same data directory: the browser-mode server grading back to back while
+ * the CLI grades and imports. Deferred transactions failed here with SQLITE_BUSY_SNAPSHOT (CLI exit 70,
+ * HTTP 500), which the busy timeout cannot wait out.
+ */
+describe.skipIf(!existsSync(builtCli))('two processes writing one data directory', () => {
+  let root: string;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    root = await fs.mkdtemp(path.join(os.tmpdir(), 'gradedesk-writers-'));
+    dataDir = path.join(root, 'data');
+    for (let i = 0; i < 8; i++) await writeJpeg(path.join(root, 'first', `eye_${i}.jpg`), i);
+    for (let i = 0; i < 12; i++) await writeJpeg(path.join(root, 'second', `more_${i}.jpg`), 100 + i);
+    expect((await gradedesk(dataDir, 'project', 'create', 'Retina')).code).toBe(0);
+    expect((await gradedesk(dataDir, 'import', path.join(root, 'first'), '--project', 'Retina')).code).toBe(0);
+  });
+  afterAll(() => fs.rm(root, { recursive: true, force: true }));
+
+  it('every CLI grade and import succeeds while the server grades, and every acknowledged grade is kept once', async () => {
+    const server = spawn(process.execPath, [bin, '--data', dataDir, 'serve', '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const { url, token } = await new Promise<{ url: string; token: string }>((resolve, reject) => {
+        let out = '';
+        server.stdout.on('data', (chunk) => {
+          out += chunk;
+          try {
+            resolve(JSON.parse(out));
+          } catch {
+            // Not the whole JSON yet.
+          }
+        });
+        server.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
+      });
+      const call = async (method: string, body: unknown) => {
+        const response = await fetch(new URL(`/api/${method}`, url), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify(body),
+        });
+        return { status: response.status, body: (await response.json()) as { ok: boolean; value: unknown; error?: { message: string } } };
+      };
+      const [project] = (await call('projects.list', {})).body.value as Array<{ id: number }>;
+      const reader = (await call('readers.ensure', { name: 'Dr Server' })).body.value as { id: number };
+      const page = (await call('images.page', { projectId: project!.id, offset: 0, limit: 100 })).body.value as { rows: Array<{ id: number }> };
+      const imageIds = page.rows.map((row) => row.id);
+      expect(imageIds).toHaveLength(8);
+
+      const acknowledged: number[] = [];
+      const serverFailures: string[] = [];
+      let grading = true;
+      const serverGrades = (async () => {
+        for (let i = 0; grading; i++) {
+          const { status, body } = await call('labels.record', { imageId: imageIds[i % imageIds.length], value: i % 5, readerId: reader.id });
+          if (status === 200) acknowledged.push((body.value as LabelEvent).id);
+          else serverFailures.push(`${status} ${body.error?.message}`);
+        }
+      })();
+
+      const cliRuns: Array<{ args: string; exit: Exit }> = [];
+      const cliGrades = (async () => {
+        for (let i = 0; i < 20; i++) {
+          const args = ['grade', `eye_${i % 8}.jpg`, String((i + 2) % 5), '--project', 'Retina', '--reader', 'Dr Terminal', '--json'];
+          cliRuns.push({ args: args.join(' '), exit: await gradedesk(dataDir, ...args) });
+        }
+      })();
+      const importArgs = ['import', path.join(root, 'second'), '--project', 'Retina', '--json'];
+      const importRun = gradedesk(dataDir, ...importArgs).then((exit) => cliRuns.push({ args: importArgs.join(' '), exit }));
+      await Promise.all([cliGrades, importRun]);
+      grading = false;
+      await serverGrades;
+
+      const failed = cliRuns.filter((run) => run.exit.code !== 0).map((run) => `${run.args} → ${run.exit.code}: ${run.exit.stderr}`);
+      expect(failed).toEqual([]);
+      expect(serverFailures).toEqual([]);
+      expect(acknowledged.length).toBeGreaterThan(0);
+      const cliEvents = cliRuns.filter((run) => run.args.startsWith('grade')).map((run) => (JSON.parse(run.exit.stdout) as LabelEvent).id);
+      const imported = JSON.parse(cliRuns.find((run) => run.args.startsWith('import'))!.exit.stdout) as { imported: number };
+      expect(imported.imported).toBe(12);
+
+      const history: LabelEvent[] = [];
+      for (const imageId of imageIds) history.push(...((await call('labels.history', { imageId })).body.value as LabelEvent[]));
+      const ids = history.map((event) => event.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids.sort((a, b) => a - b)).toEqual([...acknowledged, ...cliEvents].sort((a, b) => a - b));
+    } finally {
+      if (server.exitCode === null) server.kill('SIGTERM');
+    }
+  }, 180_000);
+});
