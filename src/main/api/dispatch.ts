@@ -1,11 +1,13 @@
 import { api, isMethod, type ApiResult } from '../../shared/api';
 import { GradedeskError } from '../../shared/errors';
+import { storageFailure } from '../store/failures';
 import type { Handlers } from './handlers';
 
 /**
  * Runs one call from an untrusted renderer: an unknown method or a payload that does not match its
- * schema gets a `bad-request` error naming the problem; user-facing failures keep their code; anything
- * else is an internal error, logged here and never shown as a stack trace.
+ * schema gets a `bad-request` error naming the problem; user-facing failures keep their code, as do a full
+ * disk, a read-only data folder and a damaged database; anything else is an internal error, logged here
+ * and never shown as a stack trace.
  */
 export async function dispatch(handlers: Handlers, method: unknown, payload: unknown): Promise<ApiResult<unknown>> {
   if (!isMethod(method)) {
@@ -15,13 +17,14 @@ export async function dispatch(handlers: Handlers, method: unknown, payload: unk
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const where = issue.path.length ? ` at "${issue.path.join('.')}"` : '';
-    return { ok: false, error: { code: 'bad-request', message: `Malformed ${method} request${where}: ${issue.message}.` } };
+    return { ok: false, error: { code: 'bad-request', message: `Malformed ${method} request${where}: ${issue.message.replace(/\.$/, '')}.` } };
   }
   try {
     const handler = handlers[method] as (request: unknown) => unknown;
     return { ok: true, value: await handler(parsed.data) };
   } catch (error) {
-    if (error instanceof GradedeskError) return { ok: false, error: { code: error.code, message: error.message } };
+    const known = error instanceof GradedeskError ? error : storageFailure(error);
+    if (known) return { ok: false, error: { code: known.code, message: known.message } };
     console.error(`gradedesk: ${method} failed`, error);
     return { ok: false, error: { code: 'internal', message: `Something went wrong in ${method}; the details are in the log.` } };
   }

@@ -36,6 +36,11 @@ export function statusOf(result: ApiResult<unknown>): number {
       return 422;
     case 'unsupported':
       return 501;
+    case 'disk-full':
+      return 507;
+    case 'read-only':
+    case 'damaged':
+      return 503;
     case 'internal':
       return 500;
   }

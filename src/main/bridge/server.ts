@@ -6,6 +6,7 @@ import { conflict, GradedeskError, invalid } from '../../shared/errors';
 import { ApiEvents } from '../api/events';
 import { watchExternalChanges } from '../api/external-changes';
 import { createHandlers, forwardJobEvents } from '../api/handlers';
+import { storageFailure } from '../store/failures';
 import type { Workspace } from '../workspace';
 import { serveApiCall } from './api-route';
 import { isAuthorized, newToken, sameToken, sessionCookie } from './auth';
@@ -108,8 +109,9 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
         try {
           return await serveMedia(workspace, route.media, request, response);
         } catch (error) {
-          if (!(error instanceof GradedeskError) || response.headersSent) throw error;
-          return reply(statusOf({ ok: false, error }), error.message);
+          const known = error instanceof GradedeskError ? error : storageFailure(error);
+          if (!known || response.headersSent) throw error;
+          return reply(statusOf({ ok: false, error: known }), known.message);
         }
       }
       case 'events':

@@ -1,7 +1,8 @@
 import { stringify } from 'csv-stringify/sync';
-import type { Project } from '../../shared/domain';
+import type { LabelValue, Project } from '../../shared/domain';
 import { describeLabel } from '../../shared/labels';
 import type { Store } from '../store';
+import { storedJson } from '../store/failures';
 
 /** Label value as a CSV cell: a number, or space-separated label numbers (the HPA convention). */
 const cell = (value: unknown) => (Array.isArray(value) ? value.join(' ') : value === null || value === undefined ? '' : String(value));
@@ -31,7 +32,7 @@ export function currentLabelsCsv(store: Store, project: Project): string {
   }>;
   return stringify(
     rows.map((row) => {
-      const value = row.value === null ? null : JSON.parse(row.value);
+      const value = row.value === null ? null : storedJson<LabelValue>(row.value, `the label of image ${row.id}`);
       return [row.stem, cell(value), value === null ? '' : describeLabel(project.task, value), row.ungradable ? 1 : 0,
         row.group_id, row.eye ?? '', row.source ?? '', row.reader ?? '', row.updated_at ?? '', row.file_name, row.id];
     }),
@@ -59,7 +60,7 @@ export function labelHistoryCsv(store: Store, project: Project): string {
     value: string | null;
     note: string | null;
   }>;
-  const parse = (json: string | null) => (json === null ? null : JSON.parse(json));
+  const parse = (json: string | null) => (json === null ? null : storedJson(json, 'a label value'));
   return stringify(
     rows.map((row) => [row.stem, row.image_id, row.id, row.created_at, row.source, row.reader ?? '', row.origin ?? '',
       cell(parse(row.previous_value)), cell(parse(row.value)), row.note ?? '']),

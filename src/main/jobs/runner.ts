@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { GradedeskError } from '../../shared/errors';
+import { storageFailure } from '../store/failures';
 import type { JobInfo, JobKind, JobState, Progress } from '../../shared/jobs';
 
 export type { JobInfo, JobState };
@@ -67,7 +68,7 @@ export class JobRunner extends EventEmitter<JobEvents> {
         return result;
       },
       (error: unknown) => {
-        finish('failed', error instanceof Error ? error.message : String(error));
+        finish('failed', storageFailure(error)?.message ?? (error instanceof Error ? error.message : String(error)));
         throw error;
       },
     );

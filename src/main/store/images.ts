@@ -12,6 +12,7 @@ import type {
 import { invalid, notFound } from '../../shared/errors';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database';
+import { storedJson } from './failures';
 
 /** What the import pipeline knows about a file before it becomes a row. */
 export interface NewImage {
@@ -196,7 +197,7 @@ export class ImageStore {
       path: row.path,
       sha256: row.sha256,
       groupId: row.group_id,
-      label: row.label_value === null ? null : (JSON.parse(row.label_value) as LabelValue),
+      label: row.label_value === null ? null : storedJson<LabelValue>(row.label_value, `the label of image ${row.id}`),
       ungradable: row.ungradable === 1,
       duplicateOf: row.duplicate_of,
     }));
@@ -365,7 +366,7 @@ const toGridRow = (row: GridSqlRow): GridRow => ({
   sha256: row.sha256,
   status: row.status,
   errorKind: row.error_kind,
-  label: row.label_value === null ? null : JSON.parse(row.label_value),
+  label: row.label_value === null ? null : storedJson(row.label_value, `the label of image ${row.id}`),
   ungradable: row.ungradable === 1,
   duplicateOf: row.duplicate_of,
   groupId: row.group_id,

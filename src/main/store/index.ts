@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { DATABASE_FILE_NAME, integrityProblems, openDatabase, schemaVersion, type Db } from './database';
+import { integrityProblems } from './check';
+import { DATABASE_FILE_NAME, openDatabase, schemaVersion, type Db } from './database';
 import { FeatureStore } from './features';
 import { ImageStore } from './images';
 import { LabelStore } from './labels';
@@ -7,6 +8,7 @@ import { ModelStore } from './models';
 import { PredictionStore } from './predictions';
 import { ProjectStore } from './projects';
 import { ReaderStore } from './readers';
+import { writeTransaction } from './write-transaction';
 import { projectStats } from './stats';
 import type { Project, ProjectStats } from '../../shared/domain';
 
@@ -48,7 +50,7 @@ export class Store {
 
   /** Runs `work` in one transaction: everything it writes lands together or not at all. */
   transaction<T>(work: () => T): T {
-    return this.db.transaction(work)();
+    return writeTransaction(this.db, work);
   }
 
   close(): void {

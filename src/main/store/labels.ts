@@ -2,6 +2,8 @@ import type { CurrentLabel, LabelEvent, LabelSource, LabelValue, TaskSpec } from
 import { conflict, invalid, notFound } from '../../shared/errors';
 import { sameLabel, validateLabelValue } from '../../shared/labels';
 import type { Db } from './database';
+import { writeTransaction } from './write-transaction';
+import { storedJson } from './failures';
 
 export interface NewLabel {
   imageId: number;
@@ -26,7 +28,7 @@ interface EventRow {
   created_at: string;
 }
 
-const parseValue = (json: string | null): LabelValue | null => (json === null ? null : (JSON.parse(json) as LabelValue));
+const parseValue = (json: string | null): LabelValue | null => (json === null ? null : storedJson<LabelValue>(json, 'a label value'));
 
 const toEvent = (row: EventRow): LabelEvent => ({
   id: row.id,
@@ -80,14 +82,14 @@ export class LabelStore {
    * change the current label is not written (re-importing the same label file adds nothing).
    */
   record(task: TaskSpec, label: NewLabel, options: { onlyIfChanged?: boolean } = {}): LabelEvent | null {
-    return this.db.transaction(() => this.recordInTransaction(task, label, options))();
+    return writeTransaction(this.db, () => this.recordInTransaction(task, label, options));
   }
 
   /** Several events in one transaction: all are written, or none. */
   recordMany(task: TaskSpec, labels: readonly NewLabel[], options: { onlyIfChanged?: boolean } = {}): LabelEvent[] {
-    return this.db.transaction(() =>
+    return writeTransaction(this.db, () =>
       labels.map((label) => this.recordInTransaction(task, label, options)).filter((e): e is LabelEvent => e !== null),
-    )();
+    );
   }
 
   /**
@@ -95,7 +97,7 @@ export class LabelStore {
    * an image can be undone, so that an undo never silently discards a later reader's grade.
    */
   undo(task: TaskSpec, eventId: number, readerId: number): LabelEvent {
-    return this.db.transaction(() => {
+    return writeTransaction(this.db, () => {
       const event = this.event(eventId);
       const latest = this.db.prepare('SELECT MAX(id) AS id FROM label_events WHERE image_id = ?').get(event.imageId) as {
         id: number;
@@ -108,12 +110,12 @@ export class LabelStore {
         { imageId: event.imageId, value: event.previousValue, source: 'reader', readerId, note: `undo of event ${eventId}` },
         {},
       )!;
-    })();
+    });
   }
 
   /** Undoes several events (a bulk grade) in one transaction: all of them, or none when one cannot be undone. */
   undoMany(task: TaskSpec, eventIds: readonly number[], readerId: number): LabelEvent[] {
-    return this.db.transaction(() => [...eventIds].reverse().map((eventId) => this.undo(task, eventId, readerId)))();
+    return writeTransaction(this.db, () => [...eventIds].reverse().map((eventId) => this.undo(task, eventId, readerId)));
   }
 
   event(eventId: number): LabelEvent {
@@ -134,7 +136,7 @@ export class LabelStore {
     if (!row) return null;
     return {
       imageId: row.image_id,
-      value: JSON.parse(row.value) as LabelValue,
+      value: storedJson<LabelValue>(row.value, `the label of image ${row.image_id}`),
       source: row.source,
       readerName: row.reader_name,
       eventId: row.event_id,

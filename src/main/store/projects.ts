@@ -1,6 +1,8 @@
 import type { Project, TaskSpec } from '../../shared/domain';
 import { conflict, invalid, notFound } from '../../shared/errors';
 import type { Db } from './database';
+import { writeTransaction } from './write-transaction';
+import { storedJson } from './failures';
 
 interface ProjectRow {
   id: number;
@@ -13,7 +15,7 @@ interface ProjectRow {
 const toProject = (row: ProjectRow): Project => ({
   id: row.id,
   name: row.name,
-  task: { kind: row.task_kind, classes: JSON.parse(row.classes) as string[] },
+  task: { kind: row.task_kind, classes: storedJson<string[]>(row.classes, `the classes of project ${row.id}`) },
   createdAt: row.created_at,
 });
 
@@ -23,11 +25,13 @@ export class ProjectStore {
   create(name: string, task: TaskSpec): Project {
     const trimmed = name.trim();
     if (!trimmed) throw invalid('A project needs a name.');
-    if (this.find(trimmed)) throw conflict(`A project named "${trimmed}" already exists.`);
-    const { lastInsertRowid } = this.db
-      .prepare('INSERT INTO projects (name, task_kind, classes, created_at) VALUES (?, ?, ?, ?)')
-      .run(trimmed, task.kind, JSON.stringify(task.classes), new Date().toISOString());
-    return this.get(Number(lastInsertRowid));
+    return writeTransaction(this.db, () => {
+      if (this.find(trimmed)) throw conflict(`A project named "${trimmed}" already exists.`);
+      const { lastInsertRowid } = this.db
+        .prepare('INSERT INTO projects (name, task_kind, classes, created_at) VALUES (?, ?, ?, ?)')
+        .run(trimmed, task.kind, JSON.stringify(task.classes), new Date().toISOString());
+      return this.get(Number(lastInsertRowid));
+    });
   }
 
   list(): Project[] {
