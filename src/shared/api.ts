@@ -16,6 +16,7 @@ import type {
   TaskKind,
 } from './domain';
 import type { ErrorCode } from './errors';
+import { BULK_GRADE_TOO_LARGE, MAX_BULK_GRADE } from './labels';
 import type { ImportReport } from './import-report';
 import type { JobInfo } from './jobs';
 import {
@@ -194,13 +195,13 @@ export const api = {
   'labels.record': call<LabelEvent>()(
     z.object({ imageId: id, value: labelValue.nullable(), readerId: id, note: z.string().max(4000).optional() }).strict(),
   ),
-  /** Bulk grading from the Library: one event per image, all in one transaction. */
+  /** Bulk grading from the Library: one event per image (an image named twice is graded once), all in one transaction. */
   'labels.recordMany': call<LabelEvent[]>()(
-    z.object({ imageIds: z.array(id).min(1).max(100_000), value: labelValue, readerId: id }).strict(),
+    z.object({ imageIds: z.array(id).min(1).max(MAX_BULK_GRADE, BULK_GRADE_TOO_LARGE), value: labelValue, readerId: id }).strict(),
   ),
   'labels.undo': call<LabelEvent>()(z.object({ eventId: id, readerId: id }).strict()),
   /** Undoes a bulk grade in one transaction: every event, or none if one image was graded again since. */
-  'labels.undoMany': call<LabelEvent[]>()(z.object({ eventIds: z.array(id).min(1).max(100_000), readerId: id }).strict()),
+  'labels.undoMany': call<LabelEvent[]>()(z.object({ eventIds: z.array(id).min(1).max(MAX_BULK_GRADE, BULK_GRADE_TOO_LARGE), readerId: id }).strict()),
   'labels.history': call<LabelEvent[]>()(z.object({ imageId: id }).strict()),
 
   'imports.start': call<JobSnapshot>()(

@@ -8,6 +8,13 @@ export class InvalidLabelError extends GradedeskError {
   }
 }
 
+/**
+ * The most images one bulk grade (or its undo) covers: far above a Library selection graded at once,
+ * and low enough that its one transaction holds other readers' saves back for well under a second.
+ */
+export const MAX_BULK_GRADE = 10_000;
+export const BULK_GRADE_TOO_LARGE = `A bulk grade covers at most ${MAX_BULK_GRADE.toLocaleString('en')} images at a time; select fewer and grade them in parts.`;
+
 /** Checks a label value against the task and returns it in canonical form (multilabel: sorted, distinct). */
 export function validateLabelValue(task: TaskSpec, value: unknown): LabelValue {
   const count = task.classes.length;

@@ -122,6 +122,23 @@ describe('the api table behind the renderer', () => {
     expect(((await ok('images.get', { imageId: imageIds[5] })) as { label: unknown }).label).toBeNull();
   });
 
+  it('grades an image named many times in a bulk grade once, and refuses a bulk grade over 10,000 images in one sentence', async () => {
+    const before = ((await ok('labels.history', { imageId: imageIds[1] })) as unknown[]).length;
+    const once = (await ok('labels.recordMany', { imageIds: Array(10_000).fill(imageIds[1]), value: 3, readerId })) as Array<{ imageId: number }>;
+    expect(once.map((event) => event.imageId)).toEqual([imageIds[1]]);
+    expect(((await ok('labels.history', { imageId: imageIds[1] })) as unknown[]).length).toBe(before + 1);
+
+    const flood = await dispatch(handlers, 'labels.recordMany', { imageIds: Array(100_000).fill(imageIds[1]), value: 2, readerId });
+    expect(flood).toEqual({
+      ok: false,
+      error: {
+        code: 'bad-request',
+        message: 'Malformed labels.recordMany request at "imageIds": A bulk grade covers at most 10,000 images at a time; select fewer and grade them in parts.',
+      },
+    });
+    expect(((await ok('labels.history', { imageId: imageIds[1] })) as unknown[]).length).toBe(before + 1);
+  });
+
   it('undoes a bulk grade in one call, and refuses the whole undo when one image was graded again since', async () => {
     const bulk = (await ok('labels.recordMany', { imageIds: [imageIds[0], imageIds[5]], value: 4, readerId })) as Array<{ id: number }>;
     const undone = (await ok('labels.undoMany', { eventIds: bulk.map((e) => e.id), readerId })) as Array<{ imageId: number; value: number | null }>;

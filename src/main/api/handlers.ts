@@ -139,7 +139,8 @@ export function createHandlers(workspace: Workspace, events: ApiEvents, platform
       changed(project.id, [imageId], 'labels');
       return event;
     },
-    'labels.recordMany': ({ imageIds, value, readerId }) => {
+    'labels.recordMany': ({ imageIds: named, value, readerId }) => {
+      const imageIds = [...new Set(named)];
       const project = projectOfImage(imageIds[0]!);
       if (imageIds.some((imageId) => store.images.get(imageId).projectId !== project.id)) {
         throw new GradedeskError('invalid', 'Bulk grading works on the images of one project at a time.');
@@ -156,7 +157,8 @@ export function createHandlers(workspace: Workspace, events: ApiEvents, platform
       changed(project.id, [imageId], 'labels');
       return event;
     },
-    'labels.undoMany': ({ eventIds, readerId }) => {
+    'labels.undoMany': ({ eventIds: named, readerId }) => {
+      const eventIds = [...new Set(named)];
       const project = projectOfImage(store.labels.event(eventIds[0]!).imageId);
       const events = store.labels.undoMany(project.task, eventIds, readerId);
       changed(project.id, events.map((event) => event.imageId), 'labels');
