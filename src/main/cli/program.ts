@@ -12,6 +12,9 @@ import { startBridge } from '../bridge/server';
 import { DEMO_PROJECT_NAME, openDemoProject } from '../demo/demo-project';
 import { currentLabelsCsv, labelHistoryCsv } from '../export/labels-csv';
 import { resolveDataDir } from '../paths';
+import { backupDatabase, restoreDatabase } from '../store/backup';
+import { DATABASE_FILE_NAME } from '../store/database';
+import { storageFailure } from '../store/failures';
 import { Workspace } from '../workspace';
 import { registerMlCommands } from './ml-commands';
 import { formatDuration, processIO, progressPrinter, table, type CliIO } from './output';
@@ -23,8 +26,13 @@ interface GlobalOptions {
 
 const CLASS_PRESETS: Record<string, readonly string[]> = { ham10000: HAM10000_CLASSES, hpa: HPA_LABELS };
 
+/** Where the built app keeps what the CLI serves; the entry point knows, wherever the bundler puts this module. */
+export interface CliPlaces {
+  rendererDir?: string;
+}
+
 /** Runs one CLI invocation and returns its exit code: 0 success, 1 a failure explained to the user, 2 a usage error. */
-export async function runCli(argv: readonly string[], io: CliIO = processIO): Promise<number> {
+export async function runCli(argv: readonly string[], io: CliIO = processIO, places: CliPlaces = {}): Promise<number> {
   let workspace: Workspace | null = null;
   const program = new Command('gradedesk')
     .description('Gradedesk: grade, triage and train on medical images, on this machine.')
@@ -177,13 +185,46 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
     .command('check')
     .description('check the integrity of the data directory')
     .action(() => {
-      const { store, dataDir } = open();
+      const dataDir = resolveDataDir(globals().data);
+      let opened: Workspace;
+      try {
+        opened = open();
+      } catch (error) {
+        // A database too damaged to open is the first problem `check` reports, not a failure of `check`.
+        const failure = error instanceof GradedeskError ? error : storageFailure(error);
+        if (!failure || (failure.code !== 'damaged' && failure.code !== 'unsupported')) throw error;
+        print({ dataDir, schemaVersion: null, ok: false, problems: [failure.message] }, `${failure.message}\n`);
+        throw new GradedeskError('damaged', `The database in ${dataDir} cannot be opened, as said above.`);
+      }
+      const { store } = opened;
       const problems = store.integrityProblems();
       print(
         { dataDir, schemaVersion: store.schemaVersion, ok: problems.length === 0, problems },
         problems.length === 0 ? `${dataDir}: database sound (schema version ${store.schemaVersion}).\n` : `${problems.join('\n')}\n`,
       );
-      if (problems.length) throw new GradedeskError('conflict', `The database in ${dataDir} has ${problems.length} integrity problem(s), listed above.`);
+      if (problems.length) throw new GradedeskError('damaged', `The database in ${dataDir} has ${problems.length} integrity problem(s), listed above.`);
+    });
+
+  program
+    .command('backup <file>')
+    .description('copy the database to FILE while Gradedesk may keep working (SQLite online backup)')
+    .action(async (file: string) => {
+      const copy = await backupDatabase(open().store.db, file);
+      print(copy, `Backed up the database to ${copy.file} (${copy.bytes} bytes).\n`);
+    });
+
+  program
+    .command('restore <file>')
+    .description('replace the database with a backup (a sound Gradedesk database); the replaced one is kept beside it')
+    .action(async (file: string) => {
+      const dataDir = resolveDataDir(globals().data);
+      const restored = await restoreDatabase(dataDir, file);
+      print(
+        restored,
+        `Restored ${restored.restored} into ${dataDir} (schema version ${restored.schemaVersion}).` +
+          (restored.kept ? ` The database it replaced is kept as ${restored.kept}.` : '') +
+          '\n',
+      );
     });
 
   program
@@ -192,8 +233,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
     .option('--port <n>', 'port to listen on (default: any free port)', parsePort, 0)
     .option('--host <address>', 'address to listen on; anything but loopback exposes the images to the network', '127.0.0.1')
     .action(async (options: { port: number; host: string }) => {
-      // The built CLI is out/main/cli.js; the built renderer is beside it in out/renderer.
-      const rendererDir = fileURLToPath(new URL('../renderer', import.meta.url));
+      const rendererDir = places.rendererDir ?? fileURLToPath(new URL('../renderer', import.meta.url));
       if (!fs.existsSync(path.join(rendererDir, 'index.html'))) throw invalid('The UI is not built; run `npm run build` first.');
       const bridge = await startBridge({ workspace: open(), host: options.host, port: options.port, rendererDir, version });
       if (!isLoopback(options.host)) {
@@ -220,8 +260,9 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    if (error instanceof GradedeskError) {
-      io.stderr(`gradedesk: ${error.message}\n`);
+    const known = error instanceof GradedeskError ? error : storageFailure(error, path.join(resolveDataDir(program.opts<GlobalOptions>().data), DATABASE_FILE_NAME));
+    if (known) {
+      io.stderr(`gradedesk: ${known.message}\n`);
       return 1;
     }
     io.stderr(`gradedesk: internal error, please report it: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -42,6 +42,6 @@ export function storedJson<T>(text: string, what: string): T {
   try {
     return JSON.parse(text) as T;
   } catch {
-    throw damaged(`The database is damaged: ${what} is not valid JSON. ${RECOVERY}`);
+    throw damaged(`The database is damaged: where ${what} should be, it holds text that is not JSON. ${RECOVERY}`);
   }
 }
