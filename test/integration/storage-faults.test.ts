@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBridge, type Bridge } from '../../src/main/bridge/server';
+import { runCli } from '../../src/main/cli/program';
 import { Store } from '../../src/main/store';
 import { Workspace } from '../../src/main/workspace';
 import type { ApiError } from '../../src/shared/api';
@@ -110,6 +111,26 @@ function gradedeskAsUser(dataDir: string, ...args: string[]): Promise<{ code: nu
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+describe.skipIf(!existsSync('/dev/full'))('a full disk, from the CLI', () => {
+  it('says the disk is full (exit 1) when an export cannot be written', async () => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'gradedesk-export-full-'));
+    try {
+      const { workspace } = await importedWorkspace(root, 1);
+      await workspace.close();
+      let stderr = '';
+      // /dev/full answers every write with ENOSPC, as a disk without a free block does.
+      const code = await runCli(['--data', path.join(root, 'data'), 'export', 'labels', '--project', 'Retina', '--out', '/dev/full'], {
+        stdout: () => undefined,
+        stderr: (text) => void (stderr += text),
+        interactive: false,
+      });
+      expect({ code, stderr }).toEqual({ code: 1, stderr: 'gradedesk: The disk is full, so this could not be saved; free some space and try again (everything saved before is kept).\n' });
+    } finally {
+      await fs.rm(root, { recursive: true, force: true });
+    }
+  });
+});
 
 describe.skipIf(!existsSync(builtCli) || process.platform === 'win32')('a read-only data folder, from the CLI', () => {
   let root: string;

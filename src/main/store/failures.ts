@@ -20,11 +20,20 @@ export function storageFailure(error: unknown, databaseFile?: string): Gradedesk
   if (error instanceof GradedeskError) return null;
   const code = codeOf(error);
   const where = databaseFile ? ` (${databaseFile})` : '';
-  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT') return new GradedeskError('disk-full', DISK_FULL);
-  if (code.startsWith('SQLITE_READONLY') || code === 'EROFS') return new GradedeskError('read-only', READ_ONLY);
+  const file = (error as { path?: unknown }).path;
+  const named = typeof file === 'string' ? file : null;
+  if (code === 'SQLITE_FULL') return new GradedeskError('disk-full', DISK_FULL);
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new GradedeskError('disk-full', `The disk is full${named ? ` (writing ${named})` : ''}, so this could not be saved; free some space and try again (everything saved before is kept).`);
+  }
+  if (code.startsWith('SQLITE_READONLY')) return new GradedeskError('read-only', READ_ONLY);
+  if (code === 'EROFS') return new GradedeskError('read-only', `${named ?? 'The folder'} is on a read-only disk, so this could not be saved (everything saved before is kept).`);
   if (code === 'EACCES' || code === 'EPERM') {
-    const file = (error as { path?: unknown }).path;
-    return new GradedeskError('read-only', `Gradedesk is not allowed to write ${typeof file === 'string' ? file : 'to the data folder'} (permission denied); make it writable or choose another data folder with --data.`);
+    const syscall = (error as { syscall?: unknown }).syscall;
+    if (typeof syscall === 'string' && ['scandir', 'opendir', 'read', 'stat', 'lstat', 'access'].includes(syscall)) {
+      return new GradedeskError('invalid', `Gradedesk is not allowed to read ${named ?? 'this file'} (permission denied).`);
+    }
+    return new GradedeskError('read-only', `Gradedesk is not allowed to write ${named ?? 'to the data folder'} (permission denied); make it writable or choose another data folder with --data.`);
   }
   if (code === 'SQLITE_NOTADB') return damaged(`The database${where} is not a Gradedesk database: its header is damaged or it is another kind of file. ${RECOVERY}`);
   if (code.startsWith('SQLITE_CORRUPT')) return damaged(`The database${where} is damaged: SQLite found a corrupt page. ${RECOVERY}`);
