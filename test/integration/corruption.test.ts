@@ -140,6 +140,21 @@ describe('backup and restore', () => {
     expect(await fs.readFile(path.join(dataDir, DATABASE_FILE_NAME))).toEqual(before);
   });
 
+  it('refuses to restore while Gradedesk has the database open', async () => {
+    const backup = path.join(root, 'tuesday.sqlite');
+    expect((await cli(dataDir, 'backup', backup)).code).toBe(0);
+    const running = Store.open(dataDir);
+    try {
+      expect(await cli(dataDir, 'restore', backup)).toMatchObject({
+        code: 1,
+        stderr: 'gradedesk: Gradedesk is still using this data folder (the app, `gradedesk serve` or another command); close it, then restore.\n',
+      });
+    } finally {
+      running.close();
+    }
+    expect((await cli(dataDir, 'restore', backup)).code).toBe(0);
+  });
+
   it('copies the database before each migration', async () => {
     const file = path.join(root, 'old', DATABASE_FILE_NAME);
     const old = openDatabase(file, migrations.slice(0, 2));

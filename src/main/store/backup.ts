@@ -34,6 +34,7 @@ export async function restoreDatabase(dataDir: string, file: string): Promise<{ 
   fs.mkdirSync(dataDir, { recursive: true });
   let kept: string | null = null;
   if (fs.existsSync(target)) {
+    refuseIfInUse(target);
     kept = `${target}.replaced-${new Date().toISOString().replace(/[:.]/g, '-')}`;
     // The log and shared-memory files move under the same new name, which is where SQLite looks for them.
     for (const suffix of ['', '-wal', '-shm']) if (fs.existsSync(target + suffix)) fs.renameSync(target + suffix, kept + suffix);
@@ -49,6 +50,27 @@ export async function restoreDatabase(dataDir: string, file: string): Promise<{ 
     backup.close();
   }
   return { restored: source, kept, schemaVersion: version };
+}
+
+/**
+ * Replacing the file under a running Gradedesk would send its next grades to the replaced copy. Every
+ * open connection blocks an exclusive lock, even an idle one, so taking one (and letting it go) shows
+ * that none is open. A file too damaged to lock is in nobody's use either.
+ */
+function refuseIfInUse(file: string): void {
+  let db: Db | null = null;
+  try {
+    db = new Database(file, { fileMustExist: true, timeout: 200 });
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.exec('BEGIN EXCLUSIVE');
+    db.exec('COMMIT');
+  } catch (error) {
+    if (String((error as { code?: unknown }).code).startsWith('SQLITE_BUSY')) {
+      throw conflict('Gradedesk is still using this data folder (the app, `gradedesk serve` or another command); close it, then restore.');
+    }
+  } finally {
+    db?.close();
+  }
 }
 
 /** The schema version of a file fit to restore; a specific error for anything else. */
