@@ -48,7 +48,10 @@ export class Store {
     return integrityProblems(this.db);
   }
 
-  /** Runs `work` in one transaction: everything it writes lands together or not at all. */
+  /**
+   * Runs `work` in one write transaction (the write lock taken first, see `writeTransaction`): everything
+   * it writes lands together or not at all.
+   */
   transaction<T>(work: () => T): T {
     return writeTransaction(this.db, work);
   }
