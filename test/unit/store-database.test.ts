@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Store } from '../../src/main/store';
 import { integrityProblems } from '../../src/main/store/check';
-import { DATABASE_FILE_NAME, openDatabase, schemaVersion } from '../../src/main/store/database';
+import { DATABASE_FILE_NAME, expectedTables, openDatabase, schemaVersion } from '../../src/main/store/database';
 import { migrations } from '../../src/main/store/migrations';
 import type { Migration } from '../../src/main/store/migrations/types';
 import { taskSpecFor } from '../../src/shared/domain';
@@ -448,5 +448,16 @@ describe('store.transaction()', () => {
 
     store.labels.record(project.task, { imageId, value: 2, source: 'import' });
     expect(store.labels.current(imageId)?.value).toBe(2);
+  });
+});
+
+describe('expectedTables()', () => {
+  it('reads the tables of a schema version from its migrations, however they spell CREATE and DROP', () => {
+    const available = [
+      { version: 1, name: 'a', sql: 'CREATE TABLE projects (id INTEGER); create table if not exists "notes" (x)' },
+      { version: 2, name: 'b', sql: 'CREATE TABLE IF NOT EXISTS label_moves (id INTEGER); DROP TABLE IF EXISTS notes;' },
+    ];
+    expect(expectedTables(1, available)).toEqual(['projects', 'notes']);
+    expect(expectedTables(2, available)).toEqual(['projects', 'label_moves']);
   });
 });

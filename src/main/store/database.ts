@@ -45,9 +45,16 @@ export function schemaVersion(db: Db): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
 
-/** The tables a schema version has, read from the migrations' CREATE TABLE statements. */
+/** The tables a schema version has, read from the migrations' CREATE TABLE and DROP TABLE statements. */
 export function expectedTables(version: number, available: readonly Migration[] = migrations): string[] {
-  return available.filter((m) => m.version <= version).flatMap((m) => [...m.sql.matchAll(/CREATE TABLE (\w+)/g)].map((match) => match[1]!));
+  const tables = new Set<string>();
+  for (const migration of available.filter((m) => m.version <= version)) {
+    for (const [, verb, name] of migration.sql.matchAll(/\b(CREATE|DROP)\s+TABLE\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?["`]?(\w+)/gi)) {
+      if (verb!.toUpperCase() === 'CREATE') tables.add(name!);
+      else tables.delete(name!);
+    }
+  }
+  return [...tables];
 }
 
 /**
