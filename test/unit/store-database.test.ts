@@ -45,8 +45,8 @@ function thrown(fn: () => unknown): unknown {
   throw new Error('expected the call to throw');
 }
 
-const NEWER_SCHEMA_7 =
-  'This data directory was written by a newer Gradedesk (schema 7; this version knows up to 3). Update Gradedesk to open it.';
+const NEWER = LATEST + 4;
+const NEWER_SCHEMA = `This data directory was written by a newer Gradedesk (schema ${NEWER}; this version knows up to ${LATEST}). Update Gradedesk to open it.`;
 
 beforeEach(() => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'gradedesk-store-db-'));
@@ -72,10 +72,9 @@ describe('migrations from an empty data directory', () => {
 
   it('brings the schema to the last migration and records every migration applied', () => {
     const store = openStore();
-    expect(migrations.map((m) => m.version)).toEqual([1, 2, 3]);
-    expect(store.schemaVersion).toBe(3);
+    expect(migrations.map((m) => m.version)).toEqual(migrations.map((_, i) => i + 1));
     expect(store.schemaVersion).toBe(migrations.at(-1)!.version);
-    expect(schemaVersion(store.db)).toBe(3);
+    expect(schemaVersion(store.db)).toBe(migrations.at(-1)!.version);
 
     const rows = store.db.prepare('SELECT version, name, applied_at FROM schema_migrations ORDER BY version').all() as Array<{
       version: number;
@@ -86,6 +85,7 @@ describe('migrations from an empty data directory', () => {
       { version: 1, name: 'projects, readers, images with their current labels, label events' },
       { version: 2, name: 'models with their epochs and training snapshot, predictions, user backbones, cached backbone features' },
       { version: 3, name: 'ArcFace embeddings per model and image' },
+      ...migrations.slice(3).map(({ version, name }) => ({ version, name })),
     ]);
     expect(new Date(rows[0]!.applied_at).toISOString()).toBe(rows[0]!.applied_at);
   });
@@ -139,7 +139,7 @@ describe('migrations from an empty data directory', () => {
     const indexColumns = (index: string) =>
       (store.db.prepare(`SELECT name FROM pragma_index_info(?) ORDER BY seqno`).all(index) as Array<{ name: string }>).map((row) => row.name);
     expect(indexColumns('images_by_project')).toEqual(['project_id']);
-    expect(indexColumns('images_by_label')).toEqual(['project_id', 'label_class', 'file_name', 'id']);
+    expect(indexColumns('images_by_label')).toEqual(['project_id', 'label_class', 'name_key', 'id']);
 
     const project = store.projects.create('Screening', taskSpecFor('dr-grade'));
     const imageId = store.images.insert(newImage(project.id, 'a.jpg'));
@@ -161,6 +161,34 @@ describe('migrations from an empty data directory', () => {
     const store = openStore();
     expect(() => store.images.insert(newImage(999, 'orphan.jpg'))).toThrow(/FOREIGN KEY constraint failed/);
     expect(count(store, 'images')).toBe(0);
+  });
+});
+
+describe('migrating a data directory that holds images', () => {
+  it('gives images imported before natural name order their sort keys', () => {
+    const before = openDatabase(file, migrations.slice(0, 3));
+    open.push(before);
+    const projectId = Number(
+      before.prepare(`INSERT INTO projects (name, task_kind, classes, created_at) VALUES ('Old', 'dr-grade', ?, ?)`).run(JSON.stringify(taskSpecFor('dr-grade').classes), new Date().toISOString())
+        .lastInsertRowid,
+    );
+    for (const name of ['15301_left.jpeg', '1530_left.jpeg']) {
+      const image = newImage(projectId, name);
+      before
+        .prepare(
+          `INSERT INTO images (project_id, path, file_name, stem, sha256, phash, detail_hash, width, height, bytes, format, group_id, eye, status, imported_at)
+           VALUES (@projectId, @path, @fileName, @stem, @sha256, @phash, @detailHash, @width, @height, @bytes, @format, @groupId, @eye, @status, '2026-01-01T00:00:00.000Z')`,
+        )
+        .run(image);
+    }
+    before.close();
+
+    const store = openStore();
+    const project = store.projects.list()[0]!;
+    expect(store.images.page(project.task, { projectId: project.id, sort: 'name' }).rows.map((r) => r.fileName)).toEqual([
+      '1530_left.jpeg',
+      '15301_left.jpeg',
+    ]);
   });
 });
 
@@ -225,7 +253,7 @@ describe('a database written by a newer Gradedesk', () => {
     fs.mkdirSync(dataDir, { recursive: true });
     const raw = new Database(file);
     raw.exec('CREATE TABLE future_things (a INTEGER)');
-    raw.pragma('user_version = 7');
+    raw.pragma(`user_version = ${NEWER}`);
     raw.close();
   }
 
@@ -235,11 +263,11 @@ describe('a database written by a newer Gradedesk', () => {
     const error = thrown(() => Store.open(dataDir));
     expect(error).toBeInstanceOf(GradedeskError);
     expect((error as GradedeskError).code).toBe('unsupported');
-    expect((error as GradedeskError).message).toBe(NEWER_SCHEMA_7);
+    expect((error as GradedeskError).message).toBe(NEWER_SCHEMA);
 
     const check = new Database(file, { readonly: true });
     open.push(check);
-    expect(check.pragma('user_version', { simple: true })).toBe(7);
+    expect(check.pragma('user_version', { simple: true })).toBe(NEWER);
     // Nothing of this version's schema was written, not even the migrations table.
     expect(check.prepare(`SELECT name FROM sqlite_master ORDER BY name`).all()).toEqual([{ name: 'future_things' }]);
   });
@@ -249,7 +277,7 @@ describe('a database written by a newer Gradedesk', () => {
     const error = thrown(() => openDatabase(file));
     expect(error).toBeInstanceOf(GradedeskError);
     expect((error as GradedeskError).code).toBe('unsupported');
-    expect((error as GradedeskError).message).toBe(NEWER_SCHEMA_7);
+    expect((error as GradedeskError).message).toBe(NEWER_SCHEMA);
 
     const check = new Database(file, { readonly: true });
     open.push(check);
@@ -259,7 +287,7 @@ describe('a database written by a newer Gradedesk', () => {
   it('closes the connection it opened: the WAL files are gone and the file can be deleted and started afresh', () => {
     writeNewerFile();
     // Twice: a refusal that leaked its connection would still hold the file the second time.
-    for (let i = 0; i < 2; i++) expect(() => Store.open(dataDir)).toThrow(NEWER_SCHEMA_7);
+    for (let i = 0; i < 2; i++) expect(() => Store.open(dataDir)).toThrow(NEWER_SCHEMA);
 
     // SQLite removes the -wal and -shm files when the last connection to a WAL database closes.
     expect(fs.existsSync(`${file}-wal`)).toBe(false);
@@ -271,7 +299,7 @@ describe('a database written by a newer Gradedesk', () => {
     exclusive.pragma('locking_mode = EXCLUSIVE');
     exclusive.pragma('busy_timeout = 0');
     expect(exclusive.prepare('SELECT COUNT(*) AS n FROM sqlite_master').get()).toEqual({ n: 1 });
-    expect(exclusive.pragma('user_version', { simple: true })).toBe(7);
+    expect(exclusive.pragma('user_version', { simple: true })).toBe(NEWER);
     exclusive.close();
 
     fs.rmSync(file);

@@ -62,7 +62,7 @@ function singleLabel(request: EvaluationRequest, base: Base): Evaluation {
     qwk: request.taskKind === 'dr-grade' ? quadraticWeightedKappa(truth, predicted, classes.length) : null,
     accuracy: accuracy(truth, predicted),
     balancedAccuracy: balancedAccuracy(truth, predicted, classes.length),
-    macroF1: null,
+    macroF1: macroF1(oneHot(truth, classes.length), oneHot(predicted, classes.length)),
     referable: request.taskKind === 'dr-grade' ? referable(request) : null,
     calibration:
       withProbabilities.length === 0
@@ -118,5 +118,7 @@ function multilabel(request: EvaluationRequest, base: Base): Evaluation {
     calibration: calibration(confidences, correct),
   };
 }
+
+const oneHot = (values: number[], classCount: number): boolean[][] => values.map((v) => Array.from({ length: classCount }, (_, k) => k === v));
 
 const clamp01 = (value: number) => Math.max(0, Math.min(1, value));

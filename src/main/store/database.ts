@@ -3,6 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { GradedeskError } from '../../shared/errors';
 import { migrations } from './migrations';
+import { registerNaturalKey } from './natural-order';
 import type { Migration } from './migrations/types';
 
 export type Db = Database.Database;
@@ -14,6 +15,7 @@ export function openDatabase(file: string, available: readonly Migration[] = mig
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const db = new Database(file);
   try {
+    registerNaturalKey(db);
     refuseNewerSchema(db, available);
     db.pragma('journal_mode = WAL');
     // NORMAL under WAL survives an application crash without losing committed grades; only an OS crash

@@ -40,7 +40,7 @@ export function headlineRows(evaluation: Evaluation, kind: TaskKind): HeadlineRo
   rows.push({
     key: 'ece',
     label: 'Expected calibration error',
-    text: formatMetric(evaluation.calibration?.ece, { better: 'lower' }),
+    text: formatMetric(evaluation.calibration?.ece),
     basis: images,
     about: 'Mean gap between the model’s confidence and how often it is right, weighted by bin size; 0 is perfectly calibrated (lower is better).',
   });

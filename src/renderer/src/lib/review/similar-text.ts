@@ -6,7 +6,7 @@
 import type { LabelValue, TaskSpec } from '../../../../shared/domain';
 import { describeLabel, sameLabel } from '../../../../shared/labels';
 import type { EmbeddingSummary, NeighbourAccuracy, NeighbourVote, SimilarCasesAnswer } from '../../../../shared/similar';
-import { formatPercent, plural, roundUnflattering } from '../evaluate/format';
+import { formatPercent, plural } from '../evaluate/format';
 import { classWord } from '../predictions/format';
 
 /** The reader's threshold, a whole percentage: below a majority a vote suggests nothing. */
@@ -30,8 +30,11 @@ export function parseThreshold(text: string | null | undefined): number | null {
 /** The server's suggestion threshold (a fraction) as the reader's default percentage. */
 export const defaultThreshold = (answer: Pick<SimilarCasesAnswer, 'threshold'>): number => clampThreshold(answer.threshold * 100);
 
-/** A vote's share as a whole percentage, cut down rather than rounded up: "72%". */
-export const votePercent = (confidence: number): string => `${roundUnflattering(confidence * 100, 0, 'higher')}%`;
+/**
+ * A vote's share as a whole percentage, cut down rather than rounded: it is compared with the reader's
+ * threshold, and a 69.9% vote refused at 70% must not read "70%". ("72%")
+ */
+export const votePercent = (confidence: number): string => `${Math.floor(confidence * 100 + 1e-9)}%`;
 
 /** A similarity with two decimals, sign kept: "0.87", "-0.12". */
 export const formatSimilarity = (similarity: number): string => (similarity.toFixed(2) === '-0.00' ? '0.00' : similarity.toFixed(2));
@@ -89,9 +92,8 @@ export function acceptance({
 export function neighbourAccuracyText(summary: EmbeddingSummary): string {
   const held = summary.heldOut;
   if (!held) return 'Top-1 neighbour accuracy was not measured: there were too few patients to hold out in two folds.';
-  // The baseline is rounded up and the accuracy down, so that the gap between them is never overstated.
   const accuracy = formatPercent(held.accuracy, { digits: 0 });
-  const majority = formatPercent(held.majorityRate, { digits: 0, better: 'lower' });
+  const majority = formatPercent(held.majorityRate, { digits: 0 });
   const line = `Top-1 neighbour accuracy on held-out patients: ${accuracy} (majority class ${majority}), ${plural(held.images, 'image')}, ${plural(held.folds, 'fold')}`;
   return held.accuracy > held.majorityRate ? line : `${line}. That is no better than always answering the commonest label: do not rely on the neighbours' suggestions.`;
 }
@@ -112,6 +114,6 @@ export function embeddingFacts(summary: EmbeddingSummary): string {
 export function neighbourCaution(heldOut: NeighbourAccuracy | null): string | null {
   if (!heldOut || heldOut.accuracy > heldOut.majorityRate) return null;
   const accuracy = formatPercent(heldOut.accuracy, { digits: 0 });
-  const majority = formatPercent(heldOut.majorityRate, { digits: 0, better: 'lower' });
+  const majority = formatPercent(heldOut.majorityRate, { digits: 0 });
   return `Caution: on held-out patients the nearest case's label was right ${accuracy} of the time, no better than always answering the commonest label (${majority}).`;
 }
