@@ -31,8 +31,8 @@ const pictureShown = () =>
     return picture.complete && picture.naturalWidth > 0;
   });
 
-test('Ctrl+6 opens Triage, which lists every image by P(referable), highest first, with the score in words', async () => {
-  await page.keyboard.press('Control+6');
+test('Ctrl+4 opens Triage, the fourth tab, which lists every image by P(referable), highest first, with the score in words', async () => {
+  await page.keyboard.press('Control+4');
   await expect(page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Triage' })).toHaveAttribute('aria-current', 'page');
   await expect(page.getByTestId('triage-orders').locator('[data-order="referable"]')).toHaveAttribute('aria-pressed', 'true');
   await expect(items()).toHaveCount(60);
