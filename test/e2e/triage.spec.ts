@@ -97,3 +97,16 @@ test('after a reload the queue is where the reader left it, in each order', asyn
   await page.getByTestId('triage-orders').locator('[data-order="uncertainty"]').click();
   await expect(focusedItem()).toHaveAttribute('data-image-id', String(uncertaintyPlace));
 });
+
+test('the disagreement order puts images where reader and model differ first, and marks them', async () => {
+  await page.getByTestId('triage-orders').locator('[data-order="disagreement"]').click();
+  await expect(page.getByTestId('triage-score').first()).toHaveText(/^disagreement /);
+  const rows = await items().evaluateAll((elements) =>
+    elements.map((element) => ({ disagrees: element.getAttribute('data-disagrees') === 'true', tagged: element.querySelector('[data-testid="triage-disagrees"]') !== null })),
+  );
+  expect(rows.length).toBeGreaterThan(0);
+  // Every marked row, then every unmarked one: no agreement sits among the disagreements.
+  const firstAgreement = rows.findIndex((row) => !row.disagrees);
+  if (firstAgreement >= 0) expect(rows.slice(firstAgreement).every((row) => !row.disagrees)).toBe(true);
+  expect(rows.every((row) => row.tagged === row.disagrees)).toBe(true);
+});
