@@ -165,7 +165,7 @@ describe('migrations from an empty data directory', () => {
 });
 
 describe('migrating a data directory that holds images', () => {
-  it('gives images imported before natural name order their sort keys', () => {
+  it('gives images imported before natural name order their sort keys, and generated model names readable ones', () => {
     const before = openDatabase(file, migrations.slice(0, 3));
     open.push(before);
     const projectId = Number(
@@ -181,10 +181,21 @@ describe('migrating a data directory that holds images', () => {
         )
         .run(image);
     }
+    const insertModel = before.prepare(
+      `INSERT INTO models (project_id, name, status, backbone_id, input_size, head, strategy, preprocessing, task_kind, classes, options, dir, created_at)
+       VALUES (?, ?, 'ready', 'mobilenet-v2-nsfwjs', ?, 'ordinal', ?, 'fundus-ben-graham-v1', 'dr-grade', '[]', '{}', '', '2026-01-01T00:00:00.000Z')`,
+    );
+    const generated = Number(insertModel.run(projectId, 'ordinal on mobilenet-v2-nsfwjs @224', 224, 'head').lastInsertRowid);
+    const fineTuned = Number(insertModel.run(projectId, 'softmax on mobilenet-v2-nsfwjs @384', 384, 'fine-tune').lastInsertRowid);
+    const named = Number(insertModel.run(projectId, 'Reading centre baseline', 224, 'head').lastInsertRowid);
     before.close();
 
     const store = openStore();
     const project = store.projects.list()[0]!;
+    // Generated names become readable; a name a person gave stays.
+    expect(store.models.get(generated).name).toBe(`Model ${generated} (224 px)`);
+    expect(store.models.get(fineTuned).name).toBe(`Model ${fineTuned} (384 px, fine-tuned)`);
+    expect(store.models.get(named).name).toBe('Reading centre baseline');
     expect(store.images.page(project.task, { projectId: project.id, sort: 'name' }).rows.map((r) => r.fileName)).toEqual([
       '1530_left.jpeg',
       '15301_left.jpeg',
