@@ -74,6 +74,8 @@ export interface TriageCounts {
 export interface TriagePage extends TriageCounts {
   items: TriageItem[];
   modelId: number;
+  /** The active model's name, as the Train view and Evaluate show it. */
+  modelName: string;
   order: TriageOrder;
   /** Where `items` starts in the queue (reviewed images left out unless asked for). */
   offset: number;

@@ -36,6 +36,7 @@ export function triageQueue(store: Store, projectId: number, order: TriageOrder,
     items: page.map((entry) => toItem(entry, labels.get(entry.image.imageId) ?? null, queue.reviewed)),
     ...queue.counts,
     modelId: queue.modelId,
+    modelName: queue.modelName,
     order,
     offset,
     length: listed.length,
@@ -69,6 +70,7 @@ interface Ranked {
 
 interface Queue {
   modelId: number;
+  modelName: string;
   entries: Ranked[];
   ids: number[];
   reviewed: ReadonlySet<number>;
@@ -146,6 +148,7 @@ function rankedQueue(store: Store, projectId: number, order: TriageOrder): Queue
   const remainingIds = ranking.ids.filter((id) => !reviewed.has(id));
   const queue: Queue = {
     modelId: active.id,
+    modelName: active.name,
     entries: ranking.entries,
     ids: ranking.ids,
     reviewed,
