@@ -26,6 +26,7 @@ function answerFor(label: LabelValue, confidence: number, { threshold = 0.7, nei
     neighbours: Array.from({ length: neighbours }, (_, i) => ({ imageId: 100 + i, fileName: `case-${i}.png`, label, similarity: 0.9 - i * 0.05 })),
     suggestion: neighbours === 0 ? null : { label, confidence, agrees: null },
     threshold,
+    learnedThisLabel: false,
   };
 }
 

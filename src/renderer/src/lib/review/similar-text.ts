@@ -57,6 +57,10 @@ export function agreementText(task: TaskSpec, vote: NeighbourVote, current: Labe
   return `Differs from the current ${word}, ${labelWords(task, current)}.`;
 }
 
+/** Beside a suggestion found in an embedding that learned this image's own label (no held-out space for it). */
+export const ECHO_CAUTION =
+  'Caution: this image’s own label helped train the embedding its neighbours were found in, so they may simply repeat that label.';
+
 export type Acceptance = { ok: true; label: LabelValue; minConfidence: number } | { ok: false; reason: string };
 
 /** Whether the reader may accept the neighbours' suggestion for the image now, and why not. */
@@ -91,7 +95,7 @@ export function acceptance({
 /** "Top-1 neighbour accuracy on held-out patients: 61% (majority class 44%), 118 images, 5 folds". */
 export function neighbourAccuracyText(summary: EmbeddingSummary): string {
   const held = summary.heldOut;
-  if (!held) return 'Top-1 neighbour accuracy was not measured: there were too few patients to hold out in two folds.';
+  if (!held) return 'Top-1 neighbour accuracy was not measured: no patients were held out of the model’s training.';
   const accuracy = formatPercent(held.accuracy, { digits: 0 });
   const majority = formatPercent(held.majorityRate, { digits: 0 });
   const line = `Top-1 neighbour accuracy on held-out patients: ${accuracy} (majority class ${majority}), ${plural(held.images, 'image')}, ${plural(held.folds, 'fold')}`;
