@@ -219,3 +219,22 @@ describe('the reliability diagram', () => {
     expect(worstBin([bin(0, 1, 0, null, null)])).toBeNull();
   });
 });
+
+describe('headline figures with intervals', () => {
+  it('writes a 95% interval beside each figure, in the figure’s own style', async () => {
+    const { formatInterval } = await import('../../src/renderer/src/lib/evaluate/headline');
+    expect(formatInterval('qwk', { low: 0.7149, high: 0.8526 })).toBe('0.715–0.853');
+    expect(formatInterval('sensitivity', { low: 0.6118, high: 0.74 })).toBe('61.2–74.0%');
+    expect(formatInterval('qwk', null)).toBe('—');
+    expect(formatInterval('qwk', undefined)).toBe('—');
+  });
+
+  it('leads with the clinician’s words and keeps the technical term beside them', () => {
+    const rows = headlineRows({ ...evaluation(), intervals: { qwk: { low: 0.6, high: 0.7 } } }, 'dr-grade');
+    const qwk = rows.find((row) => row.key === 'qwk')!;
+    expect(qwk.label).toBe('Agreement with the readers’ grades');
+    expect(qwk.term).toMatch(/QWK/);
+    expect(qwk.interval).toBe('0.600–0.700');
+    expect(rows.find((row) => row.key === 'accuracy')!.interval).toBe('—');
+  });
+});
