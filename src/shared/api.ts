@@ -25,6 +25,7 @@ import {
   type BackendInfo,
   type Evaluation,
   type LearningRateFinding,
+  type ModelComparison,
   type ModelDetail,
   type ModelSummary,
   type Prediction,
@@ -224,6 +225,17 @@ export const api = {
   'models.get': call<ModelDetail>()(z.object({ modelId: id }).strict()),
   /** The model's out-of-fold evaluation, with the referable operating point at `threshold` (default 0.5). */
   'models.evaluate': call<Evaluation>()(z.object({ modelId: id, threshold: z.number().min(0).max(1).optional() }).strict()),
+  /**
+   * Two models on the images both held out, with the labels those images have now: each one's figures
+   * with intervals, and their differences (a − b) with paired intervals. Each model's referable operating
+   * point is its own `threshold` (default 0.5).
+   */
+  'models.compare': call<ModelComparison>()(
+    z
+      .object({ modelId: id, otherId: id, threshold: z.number().min(0).max(1).optional(), otherThreshold: z.number().min(0).max(1).optional() })
+      .strict()
+      .refine((request) => request.modelId !== request.otherId, { message: 'Choose two different models to compare.' }),
+  ),
   'models.activate': call<ModelSummary>()(z.object({ modelId: id }).strict()),
   'models.delete': call<{ deleted: number }>()(z.object({ modelId: id }).strict()),
   /** A new model whose predictions are the mean of the chosen models' probabilities. */

@@ -212,6 +212,48 @@ export interface Evaluation {
     negatives: number;
   } | null;
   calibration: { ece: number; bins: CalibrationBin[] } | null;
+  /**
+   * 95% intervals of the headline figures, from resampling patients (groups) with replacement; absent in
+   * evaluations stored before intervals were computed, null for a figure that is undefined too often.
+   */
+  intervals?: HeadlineIntervals;
+}
+
+/** The figures Evaluate leads with; `sensitivity` and `specificity` are referable DR's at the operating point. */
+export const HEADLINE_METRICS = ['qwk', 'accuracy', 'balancedAccuracy', 'macroF1', 'referableAuc', 'sensitivity', 'specificity', 'ece'] as const;
+export type HeadlineMetric = (typeof HEADLINE_METRICS)[number];
+
+export interface Interval {
+  low: number;
+  high: number;
+}
+
+export type HeadlineIntervals = Partial<Record<HeadlineMetric, Interval | null>>;
+
+/** One headline figure of two models measured on the same images with the same labels. */
+export interface ComparedMetric {
+  metric: HeadlineMetric;
+  a: number | null;
+  b: number | null;
+  /** a − b, with its 95% interval from resampling the same patients for both. */
+  difference: number | null;
+  interval: Interval | null;
+}
+
+/** Two models compared on the images both held out, with the labels those images have now. */
+export interface ModelComparison {
+  a: Evaluation;
+  b: Evaluation;
+  metrics: ComparedMetric[];
+  /** Images both models held out (the comparison's n) and their patients. */
+  images: number;
+  groups: number;
+  /** Held-out images of one model only, left out of the comparison. */
+  onlyA: number;
+  onlyB: number;
+  /** Images whose label changed since a model was trained: each model's own evaluation used the old one. */
+  relabelledSinceA: number;
+  relabelledSinceB: number;
 }
 
 export interface ModelDetail extends ModelSummary {

@@ -23,6 +23,11 @@ export interface SimilarCasesAnswer {
   suggestion: NeighbourVote | null;
   /** The confidence at or above which a suggestion may be accepted. */
   threshold: number;
+  /**
+   * The embedding the neighbours were found in was trained on this image's label (its fold had too few
+   * patients for a space of its own): the suggestion may echo that label.
+   */
+  learnedThisLabel: boolean;
 }
 
 /** Top-1 neighbour accuracy on held-out patients, measured fold by fold when embeddings were computed. */
@@ -43,6 +48,6 @@ export interface EmbeddingSummary {
   trainingImages: number;
   embeddedImages: number;
   createdAt: string;
-  /** Null when the snapshot had fewer than two folds. */
+  /** Null when the snapshot held no patients out (no fold to measure). */
   heldOut: NeighbourAccuracy | null;
 }

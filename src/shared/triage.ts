@@ -27,7 +27,7 @@ export const TRIAGE_ORDER_INFO: Record<TriageOrder, TriageOrderInfo> = {
   },
   disagreement: {
     title: 'Model–reader disagreement',
-    description: 'Graded images whose label is furthest from the model’s estimate first.',
+    description: 'Graded images whose label is furthest from the model’s grade first (DR: grades apart; ties by how far its expected grade is); images where they agree come last.',
     scoreName: 'disagreement',
   },
   'top-loss': {
@@ -60,6 +60,8 @@ export interface TriageItem {
   reason: string;
   /** A reader graded (or accepted) it since the model was created. */
   reviewed: boolean;
+  /** The reader's label differs from the model's prediction. */
+  disagrees: boolean;
 }
 
 export interface TriageCounts {
@@ -72,6 +74,8 @@ export interface TriageCounts {
 export interface TriagePage extends TriageCounts {
   items: TriageItem[];
   modelId: number;
+  /** The active model's name, as the Train view and Evaluate show it. */
+  modelName: string;
   order: TriageOrder;
   /** Where `items` starts in the queue (reviewed images left out unless asked for). */
   offset: number;

@@ -53,6 +53,26 @@ test('the panel offers to compute embeddings, shows progress, then the nearest g
 
   await expect(panel()).toHaveAttribute('data-state', 'no-embeddings');
   await expect(panel()).toContainText('has no embeddings yet');
+
+  // Stepping through images without embeddings asks for the status, not for neighbours that cannot exist.
+  const refused: string[] = [];
+  const watch = (response: import('@playwright/test').Response) => {
+    if (response.status() >= 400) refused.push(`${response.status()} ${response.url()}`);
+  };
+  page.on('response', watch);
+  for (let step = 0; step < 3; step++) {
+    const before = await reviewedId();
+    await page.keyboard.press('ArrowRight');
+    await expect(picture()).not.toHaveAttribute('data-image-id', String(before));
+    await expect(page.locator(`[data-testid="similar-panel"][data-image-id="${await reviewedId()}"][data-state="no-embeddings"]`)).toBeVisible();
+  }
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('ArrowLeft');
+  await expect(picture()).toHaveAttribute('data-image-id', String(imageId));
+  page.off('response', watch);
+  expect(refused).toEqual([]);
+
   await page.getByTestId('similar-compute').click();
   await expect(page.getByTestId('similar-computing')).toBeVisible();
   await expect(page.getByTestId('similar-computing')).toHaveCount(0, { timeout: 200_000 });
@@ -181,7 +201,7 @@ test('the threshold decides whether the suggestion may be accepted; A accepts it
 });
 
 test('Evaluate states the held-out neighbour accuracy of the embedding', async () => {
-  await page.keyboard.press('Control+5');
+  await page.keyboard.press('Control+6');
   const line = page.getByTestId('neighbour-accuracy');
   await expect(line).toHaveAttribute('data-state', 'summary', { timeout: 20_000 });
   await expect(line).toContainText(/Top-1 neighbour accuracy on held-out patients: \d+% \(majority class \d+%\), \d+ images, \d+ folds/);

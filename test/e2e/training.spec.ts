@@ -50,7 +50,19 @@ test('the Library shows a prediction badge on every image and sorts by P(referab
   expect(await badges.count()).toBeGreaterThan(10);
   await expect(page.getByTestId('prediction-filters')).toBeVisible();
   await page.getByTestId('sort-key').selectOption('referable');
-  await expect(badges.first()).toHaveAttribute('data-band', /high|middle|low/);
+  await expect(badges.first()).toHaveAttribute('data-grade', /^[0-4]$/);
+  // The AI badge takes the colour of its grade, as the reader's badge does: "AI 2" is never red beside a yellow "2".
+  const colours = await page.getByTestId('grid-cell').evaluateAll((cells) =>
+    cells.flatMap((cell) => {
+      const { getComputedStyle } = globalThis as unknown as { getComputedStyle: (element: unknown) => { color: string; backgroundColor: string } };
+      const ai = cell.querySelector('[data-testid="prediction-badge"]');
+      const reader = cell.querySelector('[data-testid="grade-badge"].grade');
+      if (!ai || !reader || ai.getAttribute('data-grade') !== reader.textContent?.trim()) return [];
+      return [[getComputedStyle(ai).color, getComputedStyle(reader).backgroundColor]];
+    }),
+  );
+  expect(colours.length).toBeGreaterThan(0);
+  for (const [ai, reader] of colours) expect(ai).toBe(reader);
 });
 
 test('Review shows probability bars and the expected grade, and Evaluate the out-of-fold confusion matrix', async () => {

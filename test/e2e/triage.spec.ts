@@ -31,8 +31,8 @@ const pictureShown = () =>
     return picture.complete && picture.naturalWidth > 0;
   });
 
-test('Ctrl+6 opens Triage, which lists every image by P(referable), highest first, with the score in words', async () => {
-  await page.keyboard.press('Control+6');
+test('Ctrl+4 opens Triage, the fourth tab, which lists every image by P(referable), highest first, with the score in words', async () => {
+  await page.keyboard.press('Control+4');
   await expect(page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Triage' })).toHaveAttribute('aria-current', 'page');
   await expect(page.getByTestId('triage-orders').locator('[data-order="referable"]')).toHaveAttribute('aria-pressed', 'true');
   await expect(items()).toHaveCount(60);
@@ -96,4 +96,17 @@ test('after a reload the queue is where the reader left it, in each order', asyn
 
   await page.getByTestId('triage-orders').locator('[data-order="uncertainty"]').click();
   await expect(focusedItem()).toHaveAttribute('data-image-id', String(uncertaintyPlace));
+});
+
+test('the disagreement order puts images where reader and model differ first, and marks them', async () => {
+  await page.getByTestId('triage-orders').locator('[data-order="disagreement"]').click();
+  await expect(page.getByTestId('triage-score').first()).toHaveText(/^disagreement /);
+  const rows = await items().evaluateAll((elements) =>
+    elements.map((element) => ({ disagrees: element.getAttribute('data-disagrees') === 'true', tagged: element.querySelector('[data-testid="triage-disagrees"]') !== null })),
+  );
+  expect(rows.length).toBeGreaterThan(0);
+  // Every marked row, then every unmarked one: no agreement sits among the disagreements.
+  const firstAgreement = rows.findIndex((row) => !row.disagrees);
+  if (firstAgreement >= 0) expect(rows.slice(firstAgreement).every((row) => !row.disagrees)).toBe(true);
+  expect(rows.every((row) => row.tagged === row.disagrees)).toBe(true);
 });

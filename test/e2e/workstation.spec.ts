@@ -124,3 +124,29 @@ test('after a reload every grade and event is still there, and a filter shows ex
   await expect(page.getByTestId('history-panel')).toContainText('Dr Okafor');
   await expect(page.getByTestId('current-label')).toContainText(/unlabelled/i);
 });
+
+test('Esc closes the reader picker and keeps the reader', async () => {
+  await page.getByRole('button', { name: /Reader:/ }).click();
+  const picker = page.getByRole('dialog', { name: 'Who is reading?' });
+  await expect(picker).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(picker).toHaveCount(0);
+  await expect(page.getByRole('button', { name: /Reader:/ })).toContainText('Dr Okafor');
+});
+
+test('the shortcut list fits a 1280×720 window, with its Close button in view', async () => {
+  await page.setViewportSize({ width: 1280, height: 720 });
+  try {
+    await page.getByRole('button', { name: 'Keyboard shortcuts' }).click();
+    const overlay = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await expect(overlay).toBeVisible();
+    const fits = await overlay.evaluate((element) => element.scrollHeight <= element.clientHeight && element.getBoundingClientRect().bottom <= (globalThis as unknown as { innerHeight: number }).innerHeight);
+    expect(fits).toBe(true);
+    await expect(overlay.getByRole('button', { name: 'Close (Esc)' })).toBeInViewport();
+    await shot('shortcuts-1280x720');
+    await page.keyboard.press('Escape');
+    await expect(overlay).toHaveCount(0);
+  } finally {
+    await page.setViewportSize({ width: 1400, height: 900 });
+  }
+});

@@ -16,6 +16,8 @@ let root: string;
 let workspace: Workspace;
 let project: Project;
 let modelId: number;
+/** A grade-4 eye graded 0 by mistake before the model and its embedding were trained. */
+let planted: number;
 
 beforeAll(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'gradedesk-nearest-'));
@@ -23,6 +25,9 @@ beforeAll(async () => {
   workspace = Workspace.open(path.join(root, 'data'));
   project = workspace.store.projects.create('Screening', taskSpecFor('dr-grade'));
   await workspace.startImport({ project, folder: path.join(demo.dir, 'images'), labelsFile: demo.labelsFile }).done;
+  planted = workspace.store.images.readable(project.id).find((i) => i.label === 4)!.id;
+  const reader = workspace.store.readers.ensure('Dr Hasty');
+  workspace.store.labels.record(project.task, { imageId: planted, value: 0, source: 'reader', readerId: reader.id });
 }, 180_000);
 
 afterAll(async () => {
@@ -69,6 +74,16 @@ describe('nearest cases', () => {
     expect(fs.readdirSync(path.join(workspace.dataDir, 'search')).length).toBeGreaterThan(0);
     const again = new SimilarCases(workspace.store, workspace.dataDir).forImage(grade4[0]!.id, 5);
     expect(again.neighbours.map((n) => n.imageId)).toEqual(similar.forImage(grade4[0]!.id, 5).neighbours.map((n) => n.imageId));
+  });
+
+  it('does not echo a wrong label: the neighbours of a grade-4 eye graded 0 by mistake do not follow the 0', () => {
+    const answer = new SimilarCases(workspace.store, workspace.dataDir).forImage(planted);
+    // Looked up in its fold's space, which a head trained without that fold (and so without its 0) made.
+    expect(answer.learnedThisLabel).toBe(false);
+    const zeros = answer.neighbours.filter((n) => n.label === 0).length;
+    expect(zeros).toBeLessThan(answer.neighbours.length / 2);
+    expect(answer.suggestion!.label).not.toBe(0);
+    expect(answer.suggestion!.agrees).toBe(false);
   });
 
   it('records an accepted suggestion as a model-accepted label event', () => {

@@ -89,7 +89,9 @@ describe('training beyond ordinal DR grading', () => {
     expect(evaluation.classes).toEqual(SKIN_CLASSES);
     expect(evaluation.qwk).toBeNull(); // the classes are not ordered
     expect(evaluation.referable).toBeNull();
-    expect(evaluation.macroF1).toBeNull();
+    // Macro-F1 over the three classes, each with support, from the confusion matrix by hand.
+    const f1s = evaluation.confusion!.map((row, k) => (2 * row[k]!) / (row.reduce((a, b) => a + b, 0) + evaluation.confusion!.reduce((a, r) => a + r[k]!, 0)));
+    expect(evaluation.macroF1!).toBeCloseTo(f1s.reduce((a, b) => a + b, 0) / 3, 12);
     expect(evaluation.balancedAccuracy!).toBeGreaterThan(0.55); // chance is 1/3; this run reaches about 0.75
     expect(evaluation.confusion).toHaveLength(3);
     expect(evaluation.confusion!.every((row) => row.length === 3)).toBe(true);

@@ -135,7 +135,9 @@ describe('gradedesk triage', () => {
     const lines = run.stdout.split('\n');
     expect(lines[0]).toMatch(/^Model–reader disagreement — Clinic, model \d+: 0 reviewed, 4 remaining of 4\.$/);
     expect(lines[2]).toMatch(/^#\s+ID\s+FILE\s+READER\s+MODEL\s+SCORE\s+WHY$/);
-    expect(lines[3]).toMatch(/^1\s+\d+\s+p40\.jpeg\s+0 \(No DR\)\s+0 \(No DR\)\s+disagreement 1\.40\s+Reader: grade 0; the model expects grade 1\.4 \(1\.4 apart\)\.$/);
+    expect(lines[3]).toMatch(/^1\s+\d+\s+p80\.jpeg\s+3 \(Severe NPDR\)\s+2 \(Moderate NPDR\)\s+disagreement 1\.00\s+Reader: grade 3; the model says grade 2 \(expected grade 2\.4\), 1 grade apart\.$/);
+    // Where reader and model agree, the row says so and comes after every disagreement.
+    expect(lines[4]).toMatch(/^2\s+\d+\s+p40\.jpeg\s+0 \(No DR\)\s+0 \(No DR\)\s+disagreement 0\.00\s+Reader and model agree: grade 0 \(expected grade 1\.4\)\.$/);
   });
 
   it('refuses an unknown or missing order as a usage error, and a project without a model with one sentence', async () => {

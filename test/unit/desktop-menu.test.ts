@@ -35,9 +35,9 @@ describe('the application menu', () => {
     ['Projects', '&View', 'Ctrl+1', 'view.projects'],
     ['Library', '&View', 'Ctrl+2', 'view.library'],
     ['Review', '&View', 'Ctrl+3', 'view.review'],
-    ['Triage', '&View', 'Ctrl+6', 'view.triage'],
-    ['Train', '&View', 'Ctrl+4', 'view.train'],
-    ['Evaluate', '&View', 'Ctrl+5', 'view.evaluate'],
+    ['Triage', '&View', 'Ctrl+4', 'view.triage'],
+    ['Train', '&View', 'Ctrl+5', 'view.train'],
+    ['Evaluate', '&View', 'Ctrl+6', 'view.evaluate'],
     ['Keyboard shortcuts', '&Help', '?', 'help.shortcuts'],
   ] as const)('%s (%s, %s) sends %s', (label, menu, accelerator, command) => {
     const { byLabel, click, sent } = build('linux');

@@ -295,13 +295,21 @@ describe('the uncertainty order', () => {
 });
 
 describe('the disagreement order', () => {
-  it('orders graded images by |expected grade − reader grade|, largest first', () => {
+  it('orders graded images by how many grades the model’s grade is from the reader’s, then by the expected grade’s distance', () => {
     const fixture = drProject();
-    // Expected grades: a 0.47, b 2.4, c 3.25, d 1.4; e is unlabelled.
-    expect(names(fixture, 'disagreement')).toEqual(['d', 'c', 'b', 'a']);
-    const [first] = queue(fixture, 'disagreement').items;
-    expect(first!.score).toBeCloseTo(1.4, 6);
-    expect(first!.reason).toBe('Reader: grade 0; the model expects grade 1.4 (1.4 apart).');
+    // Model grades (argmax): a 0, b 2, c 4, d 0; expected: a 0.47, b 2.4, c 3.25, d 1.4; e is unlabelled.
+    expect(names(fixture, 'disagreement')).toEqual(['b', 'd', 'c', 'a']);
+    const items = queue(fixture, 'disagreement').items;
+    expect(items.map((item) => item.score)).toEqual([1, 0, 0, 0]);
+    expect(items[0]!.reason).toBe('Reader: grade 3; the model says grade 2 (expected grade 2.4), 1 grade apart.');
+    expect(items.map((item) => item.disagrees)).toEqual([true, false, false, false]);
+  });
+
+  it('does not call a reader’s 4 beside a model’s 4 a disagreement, whatever the expected grade', () => {
+    const fixture = drProject();
+    const c = queue(fixture, 'disagreement').items.find((item) => item.fileName === 'c.jpeg')!;
+    expect(c).toMatchObject({ label: 4, predicted: 4, score: 0, disagrees: false });
+    expect(c.reason).toBe('Reader and model agree: grade 4 (expected grade 3.3).');
   });
 
   it('uses the regressed grade of a regression head', () => {
@@ -310,7 +318,13 @@ describe('the disagreement order', () => {
       far: { label: 0, prediction: { value: 3.1 } },
     });
     expect(names(fixture, 'disagreement')).toEqual(['far', 'near']);
-    expect(queue(fixture, 'disagreement').items[0]!.reason).toBe('Reader: grade 0; the model regresses it to grade 3.1 (3.1 apart).');
+    expect(queue(fixture, 'disagreement').items[0]!.reason).toBe('Reader: grade 0; the model says grade 3 (regressed grade 3.1), 3 grades apart.');
+  });
+
+  it('marks rows where reader and model differ in every order', () => {
+    const fixture = drProject();
+    const byName = Object.fromEntries(queue(fixture, 'referable').items.map((item) => [item.fileName, item.disagrees]));
+    expect(byName).toEqual({ 'a.jpeg': false, 'b.jpeg': true, 'c.jpeg': false, 'd.jpeg': false, 'e.jpeg': false });
   });
 });
 
@@ -461,11 +475,11 @@ describe('a queue kept between calls', () => {
 
   it('re-ranks the orders that read the label after a grade, and every order after new predictions', () => {
     const fixture = drProject();
-    expect(names(fixture, 'disagreement')).toEqual(['d', 'c', 'b', 'a']);
-    // Grade 4 for a (expected 0.47) makes it the largest disagreement.
+    expect(names(fixture, 'disagreement')).toEqual(['b', 'd', 'c', 'a']);
+    // Grade 4 for a (model grade 0) makes it the largest disagreement.
     store.labels.record(fixture.project.task, { imageId: fixture.ids.a!, value: 4, source: 'reader', readerId: reader().id });
-    expect(names(fixture, 'disagreement', { includeReviewed: true })).toEqual(['a', 'd', 'c', 'b']);
-    expect(queue(fixture, 'disagreement', { includeReviewed: true }).items[0]!.score).toBeCloseTo(3.53, 6);
+    expect(names(fixture, 'disagreement', { includeReviewed: true })).toEqual(['a', 'b', 'd', 'c']);
+    expect(queue(fixture, 'disagreement', { includeReviewed: true }).items[0]!.score).toBe(4);
 
     expect(names(fixture, 'referable')[0]).toBe('c');
     store.predictions.save([prediction('dr-grade', 'softmax', fixture.modelId, fixture.ids.b!, { probabilities: [0, 0, 0, 0, 1] })]);

@@ -9,7 +9,7 @@ import {
   formatMetric,
   formatPercent,
   formatSeconds,
-  roundUnflattering,
+  roundTo,
 } from '../../src/renderer/src/lib/evaluate/format';
 import { headlineRows } from '../../src/renderer/src/lib/evaluate/headline';
 import {
@@ -22,25 +22,23 @@ import {
 } from '../../src/renderer/src/lib/evaluate/roc';
 
 describe('metric formatting', () => {
-  it('never rounds a higher-is-better metric up', () => {
-    expect(formatMetric(0.9996)).toBe('0.999');
-    expect(formatMetric(0.8129)).toBe('0.812');
-    expect(formatPercent(0.99996)).toBe('99.9%');
-    expect(formatPercent(0.8765)).toBe('87.6%');
+  it('rounds to the nearest shown digit, as a reader checking by hand would', () => {
+    expect(formatPercent(49 / 59)).toBe('83.1%');
+    expect(formatMetric(0.9996)).toBe('1.000');
+    expect(formatMetric(0.8129)).toBe('0.813');
+    expect(formatMetric(0.8124)).toBe('0.812');
+    expect(formatPercent(0.8765)).toBe('87.7%');
+    expect(formatMetric(0.0411)).toBe('0.041');
   });
 
-  it('never rounds a lower-is-better metric down', () => {
-    expect(formatMetric(0.0411, { better: 'lower' })).toBe('0.042');
-    expect(formatMetric(0.0001, { better: 'lower' })).toBe('0.001');
-  });
-
-  it('shows values that sit on a shown step as that step, despite float error', () => {
-    expect(formatMetric(0.7)).toBe('0.700');
+  it('rounds halves away from zero despite float error, and never shows -0', () => {
+    expect(formatMetric(0.8305)).toBe('0.831');
     expect(formatPercent(0.29)).toBe('29.0%');
+    expect(formatMetric(0.7)).toBe('0.700');
     expect(formatMetric(1)).toBe('1.000');
-    expect(formatMetric(0, { better: 'lower' })).toBe('0.000');
-    expect(roundUnflattering(-0.0004, 3, 'lower')).toBe('0.000');
-    expect(roundUnflattering(-0.1234, 3, 'higher')).toBe('-0.124');
+    expect(roundTo(-0.0004, 3)).toBe('0.000');
+    expect(roundTo(-0.1235, 3)).toBe('-0.124');
+    expect(roundTo(2.5, 0)).toBe('3');
   });
 
   it('shows a dash for a value that is not defined, never 0', () => {
@@ -105,9 +103,9 @@ describe('the referable-DR operating point', () => {
     expect(operatingPoint([], 0, 3, 2)).toBeNull();
   });
 
-  it('describes the point in words, with counts and unflattered rates', () => {
+  it('describes the point in words, with counts and rounded rates', () => {
     expect(describeOperatingPoint(operatingPoint(curve, 2, 3, 2)!)).toBe(
-      'threshold 0.7, sensitivity 66.6% (2 of 3 referable images), specificity 100.0% (2 of 2 non-referable images)',
+      'threshold 0.7, sensitivity 66.7% (2 of 3 referable images), specificity 100.0% (2 of 2 non-referable images)',
     );
     expect(formatThreshold(Infinity)).toBe('above every score');
     expect(formatThreshold(0.123456)).toBe('0.1235');
@@ -219,5 +217,24 @@ describe('the reliability diagram', () => {
   it('finds the bin where confidence and accuracy differ most', () => {
     expect(worstBin(bins)?.lower).toBe(0.75);
     expect(worstBin([bin(0, 1, 0, null, null)])).toBeNull();
+  });
+});
+
+describe('headline figures with intervals', () => {
+  it('writes a 95% interval beside each figure, in the figure’s own style', async () => {
+    const { formatInterval } = await import('../../src/renderer/src/lib/evaluate/headline');
+    expect(formatInterval('qwk', { low: 0.7149, high: 0.8526 })).toBe('0.715–0.853');
+    expect(formatInterval('sensitivity', { low: 0.6118, high: 0.74 })).toBe('61.2–74.0%');
+    expect(formatInterval('qwk', null)).toBe('—');
+    expect(formatInterval('qwk', undefined)).toBe('—');
+  });
+
+  it('leads with the clinician’s words and keeps the technical term beside them', () => {
+    const rows = headlineRows({ ...evaluation(), intervals: { qwk: { low: 0.6, high: 0.7 } } }, 'dr-grade');
+    const qwk = rows.find((row) => row.key === 'qwk')!;
+    expect(qwk.label).toBe('Agreement with the readers’ grades');
+    expect(qwk.term).toMatch(/QWK/);
+    expect(qwk.interval).toBe('0.600–0.700');
+    expect(rows.find((row) => row.key === 'accuracy')!.interval).toBe('—');
   });
 });

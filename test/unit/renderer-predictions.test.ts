@@ -164,19 +164,20 @@ describe('prediction badge on a grid cell', () => {
     const badge = predictionBadge(drGrade, { predicted: 3, referable: 0.82, expected: 2.94 });
     expect(badge.text).toBe('3');
     expect(badge.title).toBe('Model: grade 3 · P(referable) 0.82 · expected 2.9');
-    expect(badge.band).toBe('high');
+    // Coloured by its grade, like the reader's badge, not by P(referable).
+    expect(badge.grade).toBe(3);
   });
 
   it('has an accessible name that says it is the model’s, unlike the reader’s label badge', () => {
     const badge = predictionBadge(drGrade, { predicted: 1, referable: 0.1, expected: 0.8 });
     expect(badge.label).toBe('Model prediction: grade 1 (Mild NPDR), P(referable) 0.10, expected grade 0.8');
-    expect(badge.band).toBe('low');
+    expect(badge.grade).toBe(1);
     expect(labelBadge(drGrade, 1)!.title).not.toMatch(/model/i);
   });
 
-  it('is neutral for a DR regression model, which gives no probability', () => {
+  it('takes its grade colour for a DR regression model too, which gives no probability', () => {
     const badge = predictionBadge(drGrade, { predicted: 2, referable: null, expected: 2.3 });
-    expect(badge.band).toBe('neutral');
+    expect(badge.grade).toBe(2);
     expect(badge.title).toBe('Model: grade 2 · expected 2.3');
   });
 
@@ -184,7 +185,7 @@ describe('prediction badge on a grid cell', () => {
     const badge = predictionBadge(dermoscopy, { predicted: 4, referable: 0.9, expected: 3.7 });
     expect(badge.text).toBe('mel');
     expect(badge.title).toBe('Model: mel');
-    expect(badge.band).toBe('neutral');
+    expect(badge.grade).toBeNull();
   });
 
   it('shows predicted labels while they fit, otherwise their count', () => {

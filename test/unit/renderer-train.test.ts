@@ -366,9 +366,9 @@ describe('the model list', () => {
     expect(canActivate(model(1, { status: 'cancelled' }))).toBe(false);
   });
 
-  it('shows headline figures without flattering them, a dash where there is none, and what they were measured on', () => {
+  it('shows headline figures rounded to the nearest digit, a dash where there is none, and what they were measured on', () => {
     const metrics = { samples: 312, qwk: 0.8129, accuracy: 0.7, balancedAccuracy: 0.99996, referableAuc: null, macroF1: 0.5, ece: 0.04 };
-    expect(headlineCells(model(1, { metrics })).map((cell) => cell.text)).toEqual(['0.812', '—', '99.9%', '0.500']);
+    expect(headlineCells(model(1, { metrics })).map((cell) => cell.text)).toEqual(['0.813', '—', '100.0%', '0.500']);
     expect(headlineCells(model(1)).map((cell) => cell.text)).toEqual(['—', '—', '—', '—']);
     expect(metricsBasis(model(1, { metrics }))).toBe('312 images');
     expect(metricsBasis(model(1))).toBe('not evaluated');

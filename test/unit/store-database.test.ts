@@ -46,8 +46,8 @@ function thrown(fn: () => unknown): unknown {
   throw new Error('expected the call to throw');
 }
 
-const NEWER_SCHEMA_7 =
-  'This data directory was written by a newer Gradedesk (schema 7; this version knows up to 3). Update Gradedesk to open it.';
+const NEWER = LATEST + 4;
+const NEWER_SCHEMA = `This data directory was written by a newer Gradedesk (schema ${NEWER}; this version knows up to ${LATEST}). Update Gradedesk to open it.`;
 
 beforeEach(() => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'gradedesk-store-db-'));
@@ -73,10 +73,9 @@ describe('migrations from an empty data directory', () => {
 
   it('brings the schema to the last migration and records every migration applied', () => {
     const store = openStore();
-    expect(migrations.map((m) => m.version)).toEqual([1, 2, 3]);
-    expect(store.schemaVersion).toBe(3);
+    expect(migrations.map((m) => m.version)).toEqual(migrations.map((_, i) => i + 1));
     expect(store.schemaVersion).toBe(migrations.at(-1)!.version);
-    expect(schemaVersion(store.db)).toBe(3);
+    expect(schemaVersion(store.db)).toBe(migrations.at(-1)!.version);
 
     const rows = store.db.prepare('SELECT version, name, applied_at FROM schema_migrations ORDER BY version').all() as Array<{
       version: number;
@@ -87,6 +86,7 @@ describe('migrations from an empty data directory', () => {
       { version: 1, name: 'projects, readers, images with their current labels, label events' },
       { version: 2, name: 'models with their epochs and training snapshot, predictions, user backbones, cached backbone features' },
       { version: 3, name: 'ArcFace embeddings per model and image' },
+      ...migrations.slice(3).map(({ version, name }) => ({ version, name })),
     ]);
     expect(new Date(rows[0]!.applied_at).toISOString()).toBe(rows[0]!.applied_at);
   });
@@ -140,7 +140,7 @@ describe('migrations from an empty data directory', () => {
     const indexColumns = (index: string) =>
       (store.db.prepare(`SELECT name FROM pragma_index_info(?) ORDER BY seqno`).all(index) as Array<{ name: string }>).map((row) => row.name);
     expect(indexColumns('images_by_project')).toEqual(['project_id']);
-    expect(indexColumns('images_by_label')).toEqual(['project_id', 'label_class', 'file_name', 'id']);
+    expect(indexColumns('images_by_label')).toEqual(['project_id', 'label_class', 'name_key', 'id']);
 
     const project = store.projects.create('Screening', taskSpecFor('dr-grade'));
     const imageId = store.images.insert(newImage(project.id, 'a.jpg'));
@@ -162,6 +162,45 @@ describe('migrations from an empty data directory', () => {
     const store = openStore();
     expect(() => store.images.insert(newImage(999, 'orphan.jpg'))).toThrow(/FOREIGN KEY constraint failed/);
     expect(count(store, 'images')).toBe(0);
+  });
+});
+
+describe('migrating a data directory that holds images', () => {
+  it('gives images imported before natural name order their sort keys, and generated model names readable ones', () => {
+    const before = openDatabase(file, migrations.slice(0, 3));
+    open.push(before);
+    const projectId = Number(
+      before.prepare(`INSERT INTO projects (name, task_kind, classes, created_at) VALUES ('Old', 'dr-grade', ?, ?)`).run(JSON.stringify(taskSpecFor('dr-grade').classes), new Date().toISOString())
+        .lastInsertRowid,
+    );
+    for (const name of ['15301_left.jpeg', '1530_left.jpeg']) {
+      const image = newImage(projectId, name);
+      before
+        .prepare(
+          `INSERT INTO images (project_id, path, file_name, stem, sha256, phash, detail_hash, width, height, bytes, format, group_id, eye, status, imported_at)
+           VALUES (@projectId, @path, @fileName, @stem, @sha256, @phash, @detailHash, @width, @height, @bytes, @format, @groupId, @eye, @status, '2026-01-01T00:00:00.000Z')`,
+        )
+        .run(image);
+    }
+    const insertModel = before.prepare(
+      `INSERT INTO models (project_id, name, status, backbone_id, input_size, head, strategy, preprocessing, task_kind, classes, options, dir, created_at)
+       VALUES (?, ?, 'ready', 'mobilenet-v2-nsfwjs', ?, 'ordinal', ?, 'fundus-ben-graham-v1', 'dr-grade', '[]', '{}', '', '2026-01-01T00:00:00.000Z')`,
+    );
+    const generated = Number(insertModel.run(projectId, 'ordinal on mobilenet-v2-nsfwjs @224', 224, 'head').lastInsertRowid);
+    const fineTuned = Number(insertModel.run(projectId, 'softmax on mobilenet-v2-nsfwjs @384', 384, 'fine-tune').lastInsertRowid);
+    const named = Number(insertModel.run(projectId, 'Reading centre baseline', 224, 'head').lastInsertRowid);
+    before.close();
+
+    const store = openStore();
+    const project = store.projects.list()[0]!;
+    // Generated names become readable; a name a person gave stays.
+    expect(store.models.get(generated).name).toBe(`Model ${generated} (224 px)`);
+    expect(store.models.get(fineTuned).name).toBe(`Model ${fineTuned} (384 px, fine-tuned)`);
+    expect(store.models.get(named).name).toBe('Reading centre baseline');
+    expect(store.images.page(project.task, { projectId: project.id, sort: 'name' }).rows.map((r) => r.fileName)).toEqual([
+      '1530_left.jpeg',
+      '15301_left.jpeg',
+    ]);
   });
 });
 
@@ -226,7 +265,7 @@ describe('a database written by a newer Gradedesk', () => {
     fs.mkdirSync(dataDir, { recursive: true });
     const raw = new Database(file);
     raw.exec('CREATE TABLE future_things (a INTEGER)');
-    raw.pragma('user_version = 7');
+    raw.pragma(`user_version = ${NEWER}`);
     raw.close();
   }
 
@@ -236,11 +275,11 @@ describe('a database written by a newer Gradedesk', () => {
     const error = thrown(() => Store.open(dataDir));
     expect(error).toBeInstanceOf(GradedeskError);
     expect((error as GradedeskError).code).toBe('unsupported');
-    expect((error as GradedeskError).message).toBe(NEWER_SCHEMA_7);
+    expect((error as GradedeskError).message).toBe(NEWER_SCHEMA);
 
     const check = new Database(file, { readonly: true });
     open.push(check);
-    expect(check.pragma('user_version', { simple: true })).toBe(7);
+    expect(check.pragma('user_version', { simple: true })).toBe(NEWER);
     // Nothing of this version's schema was written, not even the migrations table.
     expect(check.prepare(`SELECT name FROM sqlite_master ORDER BY name`).all()).toEqual([{ name: 'future_things' }]);
   });
@@ -250,7 +289,7 @@ describe('a database written by a newer Gradedesk', () => {
     const error = thrown(() => openDatabase(file));
     expect(error).toBeInstanceOf(GradedeskError);
     expect((error as GradedeskError).code).toBe('unsupported');
-    expect((error as GradedeskError).message).toBe(NEWER_SCHEMA_7);
+    expect((error as GradedeskError).message).toBe(NEWER_SCHEMA);
 
     const check = new Database(file, { readonly: true });
     open.push(check);
@@ -260,7 +299,7 @@ describe('a database written by a newer Gradedesk', () => {
   it('closes the connection it opened: the WAL files are gone and the file can be deleted and started afresh', () => {
     writeNewerFile();
     // Twice: a refusal that leaked its connection would still hold the file the second time.
-    for (let i = 0; i < 2; i++) expect(() => Store.open(dataDir)).toThrow(NEWER_SCHEMA_7);
+    for (let i = 0; i < 2; i++) expect(() => Store.open(dataDir)).toThrow(NEWER_SCHEMA);
 
     // SQLite removes the -wal and -shm files when the last connection to a WAL database closes.
     expect(fs.existsSync(`${file}-wal`)).toBe(false);
@@ -272,7 +311,7 @@ describe('a database written by a newer Gradedesk', () => {
     exclusive.pragma('locking_mode = EXCLUSIVE');
     exclusive.pragma('busy_timeout = 0');
     expect(exclusive.prepare('SELECT COUNT(*) AS n FROM sqlite_master').get()).toEqual({ n: 1 });
-    expect(exclusive.pragma('user_version', { simple: true })).toBe(7);
+    expect(exclusive.pragma('user_version', { simple: true })).toBe(NEWER);
     exclusive.close();
 
     fs.rmSync(file);

@@ -533,6 +533,24 @@ describe('image flags', () => {
   });
 });
 
+describe('name order', () => {
+  it('is natural: digit runs compare as numbers, so 1530_left does not sit among 153xx', () => {
+    const store = openFreshStore();
+    try {
+      const project = store.projects.create('EyePACS', taskSpecFor('dr-grade'));
+      const inserted = ['15301_left.jpeg', '1530_left.jpeg', '153_right.jpeg', 'img10.png', 'img2.png', '1530_right.jpeg', 'img002b.png'];
+      store.transaction(() => inserted.forEach((name) => store.images.insert(newImage(project.id, name))));
+      const names = (descending = false) =>
+        store.images.page(project.task, { projectId: project.id, sort: 'name', descending }).rows.map((r) => r.fileName);
+      const natural = ['153_right.jpeg', '1530_left.jpeg', '1530_right.jpeg', '15301_left.jpeg', 'img2.png', 'img002b.png', 'img10.png'];
+      expect(names()).toEqual(natural);
+      expect(names(true)).toEqual([...natural].reverse());
+    } finally {
+      store.close();
+    }
+  });
+});
+
 describe('page size', () => {
   it('defaults to 200 rows and never returns more than 1000, while the total counts everything', () => {
     const store = openFreshStore();

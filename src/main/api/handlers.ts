@@ -8,6 +8,7 @@ import type { ImportReport } from '../../shared/import-report';
 import type { JobInfo } from '../jobs/runner';
 import { initBackend } from '../ml/backend';
 import { evaluateModel } from '../ml/model-evaluation';
+import { compareModels } from '../ml/model-comparison';
 import { cachedGradCam, defaultGradCamClass, dropStaleGradCam, dropStaleGradCams } from '../ml/gradcam-cache';
 import { gradCamFiles } from '../ml/gradcam-render';
 import { createEnsemble } from '../ml/ensemble';
@@ -199,6 +200,8 @@ export function createHandlers(workspace: Workspace, events: ApiEvents, platform
     'models.list': ({ projectId }) => store.models.list(store.projects.get(projectId).id),
     'models.get': ({ modelId }) => store.models.get(modelId),
     'models.evaluate': ({ modelId, threshold }) => evaluateModel(store, modelId, threshold),
+    'models.compare': ({ modelId, otherId, threshold, otherThreshold }) =>
+      compareModels(store, modelId, otherId, { ...(threshold === undefined ? {} : { a: threshold }), ...(otherThreshold === undefined ? {} : { b: otherThreshold }) }),
     'models.activate': ({ modelId }) => {
       const model = store.models.activate(modelId);
       events.emit('data.changed', { projectId: model.projectId, imageIds: null, what: 'predictions' });

@@ -9,8 +9,11 @@ import type { Standardisation } from './model-files';
 
 export type EmbeddingGrouping = 'label' | 'group';
 
+/** Format 1 had no out-of-fold spaces, so its suggestions echoed the label under review: it counts as absent. */
+export const ARCFACE_FORMAT = 'gradedesk-arcface/2';
+
 export interface ArcFaceManifest {
-  format: 'gradedesk-arcface/1';
+  format: typeof ARCFACE_FORMAT;
   /** The backbone features it takes (extractor key). */
   extractor: string;
   inputDim: number;
@@ -22,7 +25,9 @@ export interface ArcFaceManifest {
   standardisation: Standardisation;
   losses: number[];
   trainingImages: number;
-  /** Top-1 neighbour accuracy on held-out patients, measured when the head was trained. */
+  /** The folds with a space of their own (a head trained without them); empty when no patient was held out. */
+  folds: number[];
+  /** Top-1 neighbour accuracy on held-out patients, measured in those spaces when the head was trained. */
   heldOut: NeighbourAccuracy | null;
   createdAt: string;
 }
@@ -46,8 +51,14 @@ export function saveArcFace(modelDir: string, { manifest, weights }: SavedArcFac
   fs.renameSync(partial, dir);
 }
 
+export function removeArcFace(modelDir: string): void {
+  fs.rmSync(arcFaceDir(modelDir), { recursive: true, force: true });
+}
+
+/** Whether the model has an ArcFace head of the current format. */
 export function hasArcFace(modelDir: string): boolean {
-  return fs.existsSync(path.join(arcFaceDir(modelDir), 'arcface.json'));
+  const file = path.join(arcFaceDir(modelDir), 'arcface.json');
+  return fs.existsSync(file) && (JSON.parse(fs.readFileSync(file, 'utf8')) as { format?: string }).format === ARCFACE_FORMAT;
 }
 
 /** What the head is, without its weights (what search and the summaries need). */

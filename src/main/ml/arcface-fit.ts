@@ -52,3 +52,40 @@ export async function fitArcFace(
 export function embedImages(weights: ArcFaceWeights, standardisation: Standardisation, raw: Float32Array): Float32Array {
   return averageViews(embedRows(weights, standardise(raw, standardisation)), weights.embeddingDim, TTA_VIEWS.length);
 }
+
+/** An image of the model's snapshot, in its fold (folds are grouped by patient). */
+export interface FoldedImage {
+  label: LabelValue;
+  groupId: string;
+  fold: number;
+}
+
+/**
+ * For each fold k of the snapshot, a head trained on the rest (the other folds, or a hold-out's training
+ * side) embeds every image of the snapshot:
+ * the space in which fold k's images are looked up, so that no image's own label shaped the space its
+ * neighbours are found in. `raw` holds each image's feature rows (images × TTA views × dim), in the order
+ * of `images`; `onFold` receives each fold's vectors (images × embeddingDim, same order) as it is done.
+ */
+export async function embedByFold(
+  raw: Float32Array,
+  images: readonly FoldedImage[],
+  dim: number,
+  classes: readonly string[],
+  options: ArcFaceOptions,
+  groupBy: EmbeddingGrouping,
+  control: Pick<RunControl, 'signal'> & { onFold: (fold: number, vectors: Float32Array, done: number, folds: number) => void },
+): Promise<number[]> {
+  const perImage = dim * TTA_VIEWS.length;
+  const folds = [...new Set(images.map((i) => i.fold).filter((f) => f >= 0))].sort((a, b) => a - b);
+  if (folds.length === 0 || images.every((image) => image.fold === folds[0])) return [];
+  for (const [done, fold] of folds.entries()) {
+    const rest = images.flatMap((image, p) => (image.fold !== fold ? [p] : []));
+    const restRows = new Float32Array(rest.length * perImage);
+    rest.forEach((p, i) => restRows.set(raw.subarray(p * perImage, (p + 1) * perImage), i * perImage));
+    const set = embeddingTrainingSet(restRows, rest.map((p) => images[p]!), classes, groupBy);
+    const fitted = await fitArcFace(set, dim, options, control.signal ? { signal: control.signal } : {});
+    control.onFold(fold, embedImages(fitted.weights, fitted.standardisation, raw), done + 1, folds.length);
+  }
+  return folds;
+}

@@ -1,14 +1,15 @@
 // The 'embed' engine task: trains an ArcFace head on the cached backbone features of a ready model's
 // training snapshot (the model's backbone, size and preprocessing, so the features are cached
-// already), saves it beside the model's files, and stores an embedding for every readable image.
+// already), saves it beside the model's files, and stores an embedding for every readable image; then,
+// fold by fold, a head trained without that fold embeds the snapshot again (out-of-fold spaces).
 import { GradedeskError } from '../../shared/errors';
 import type { NeighbourAccuracy } from '../../shared/similar';
 import { ProgressMeter } from '../jobs/progress';
-import { heldOutNeighbourAccuracy } from '../search/held-out';
+import { HeldOutTally } from '../search/held-out';
 import { EmbeddingStore } from '../store/embeddings';
 import { DEFAULT_ARCFACE, type ArcFaceOptions } from './arcface';
-import { saveArcFace, type EmbeddingGrouping } from './arcface-files';
-import { embeddingTrainingSet, embedImages, fitArcFace } from './arcface-fit';
+import { ARCFACE_FORMAT, removeArcFace, saveArcFace, type EmbeddingGrouping } from './arcface-files';
+import { embedByFold, embeddingTrainingSet, embedImages, fitArcFace } from './arcface-fit';
 import { featureContext, type Engine } from './engine';
 import { ensureFeatures, extractorKey } from './extract-features';
 import { featureRows } from './head-data';
@@ -68,19 +69,38 @@ export async function embedProject(engine: Engine, modelId: number, request: Emb
         control.onProgress?.(meter.snapshot(`epoch ${epoch}: loss ${loss.toFixed(4)}`));
       },
     });
-    const folds = new Set(labelled.map((i) => i.fold).filter((fold) => fold >= 0)).size;
-    const measuring = new ProgressMeter('Measuring neighbour accuracy on held-out patients', folds);
+    const embeddings = new EmbeddingStore(store.db);
+    removeArcFace(store.models.dir(modelId));
+    embeddings.clear(modelId);
+    const d = options.embeddingDim;
+    // Each graded image of the snapshot is also embedded by the head trained without its fold, where its
+    // similar cases are looked up: its own label never shapes the space it is compared in.
+    const tally = new HeldOutTally(labelled, d);
+    const measuring = new ProgressMeter('Embedding each fold without its own labels', new Set(labelled.map((i) => i.fold).filter((fold) => fold >= 0)).size);
     control.onProgress?.(measuring.snapshot());
-    const heldOut = await heldOutNeighbourAccuracy(raw, labelled, dim, model.classes, options, groupBy, {
+    const folds = await embedByFold(raw, labelled, dim, model.classes, options, groupBy, {
       ...(control.signal ? { signal: control.signal } : {}),
-      onFold: (done) => {
+      onFold: (fold, vectors, done) => {
+        embeddings.put(modelId, labelled.map((image, i) => ({ imageId: image.id, vector: vectors.slice(i * d, (i + 1) * d) })), fold);
+        tally.addFold(fold, vectors);
         measuring.done = done;
         control.onProgress?.(measuring.snapshot());
       },
     });
+    const heldOut = tally.result();
+    const embedding = new ProgressMeter('Embedding images', usable.length);
+    for (let start = 0; start < usable.length; start += CHUNK) {
+      if (control.signal?.aborted) throw new GradedeskError('cancelled', 'Embedding was cancelled.');
+      const chunk = usable.slice(start, start + CHUNK);
+      const vectors = embedImages(fitted.weights, fitted.standardisation, featureRows(store.features, key, dim, chunk, TTA_VIEWS));
+      embeddings.put(modelId, chunk.map((image, i) => ({ imageId: image.id, vector: vectors.slice(i * d, (i + 1) * d) })));
+      embedding.done += chunk.length;
+      control.onProgress?.(embedding.snapshot());
+    }
+    // Last, so that a model has a head only once every space is stored.
     saveArcFace(store.models.dir(modelId), {
       manifest: {
-        format: 'gradedesk-arcface/1',
+        format: ARCFACE_FORMAT,
         extractor: key,
         inputDim: dim,
         embeddingDim: options.embeddingDim,
@@ -90,24 +110,12 @@ export async function embedProject(engine: Engine, modelId: number, request: Emb
         standardisation: fitted.standardisation,
         losses: fitted.losses,
         trainingImages: labelled.length,
+        folds,
         heldOut,
         createdAt: new Date().toISOString(),
       },
       weights: fitted.weights,
     });
-
-    const embeddings = new EmbeddingStore(store.db);
-    embeddings.clear(modelId);
-    const embedding = new ProgressMeter('Embedding images', usable.length);
-    for (let start = 0; start < usable.length; start += CHUNK) {
-      if (control.signal?.aborted) throw new GradedeskError('cancelled', 'Embedding was cancelled.');
-      const chunk = usable.slice(start, start + CHUNK);
-      const vectors = embedImages(fitted.weights, fitted.standardisation, featureRows(store.features, key, dim, chunk, TTA_VIEWS));
-      const d = options.embeddingDim;
-      embeddings.put(modelId, chunk.map((image, i) => ({ imageId: image.id, vector: vectors.slice(i * d, (i + 1) * d) })));
-      embedding.done += chunk.length;
-      control.onProgress?.(embedding.snapshot());
-    }
     return { modelId, embedded: usable.length, failed: extraction.failed.length, embeddingDim: options.embeddingDim, losses: fitted.losses, heldOut };
   } finally {
     context.extractor.dispose();

@@ -1,6 +1,7 @@
 // The honest account of a model: metrics on images it did not train on (out-of-fold or held out).
 import { REFERABLE_GRADE, type LabelValue, type TaskKind } from '../../shared/domain';
-import type { ClassRates, Evaluation, HeadKind } from '../../shared/ml';
+import type { ClassRates, Evaluation, HeadKind, HeadlineMetric } from '../../shared/ml';
+import { groupBootstrap } from './bootstrap';
 import {
   accuracy,
   balancedAccuracy,
@@ -36,7 +37,29 @@ export interface EvaluationRequest {
   threshold?: number;
 }
 
+/** The model's figures on these images, each headline figure with its 95% interval over patients. */
 export function evaluate(request: EvaluationRequest): Evaluation {
+  const evaluation = measure(request);
+  if (request.images.length === 0) return evaluation;
+  return { ...evaluation, intervals: groupBootstrap(request.images, (sample) => headlineOf(measure({ ...request, images: sample }))) };
+}
+
+/** The figures Evaluate leads with, by name. */
+export function headlineOf(evaluation: Evaluation): Record<HeadlineMetric, number | null> {
+  return {
+    qwk: evaluation.qwk,
+    accuracy: evaluation.accuracy,
+    balancedAccuracy: evaluation.balancedAccuracy,
+    macroF1: evaluation.macroF1,
+    referableAuc: evaluation.referable?.auc ?? null,
+    sensitivity: evaluation.referable?.sensitivity ?? null,
+    specificity: evaluation.referable?.specificity ?? null,
+    ece: evaluation.calibration?.ece ?? null,
+  };
+}
+
+/** The figures alone, without intervals. */
+export function measure(request: EvaluationRequest): Evaluation {
   const { images, classes } = request;
   const base = { basis: request.basis, samples: images.length, groups: new Set(images.map((i) => i.group)).size, classes };
   if (images.length === 0) {
@@ -62,7 +85,7 @@ function singleLabel(request: EvaluationRequest, base: Base): Evaluation {
     qwk: request.taskKind === 'dr-grade' ? quadraticWeightedKappa(truth, predicted, classes.length) : null,
     accuracy: accuracy(truth, predicted),
     balancedAccuracy: balancedAccuracy(truth, predicted, classes.length),
-    macroF1: null,
+    macroF1: macroF1(oneHot(truth, classes.length), oneHot(predicted, classes.length)),
     referable: request.taskKind === 'dr-grade' ? referable(request) : null,
     calibration:
       withProbabilities.length === 0
@@ -118,5 +141,7 @@ function multilabel(request: EvaluationRequest, base: Base): Evaluation {
     calibration: calibration(confidences, correct),
   };
 }
+
+const oneHot = (values: number[], classCount: number): boolean[][] => values.map((v) => Array.from({ length: classCount }, (_, k) => k === v));
 
 const clamp01 = (value: number) => Math.max(0, Math.min(1, value));

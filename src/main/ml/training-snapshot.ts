@@ -53,6 +53,16 @@ export function foldCount(options: TrainOptions): number {
   return options.validation.kind === 'k-fold' ? options.validation.folds : 1;
 }
 
+/**
+ * "Model 3 (224 px)", "Model 4 (384 px, fine-tuned)": a name a reader can say aloud, numbered past every
+ * model the project has; the backbone and head are in the model's details.
+ */
+export function defaultModelName(existing: readonly string[], options: Pick<TrainOptions, 'inputSize' | 'strategy'>): string {
+  const numbers = existing.map((name) => Number(/^Model (\d+)\b/.exec(name)?.[1] ?? 0));
+  const next = Math.max(existing.length, ...numbers) + 1;
+  return `Model ${next} (${options.inputSize} px${options.strategy === 'fine-tune' ? ', fine-tuned' : ''})`;
+}
+
 /** Creates the model row and its training snapshot; the run itself happens in `runTraining`. */
 export function prepareModel(store: Store, modelsDir: string, project: Project, requested: Partial<TrainOptions> = {}, name?: string): number {
   const options = resolveOptions(project, requested);
@@ -73,7 +83,7 @@ export function prepareModel(store: Store, modelsDir: string, project: Project, 
   return store.transaction(() => {
     const modelId = store.models.create({
       projectId: project.id,
-      name: name ?? `${options.head} on ${options.backboneId} @${options.inputSize}`,
+      name: name ?? defaultModelName(store.models.list(project.id).map((model) => model.name), options),
       taskKind: project.task.kind,
       classes: project.task.classes,
       options,

@@ -5,6 +5,7 @@
 // paging and Review's ←/→ cost a slice.
 import { positionIn } from '../../shared/api';
 import type { LabelValue } from '../../shared/domain';
+import { sameLabel } from '../../shared/labels';
 import { GradedeskError, invalid } from '../../shared/errors';
 import type { ModelDetail, Prediction } from '../../shared/ml';
 import { probabilityText, type TriageCounts, type TriageItem, type TriageOrder, type TriagePage, type TriagePosition } from '../../shared/triage';
@@ -35,6 +36,7 @@ export function triageQueue(store: Store, projectId: number, order: TriageOrder,
     items: page.map((entry) => toItem(entry, labels.get(entry.image.imageId) ?? null, queue.reviewed)),
     ...queue.counts,
     modelId: queue.modelId,
+    modelName: queue.modelName,
     order,
     offset,
     length: listed.length,
@@ -68,6 +70,7 @@ interface Ranked {
 
 interface Queue {
   modelId: number;
+  modelName: string;
   entries: Ranked[];
   ids: number[];
   reviewed: ReadonlySet<number>;
@@ -145,6 +148,7 @@ function rankedQueue(store: Store, projectId: number, order: TriageOrder): Queue
   const remainingIds = ranking.ids.filter((id) => !reviewed.has(id));
   const queue: Queue = {
     modelId: active.id,
+    modelName: active.name,
     entries: ranking.entries,
     ids: ranking.ids,
     reviewed,
@@ -259,11 +263,18 @@ function disagreementFirst({ model, images }: RankingContext): Ranked[] {
   const words = wordsFor(model);
   const labelled = images.filter((image) => image.label !== null);
   if (model.taskKind === 'dr-grade') {
-    return labelled.filter((image) => image.expected !== null).map((image) => {
+    // Reader and model disagree when the model's grade differs from the reader's, not when the mean of its
+    // probabilities does: a reader's 4 beside a model's 4 (expected 3.4) is agreement, and comes last.
+    return labelled.map((image) => {
       const grade = image.label as number;
-      const distance = Math.abs(image.expected! - grade);
-      const estimate = model.head === 'regression' ? 'regresses it to' : 'expects';
-      return { image, score: distance, tie: 0, reason: () => `Reader: grade ${grade}; the model ${estimate} grade ${image.expected!.toFixed(1)} (${distance.toFixed(1)} apart).` };
+      const modelGrade = image.predicted as number;
+      const apart = Math.abs(modelGrade - grade);
+      const expected = image.expected === null ? '' : ` (${model.head === 'regression' ? 'regressed' : 'expected'} grade ${image.expected.toFixed(1)})`;
+      const reason = () =>
+        apart === 0
+          ? `Reader and model agree: grade ${grade}${expected}.`
+          : `Reader: grade ${grade}; the model says grade ${modelGrade}${expected}, ${apart} ${apart === 1 ? 'grade' : 'grades'} apart.`;
+      return { image, score: apart, tie: image.expected === null ? 0 : -Math.abs(image.expected - grade), reason };
     });
   }
   if (model.taskKind === 'multiclass') {
@@ -453,6 +464,7 @@ const toItem = (entry: Ranked, label: LabelValue | null, reviewed: ReadonlySet<n
   score: entry.score,
   reason: entry.reason(),
   reviewed: reviewed.has(entry.image.imageId),
+  disagrees: label !== null && !sameLabel(label, entry.image.predicted),
 });
 
 function wordsFor(model: RankingContext['model']) {

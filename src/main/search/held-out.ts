@@ -1,61 +1,51 @@
-// Top-1 neighbour accuracy on held-out patients: for each fold of a model's snapshot, an ArcFace head
-// trained on the other folds embeds everything, and each held-out image takes the label of its
-// nearest image among the other folds (whose patients it never shares: folds are grouped by patient).
+// Top-1 neighbour accuracy on held-out patients: in fold k's space (a head trained without fold k), each
+// image of fold k takes the label of its nearest image among the rest (the other folds, or a hold-out's
+// training side), whose patients it never shares (folds are grouped by patient). This is how Review's similar cases of a graded image are found.
 import type { LabelValue } from '../../shared/domain';
 import type { NeighbourAccuracy } from '../../shared/similar';
 import { sameLabel } from '../../shared/labels';
-import type { ArcFaceOptions } from '../ml/arcface';
-import type { EmbeddingGrouping } from '../ml/arcface-files';
-import { embeddingTrainingSet, embedImages, fitArcFace } from '../ml/arcface-fit';
-import { TTA_VIEWS } from '../ml/views';
 import { ExactIndex } from './exact-index';
 
 export interface HeldOutImage {
   label: LabelValue;
-  groupId: string;
-  /** The image's fold in the model's snapshot (grouped by patient). */
+  /** The image's fold in the model's snapshot (-1: a hold-out's training side). */
   fold: number;
 }
 
-/**
- * `raw` holds each image's feature rows (images × TTA views × dim), in the order of `images`.
- * `onFold` reports each fold as it finishes, so a job can show progress.
- */
-export async function heldOutNeighbourAccuracy(
-  raw: Float32Array,
-  images: readonly HeldOutImage[],
-  dim: number,
-  classes: readonly string[],
-  arcface: ArcFaceOptions,
-  groupBy: EmbeddingGrouping,
-  control: { signal?: AbortSignal; onFold?: (done: number, folds: number) => void } = {},
-): Promise<NeighbourAccuracy | null> {
-  const perImage = dim * TTA_VIEWS.length;
-  const rowsOf = (positions: readonly number[]) => {
-    const out = new Float32Array(positions.length * perImage);
-    positions.forEach((p, i) => out.set(raw.subarray(p * perImage, (p + 1) * perImage), i * perImage));
-    return out;
-  };
-  const folds = [...new Set(images.map((i) => i.fold).filter((f) => f >= 0))].sort((a, b) => a - b);
-  if (folds.length < 2) return null;
-  let hits = 0;
-  let asked = 0;
-  for (const [done, fold] of folds.entries()) {
-    const held = images.flatMap((image, p) => (image.fold === fold ? [p] : []));
-    const rest = images.flatMap((image, p) => (image.fold !== fold && image.fold >= 0 ? [p] : []));
-    const restImages = rest.map((p) => images[p]!);
-    const fitted = await fitArcFace(embeddingTrainingSet(rowsOf(rest), restImages, classes, groupBy), dim, arcface, control.signal ? { signal: control.signal } : {});
-    const index = new ExactIndex(arcface.embeddingDim);
-    index.add(rest.map((_, i) => i), embedImages(fitted.weights, fitted.standardisation, rowsOf(rest)));
-    const queries = embedImages(fitted.weights, fitted.standardisation, rowsOf(held));
-    held.forEach((p, i) => {
-      const [nearest] = index.search(queries.subarray(i * arcface.embeddingDim, (i + 1) * arcface.embeddingDim), 1);
-      if (nearest && sameLabel(restImages[nearest.id]!.label, images[p]!.label)) hits++;
-      asked++;
-    });
-    control.onFold?.(done + 1, folds.length);
+/** Counts nearest-neighbour hits fold by fold, then gives the accuracy beside the majority-class rate. */
+export class HeldOutTally {
+  private hits = 0;
+  private asked = 0;
+  private folds = 0;
+
+  constructor(
+    private readonly images: readonly HeldOutImage[],
+    private readonly embeddingDim: number,
+  ) {}
+
+  /** `vectors`: every image embedded in fold `fold`'s space (images × embeddingDim, in the order of `images`). */
+  addFold(fold: number, vectors: Float32Array): void {
+    const d = this.embeddingDim;
+    const rows = (p: number) => vectors.subarray(p * d, (p + 1) * d);
+    const held = this.images.flatMap((image, p) => (image.fold === fold ? [p] : []));
+    const rest = this.images.flatMap((image, p) => (image.fold !== fold ? [p] : []));
+    const index = new ExactIndex(d);
+    const restVectors = new Float32Array(rest.length * d);
+    rest.forEach((p, i) => restVectors.set(rows(p), i * d));
+    index.add(rest, restVectors);
+    for (const p of held) {
+      const [nearest] = index.search(rows(p), 1);
+      if (nearest && sameLabel(this.images[nearest.id]!.label, this.images[p]!.label)) this.hits++;
+      this.asked++;
+    }
+    this.folds++;
   }
-  const counts = new Map<string, number>();
-  for (const image of images) if (image.fold >= 0) counts.set(JSON.stringify(image.label), (counts.get(JSON.stringify(image.label)) ?? 0) + 1);
-  return { accuracy: hits / asked, majorityRate: Math.max(...counts.values()) / asked, images: asked, folds: folds.length };
+
+  /** Null when no fold was measured. The majority rate is over the images asked about. */
+  result(): NeighbourAccuracy | null {
+    if (this.folds === 0 || this.asked === 0) return null;
+    const counts = new Map<string, number>();
+    for (const image of this.images) if (image.fold >= 0) counts.set(JSON.stringify(image.label), (counts.get(JSON.stringify(image.label)) ?? 0) + 1);
+    return { accuracy: this.hits / this.asked, majorityRate: Math.max(...counts.values()) / this.asked, images: this.asked, folds: this.folds };
+  }
 }

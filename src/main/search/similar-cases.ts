@@ -1,6 +1,9 @@
 // Similar cases of an image: its nearest graded images in a model's ArcFace embedding (other
-// patients only), and the label their similarity-weighted vote suggests. Indexes are kept per model
-// in memory and under <dataDir>/search, and take the embeddings added since they were saved.
+// patients only), and the label their similarity-weighted vote suggests. An image of the model's
+// training snapshot is looked up in its fold's space, embedded by a head that never saw its label, so
+// the suggestion cannot echo the label under review; other images in the space of the head trained on
+// every graded image. Indexes are kept per model and space in memory and under <dataDir>/search, and
+// take the embeddings added since they were saved.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { LabelEvent, LabelValue } from '../../shared/domain';
@@ -9,7 +12,7 @@ import { GradedeskError } from '../../shared/errors';
 import { sameLabel } from '../../shared/labels';
 import { hasArcFace, readArcFaceManifest } from '../ml/arcface-files';
 import type { Store } from '../store';
-import { EmbeddingStore } from '../store/embeddings';
+import { EmbeddingStore, FULL_SPACE } from '../store/embeddings';
 import { createIndex, indexFileName, loadIndex, type NearestIndex, type Neighbour } from './nearest-index';
 
 export const SUGGESTION_THRESHOLD = 0.7;
@@ -34,6 +37,8 @@ export function neighbourVote(neighbours: ReadonlyArray<{ label: LabelValue; sim
 
 export class SimilarCases {
   private readonly indexes = new Map<string, NearestIndex>();
+  /** Each model's snapshot folds by image id (a snapshot never changes). */
+  private readonly snapshotFolds = new Map<number, Map<number, number>>();
   private readonly embeddings: EmbeddingStore;
 
   constructor(
@@ -70,19 +75,19 @@ export class SimilarCases {
     };
   }
 
-  /** The model's index, brought up to date with its stored embeddings and saved when it changed. */
-  index(modelId: number): NearestIndex {
+  /** The model's index of one space, brought up to date with its stored embeddings and saved when it changed. */
+  index(modelId: number, space = FULL_SPACE): NearestIndex {
     const stamp = readArcFaceManifest(this.store.models.dir(modelId)).createdAt.replace(/[^0-9]/g, '');
-    const base = path.join(this.dataDir, 'search', `model-${modelId}-${stamp}`);
-    const cacheKey = `${modelId}/${stamp}`;
+    const base = path.join(this.dataDir, 'search', `model-${modelId}-${stamp}${space === FULL_SPACE ? '' : `-fold-${space}`}`);
+    const cacheKey = `${modelId}/${stamp}/${space}`;
     let index = this.indexes.get(cacheKey);
     if (!index) {
       const saved = ['.exact', '.usearch'].map((ext) => base + ext).find((file) => fs.existsSync(file));
       index = saved ? loadIndex(saved) : undefined;
     }
-    const count = this.embeddings.count(modelId);
+    const count = this.embeddings.count(modelId, space);
     if (!index || index.size < count) {
-      const rows = this.embeddings.all(modelId);
+      const rows = this.embeddings.all(modelId, space);
       const dim = rows[0]?.vector.length ?? 0;
       index ??= createIndex(dim, count);
       const added = rows.filter((row) => !index!.has(row.imageId));
@@ -96,10 +101,23 @@ export class SimilarCases {
     return index;
   }
 
+  /** The space an image is looked up in: its snapshot fold's, when that fold has one. */
+  spaceOf(modelId: number, imageId: number): number {
+    let folds = this.snapshotFolds.get(modelId);
+    if (!folds) {
+      folds = new Map(this.store.models.trainingImages(modelId).map((image) => [image.imageId, image.fold]));
+      this.snapshotFolds.set(modelId, folds);
+    }
+    const fold = folds.get(imageId);
+    const spaces = readArcFaceManifest(this.store.models.dir(modelId)).folds;
+    return fold !== undefined && spaces.includes(fold) ? fold : FULL_SPACE;
+  }
+
   forImage(imageId: number, k = DEFAULT_K, modelId?: number): SimilarCasesAnswer {
     const image = this.store.images.get(imageId);
     const model = modelId ?? this.embeddedModel(image.projectId);
-    const query = this.embeddings.get(model, imageId);
+    const space = this.spaceOf(model, imageId);
+    const query = this.embeddings.get(model, imageId, space);
     if (!query) throw new GradedeskError('invalid', `Image ${imageId} has no embedding in model ${model}; compute embeddings again.`);
     const readable = this.store.images.readable(image.projectId);
     const graded = new Map(readable.filter((i) => i.label !== null && !i.ungradable).map((i) => [i.id, i]));
@@ -109,13 +127,19 @@ export class SimilarCases {
       const other = graded.get(id);
       return !other || id === imageId || (groupId !== null && other.groupId === groupId);
     };
-    const found: Neighbour[] = this.index(model).search(query, k, skip);
+    const found: Neighbour[] = this.index(model, space).search(query, k, skip);
     const neighbours = found.map((n): SimilarCase => {
       const other = graded.get(n.id)!;
       return { imageId: n.id, fileName: path.basename(other.path), label: other.label!, similarity: n.similarity };
     });
     const current = self && !self.ungradable ? self.label : null;
-    return { modelId: model, neighbours, suggestion: neighbourVote(neighbours, current), threshold: SUGGESTION_THRESHOLD };
+    return {
+      modelId: model,
+      neighbours,
+      suggestion: neighbourVote(neighbours, current),
+      threshold: SUGGESTION_THRESHOLD,
+      learnedThisLabel: space === FULL_SPACE && this.snapshotFolds.get(model)?.has(imageId) === true,
+    };
   }
 
   /**

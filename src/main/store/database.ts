@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { damaged, GradedeskError } from '../../shared/errors';
 import { storageFailure } from './failures';
 import { migrations } from './migrations';
+import { registerNaturalKey } from './natural-order';
 import type { Migration } from './migrations/types';
 import { writeTransaction } from './write-transaction';
 
@@ -26,6 +27,7 @@ export function openDatabase(file: string, available: readonly Migration[] = mig
     db = new Database(file);
     // First, so that opening beside another process waits for its lock instead of failing.
     db.pragma('busy_timeout = 5000');
+    registerNaturalKey(db);
     refuseNewerSchema(db, available);
     db.pragma('journal_mode = WAL');
     // NORMAL under WAL survives an application crash without losing committed grades; only an OS crash
@@ -110,11 +112,13 @@ function refuseNewerSchema(db: Db, available: readonly Migration[]): void {
 function refuseInconsistentSchema(db: Db, available: readonly Migration[]): void {
   const current = schemaVersion(db);
   const tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>).map((row) => row.name));
-  const missing = expectedTables(current, available).filter((table) => !tables.has(table));
+  const expected = expectedTables(current, available);
+  const missing = expected.filter((table) => !tables.has(table));
   if (missing.length) {
     throw damaged(`The database says it has schema version ${current} but lacks its table${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: it was damaged or edited. ${RECOVERY}.`);
   }
-  const ahead = available.filter((m) => m.version > current && expectedTables(m.version, [m]).some((table) => tables.has(table)));
+  // A later migration that only rebuilds a table of this version (DROP, then CREATE) is no evidence.
+  const ahead = available.filter((m) => m.version > current && expectedTables(m.version, [m]).some((table) => tables.has(table) && !expected.includes(table)));
   if (ahead.length) {
     throw damaged(
       `The database's schema version (${current}) is lower than its tables (those of version ${ahead.at(-1)!.version} exist): its version was lowered or damaged. ${RECOVERY}.`,

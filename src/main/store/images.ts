@@ -13,6 +13,7 @@ import { invalid, notFound } from '../../shared/errors';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database';
 import { storedJson } from './failures';
+import { naturalKey } from './natural-order';
 
 /** What the import pipeline knows about a file before it becomes a row. */
 export interface NewImage {
@@ -112,11 +113,11 @@ export class ImageStore {
 
   insert(image: NewImage): number {
     const { lastInsertRowid } = this.prepared(
-      `INSERT INTO images (project_id, path, file_name, stem, sha256, phash, detail_hash, width, height, bytes, format,
+      `INSERT INTO images (project_id, path, file_name, name_key, stem, sha256, phash, detail_hash, width, height, bytes, format,
          group_id, eye, status, error_kind, error_text, imported_at)
-       VALUES (@projectId, @path, @fileName, @stem, @sha256, @phash, @detailHash, @width, @height, @bytes, @format,
+       VALUES (@projectId, @path, @fileName, @nameKey, @stem, @sha256, @phash, @detailHash, @width, @height, @bytes, @format,
          @groupId, @eye, @status, @errorKind, @errorText, @importedAt)`,
-    ).run({ ...image, importedAt: new Date().toISOString() });
+    ).run({ ...image, nameKey: naturalKey(image.fileName), importedAt: new Date().toISOString() });
     return Number(lastInsertRowid);
   }
 
@@ -287,10 +288,10 @@ export class ImageStore {
     } else {
       const predictedColumn = task.kind === 'multilabel' ? 'p.predicted_mask' : 'p.predicted_class';
       const sortColumns = {
-        name: ['file_name'],
-        label: [task.kind === 'multilabel' ? 'label_mask' : 'label_class', 'file_name'],
-        predicted: [predictedColumn, 'file_name'],
-        referable: ['p.referable', 'file_name'],
+        name: ['name_key'],
+        label: [task.kind === 'multilabel' ? 'label_mask' : 'label_class', 'name_key'],
+        predicted: [predictedColumn, 'name_key'],
+        referable: ['p.referable', 'name_key'],
       };
       // Images the model has not predicted come last in either direction.
       const unpredictedLast = sort === 'predicted' || sort === 'referable' ? `${sortColumns[sort][0]} IS NULL, ` : '';

@@ -1,12 +1,9 @@
 /**
- * Metrics as Train and Evaluate show them. A metric is never rounded towards looking better: a
- * higher-is-better value is cut down to the shown digits (0.9996 shows as 0.999, not 1.000), a
- * lower-is-better one (ECE) is rounded up. Undefined values show as a dash, never as 0.
+ * Metrics as Train and Evaluate show them: rounded to the nearest shown digit (49/59 = 0.83051 shows as
+ * 83.1%), as a reader checking the figure by hand would round it. Undefined values show as a dash, never as 0.
  */
 
 export const NONE = '—';
-
-export type Better = 'higher' | 'lower';
 
 const counts = new Intl.NumberFormat('en-US');
 
@@ -17,25 +14,24 @@ export const plural = (n: number, one: string, many = `${one}s`): string => `${f
 
 const defined = (value: number | null | undefined): value is number => typeof value === 'number' && Number.isFinite(value);
 
-/** `value` to `digits` decimals, rounded in the direction that does not flatter it. */
-export function roundUnflattering(value: number, digits: number, better: Better): string {
+/** `value` to `digits` decimals, halves away from zero, with no "-0.000". */
+export function roundTo(value: number, digits: number): string {
   const factor = 10 ** digits;
   const scaled = value * factor;
-  const nearest = Math.round(scaled);
-  // 0.7 * 1000 is 699.9999…: a value that sits on a shown step (up to float error) is shown as that step.
-  const onStep = Math.abs(scaled - nearest) < 1e-9 * Math.max(1, Math.abs(scaled));
-  const whole = onStep ? nearest : better === 'higher' ? Math.floor(scaled) : Math.ceil(scaled);
+  // 0.8305 * 1000 is 830.4999…: a value within float error of a half is rounded as that half.
+  const nudged = scaled + Math.sign(scaled) * 1e-9 * Math.max(1, Math.abs(scaled));
+  const whole = Math.sign(nudged) * Math.round(Math.abs(nudged));
   return (whole / factor + 0).toFixed(digits);
 }
 
 /** A kappa, AUC, F1 or ECE as a decimal: "0.812", or "—". */
-export function formatMetric(value: number | null | undefined, { better = 'higher', digits = 3 }: { better?: Better; digits?: number } = {}): string {
-  return defined(value) ? roundUnflattering(value, digits, better) : NONE;
+export function formatMetric(value: number | null | undefined, { digits = 3 }: { digits?: number } = {}): string {
+  return defined(value) ? roundTo(value, digits) : NONE;
 }
 
 /** A rate (sensitivity, accuracy…) as a percentage: "91.3%", or "—". */
-export function formatPercent(value: number | null | undefined, { better = 'higher', digits = 1 }: { better?: Better; digits?: number } = {}): string {
-  return defined(value) ? `${roundUnflattering(value * 100, digits, better)}%` : NONE;
+export function formatPercent(value: number | null | undefined, { digits = 1 }: { digits?: number } = {}): string {
+  return defined(value) ? `${roundTo(value * 100, digits)}%` : NONE;
 }
 
 /** A loss, which is not a clinical claim: four significant digits. */

@@ -1,7 +1,7 @@
 /** What a grid cell shows about its image: the label and prediction badges and the import error, in the project's words. */
 import type { ImportErrorKind, LabelValue, TaskSpec } from '../../../../shared/domain';
 import type { GridPrediction } from '../../../../shared/ml';
-import { formatGrade, formatProbability, predictedText, referableBand, type ReferableBand } from '../predictions/format';
+import { formatGrade, formatProbability, predictedText } from '../predictions/format';
 
 export interface LabelBadge {
   text: string;
@@ -37,8 +37,8 @@ export interface PredictionBadge {
   title: string;
   /** The accessible name, which says it is the model's and not a reader's. */
   label: string;
-  /** P(referable) band for the colour (dr-grade with a probability); 'neutral' otherwise. */
-  band: ReferableBand | 'neutral';
+  /** The predicted DR grade, coloured as the reader's grade badge is (so "AI 2" and "2" match); null otherwise. */
+  grade: number | null;
 }
 
 function shortNames(task: TaskSpec, value: LabelValue): string {
@@ -59,8 +59,8 @@ export function predictionBadge(task: TaskSpec, prediction: GridPrediction): Pre
   const label = ['Model prediction: ' + predicted, referable && `P(referable) ${referable}`, expected && `expected grade ${expected}`]
     .filter(Boolean)
     .join(', ');
-  const band = task.kind === 'dr-grade' ? referableBand(prediction.referable) : null;
-  return { text: shortNames(task, prediction.predicted), title, label, band: band ?? 'neutral' };
+  const grade = task.kind === 'dr-grade' && !Array.isArray(prediction.predicted) ? prediction.predicted : null;
+  return { text: shortNames(task, prediction.predicted), title, label, grade };
 }
 
 const IMPORT_ERRORS: Record<ImportErrorKind, string> = {

@@ -87,8 +87,9 @@ export class GridPages {
     const lastIndex = this.total === null ? last : Math.min(last, this.total - 1);
     const pages: number[] = [];
     for (let page = Math.floor(first / PAGE_SIZE); page <= Math.floor(lastIndex / PAGE_SIZE); page++) pages.push(page);
-    // Before the total is known the first page still has to come, to learn it.
-    return pages.length || this.total !== null ? pages : [0];
+    // Before the total is known, or while the view is empty, the first page still has to come to learn it:
+    // an empty view must notice the images an import or a grade brings into it.
+    return pages.length ? pages : [0];
   }
 
   #missingPages(): number[] {

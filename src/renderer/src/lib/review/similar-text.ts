@@ -6,7 +6,7 @@
 import type { LabelValue, TaskSpec } from '../../../../shared/domain';
 import { describeLabel, sameLabel } from '../../../../shared/labels';
 import type { EmbeddingSummary, NeighbourAccuracy, NeighbourVote, SimilarCasesAnswer } from '../../../../shared/similar';
-import { formatPercent, plural, roundUnflattering } from '../evaluate/format';
+import { formatPercent, plural } from '../evaluate/format';
 import { classWord } from '../predictions/format';
 
 /** The reader's threshold, a whole percentage: below a majority a vote suggests nothing. */
@@ -30,8 +30,11 @@ export function parseThreshold(text: string | null | undefined): number | null {
 /** The server's suggestion threshold (a fraction) as the reader's default percentage. */
 export const defaultThreshold = (answer: Pick<SimilarCasesAnswer, 'threshold'>): number => clampThreshold(answer.threshold * 100);
 
-/** A vote's share as a whole percentage, cut down rather than rounded up: "72%". */
-export const votePercent = (confidence: number): string => `${roundUnflattering(confidence * 100, 0, 'higher')}%`;
+/**
+ * A vote's share as a whole percentage, cut down rather than rounded: it is compared with the reader's
+ * threshold, and a 69.9% vote refused at 70% must not read "70%". ("72%")
+ */
+export const votePercent = (confidence: number): string => `${Math.floor(confidence * 100 + 1e-9)}%`;
 
 /** A similarity with two decimals, sign kept: "0.87", "-0.12". */
 export const formatSimilarity = (similarity: number): string => (similarity.toFixed(2) === '-0.00' ? '0.00' : similarity.toFixed(2));
@@ -53,6 +56,10 @@ export function agreementText(task: TaskSpec, vote: NeighbourVote, current: Labe
   if (sameLabel(current, vote.label)) return `Agrees with the current ${word}.`;
   return `Differs from the current ${word}, ${labelWords(task, current)}.`;
 }
+
+/** Beside a suggestion found in an embedding that learned this image's own label (no held-out space for it). */
+export const ECHO_CAUTION =
+  'Caution: this image’s own label helped train the embedding its neighbours were found in, so they may simply repeat that label.';
 
 export type Acceptance = { ok: true; label: LabelValue; minConfidence: number } | { ok: false; reason: string };
 
@@ -88,10 +95,9 @@ export function acceptance({
 /** "Top-1 neighbour accuracy on held-out patients: 61% (majority class 44%), 118 images, 5 folds". */
 export function neighbourAccuracyText(summary: EmbeddingSummary): string {
   const held = summary.heldOut;
-  if (!held) return 'Top-1 neighbour accuracy was not measured: there were too few patients to hold out in two folds.';
-  // The baseline is rounded up and the accuracy down, so that the gap between them is never overstated.
+  if (!held) return 'Top-1 neighbour accuracy was not measured: no patients were held out of the model’s training.';
   const accuracy = formatPercent(held.accuracy, { digits: 0 });
-  const majority = formatPercent(held.majorityRate, { digits: 0, better: 'lower' });
+  const majority = formatPercent(held.majorityRate, { digits: 0 });
   const line = `Top-1 neighbour accuracy on held-out patients: ${accuracy} (majority class ${majority}), ${plural(held.images, 'image')}, ${plural(held.folds, 'fold')}`;
   return held.accuracy > held.majorityRate ? line : `${line}. That is no better than always answering the commonest label: do not rely on the neighbours' suggestions.`;
 }
@@ -112,6 +118,6 @@ export function embeddingFacts(summary: EmbeddingSummary): string {
 export function neighbourCaution(heldOut: NeighbourAccuracy | null): string | null {
   if (!heldOut || heldOut.accuracy > heldOut.majorityRate) return null;
   const accuracy = formatPercent(heldOut.accuracy, { digits: 0 });
-  const majority = formatPercent(heldOut.majorityRate, { digits: 0, better: 'lower' });
+  const majority = formatPercent(heldOut.majorityRate, { digits: 0 });
   return `Caution: on held-out patients the nearest case's label was right ${accuracy} of the time, no better than always answering the commonest label (${majority}).`;
 }
