@@ -8,7 +8,6 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tryDamages, writeSoundDatabase, type DamageOutcome } from '../../src/main/bench/corruption';
 import { runCli } from '../../src/main/cli/program';
-import { migrations } from '../../src/main/store/migrations';
 import { Store } from '../../src/main/store';
 import { damages, pageCount } from '../../src/main/store/damage';
 import { DATABASE_FILE_NAME, migrationBackupFile, openDatabase } from '../../src/main/store/database';
