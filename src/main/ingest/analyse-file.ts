@@ -16,6 +16,9 @@ export interface FileAnalysisRequest {
   knownSha256?: string;
 }
 
+/** How much is read first: all of most images, and enough of any file to know whether it is one. */
+const FIRST_READ_BYTES = 1 << 20;
+
 interface FileFacts {
   path: string;
   bytes: number;
@@ -62,7 +65,8 @@ export async function analyseFile(request: FileAnalysisRequest): Promise<FileAna
 
 async function analyseOpenFile(request: FileAnalysisRequest, handle: FileHandle, size: number): Promise<FileAnalysis> {
   const unread: FileFacts = { path: request.path, bytes: size, sha256: '' };
-  const start = await readStart(handle, SIGNATURE_BYTES);
+  // The first bytes say whether this is an image at all; a small file comes whole with them.
+  const start = await readStart(handle, Math.max(SIGNATURE_BYTES, Math.min(size, FIRST_READ_BYTES)));
   if (start.length === 0) return failure(unread, 'empty-file', 'The file is empty (0 bytes).');
   const signature = sniffSignature(start);
   if (signature.kind === 'dicom' || path.extname(request.path).toLowerCase() === '.dcm') {
@@ -86,11 +90,11 @@ async function analyseOpenFile(request: FileAnalysisRequest, handle: FileHandle,
 
   const thumbnailFile = (sha256: string) => cachedImagePath(request.cacheDir, 'thumbnails', sha256);
   if (request.knownSha256) {
-    const sha256 = await hashOf(handle);
+    const sha256 = await hashOf(handle, start, size);
     if (sha256 === request.knownSha256 && (await exists(thumbnailFile(sha256)))) return { ...unread, sha256, status: 'unchanged' };
   }
   const hash = createHash('sha256');
-  const bytes = await readChunks(handle, { maxBytes: MAX_IMAGE_BYTES, keep: true, expectedBytes: size, onChunk: (chunk) => hash.update(chunk) });
+  const bytes = await readChunks(handle, { maxBytes: MAX_IMAGE_BYTES, keep: true, start, expectedBytes: size, onChunk: (chunk) => hash.update(chunk) });
   const facts: FileFacts = { path: request.path, bytes: bytes.length, sha256: hash.digest('hex') };
 
   let decoded;
@@ -122,9 +126,9 @@ async function analyseOpenFile(request: FileAnalysisRequest, handle: FileHandle,
   return analysis;
 }
 
-async function hashOf(handle: FileHandle): Promise<string> {
+async function hashOf(handle: FileHandle, start: Buffer, size: number): Promise<string> {
   const hash = createHash('sha256');
-  await readChunks(handle, { maxBytes: MAX_IMAGE_BYTES, keep: false, onChunk: (chunk) => hash.update(chunk) });
+  await readChunks(handle, { maxBytes: MAX_IMAGE_BYTES, keep: false, start, expectedBytes: size, onChunk: (chunk) => hash.update(chunk) });
   return hash.digest('hex');
 }
 

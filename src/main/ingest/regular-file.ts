@@ -58,21 +58,29 @@ export class FileTooLargeError extends Error {
 const CHUNK = 1 << 20;
 
 /**
- * Reads the whole file in chunks, handing each to `onChunk` (e.g. a hash) and, when `keep` is set,
- * keeping the bytes. Stops with FileTooLargeError past `maxBytes` (files under /proc say they hold 0
- * bytes, so the size from stat is not trusted), and with an AbortError when `signal` fires.
+ * Reads the whole file in chunks, after `start` (its first bytes, already read), handing each chunk to
+ * `onChunk` (e.g. a hash) and, when `keep` is set, keeping the bytes. Reading stops at `expectedBytes`
+ * (stat's size) when that is known; files under /proc say they hold 0 bytes, so then it reads to the
+ * end, and stops with FileTooLargeError past `maxBytes`. An aborted `signal` stops it between chunks.
  */
 export async function readChunks(
   handle: FileHandle,
-  options: { maxBytes: number; keep: boolean; expectedBytes?: number; signal?: AbortSignal; onChunk?: (chunk: Buffer) => void },
+  options: { maxBytes: number; keep: boolean; expectedBytes?: number; start?: Buffer; signal?: AbortSignal; onChunk?: (chunk: Buffer) => void },
 ): Promise<Buffer> {
-  const { maxBytes, keep, signal, onChunk } = options;
-  let kept = keep ? Buffer.allocUnsafe(Math.min(options.expectedBytes ?? CHUNK, maxBytes)) : Buffer.allocUnsafe(CHUNK);
-  let total = 0;
-  for (;;) {
+  const { maxBytes, keep, signal, onChunk, start = Buffer.alloc(0) } = options;
+  const expected = options.expectedBytes ?? 0;
+  if (expected > 0 && start.length >= expected) {
+    onChunk?.(start);
+    return keep ? start : Buffer.alloc(0);
+  }
+  let kept = Buffer.allocUnsafe(keep ? Math.min(Math.max(expected, start.length, 1), maxBytes) : CHUNK);
+  if (keep) start.copy(kept);
+  if (start.length) onChunk?.(start);
+  let total = start.length;
+  while (expected === 0 || total < expected) {
     signal?.throwIfAborted();
     if (keep && total === kept.length) {
-      // Full: the file may have ended exactly here (the usual case, when stat's size was right).
+      // Full before the end: only a file whose size stat did not know gets here.
       const probe = await handle.read(Buffer.alloc(1), 0, 1, total);
       if (probe.bytesRead === 0) break;
       if (total >= maxBytes) throw new FileTooLargeError(maxBytes);
@@ -86,7 +94,7 @@ export async function readChunks(
     if (bytesRead === 0) break;
     onChunk?.(target.subarray(offset, offset + bytesRead));
     total += bytesRead;
-    if (!keep && total > maxBytes) throw new FileTooLargeError(maxBytes);
+    if (total > maxBytes) throw new FileTooLargeError(maxBytes);
   }
   return keep ? kept.subarray(0, total) : Buffer.alloc(0);
 }
