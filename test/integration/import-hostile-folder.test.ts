@@ -112,6 +112,17 @@ describe('links, FIFOs and folders named like images', () => {
     expect(skippedOf(json)).toEqual(skippedOf(report));
   });
 
+  it('the CLI refuses a FIFO given as the label file at once, in one sentence, instead of hanging', async () => {
+    let stderr = '';
+    const io = { stdout: () => undefined, stderr: (text: string) => void (stderr += text), interactive: false };
+    const dataDir = path.join(root, 'cli-fifo-data');
+    expect(await runCli(['--data', dataDir, 'project', 'create', 'Fifo'], io)).toBe(0);
+    const fifo = path.join(root, 'links', 'labels.csv');
+    execFileSync('mkfifo', [fifo]);
+    expect(await runCli(['--data', dataDir, 'import', folder, '--project', 'Fifo', '--labels', fifo], io)).toBe(1);
+    expect(stderr).toBe(`gradedesk: The label file "${fifo}" is not a regular file (it is a FIFO).\n`);
+  });
+
   it('tells why a folder holding only links out of it imports nothing', async () => {
     const onlyLinks = path.join(root, 'links', 'only-links');
     await fs.mkdir(onlyLinks);
