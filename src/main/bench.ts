@@ -1,10 +1,11 @@
-// `npm run bench [-- store import ui ml gradcam nearest corruption]`: performance figures, each beside a bare baseline measured in the
+// `npm run bench [-- store import import-memory ui ml gradcam nearest corruption]`: performance figures, each beside a bare baseline measured in the
 // same run. With no names, every section runs.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { benchCorruption } from './bench/corruption';
 import { benchGradCam } from './bench/gradcam';
+import { benchImportMemory } from './bench/import-memory';
 import { benchImport } from './bench/import-throughput';
 import { benchMl } from './bench/ml-engine';
 import { benchNearest } from './bench/nearest';
@@ -21,6 +22,7 @@ const sections: Record<string, (scratch: string) => Promise<void> | void> = {
     if (!dataset) process.stdout.write(`(real-data import skipped: ${REAL_DATASET} not found)\n`);
     return benchImport(scratch, dataset);
   },
+  'import-memory': benchImportMemory,
   ui: benchGridUi,
   ml: (scratch) => {
     const dataset = fs.existsSync(path.join(REAL_DATASET, 'trainLabels.csv')) ? REAL_DATASET : null;

@@ -1,9 +1,9 @@
-import fs from 'node:fs/promises';
 import sharp from 'sharp';
 import { MODEL_MEDIA_KINDS, type MediaKind, type ModelMediaKind } from '../shared/api';
 import { notFound } from '../shared/errors';
 import { ensureCached, ensureDisplayCopy, THUMBNAIL_JPEG, THUMBNAIL_SIZE } from './imaging/cache';
-import { fittedImage } from './imaging/decode';
+import { fittedImage, MAX_IMAGE_BYTES } from './imaging/decode';
+import { NotRegularFileError, readRegularFile } from './ingest/regular-file';
 import { preprocessFundus } from './imaging/fundus-preprocess';
 import { cachedGradCam, cachedModelInput } from './ml/gradcam-cache';
 import type { Workspace } from './workspace';
@@ -98,7 +98,11 @@ export async function mediaFile(
   const image = workspace.store.images.get(imageId);
   if (image.status !== 'ok') throw notFound(`Image ${imageId} could not be imported, so there is nothing to show.`);
   const { cacheDir } = workspace;
-  const source = () => fs.readFile(image.path);
+  const source = () =>
+    readRegularFile(image.path, MAX_IMAGE_BYTES).catch((error: NodeJS.ErrnoException) => {
+      const why = error instanceof NotRegularFileError ? error.message : `could not be read (${error.code ?? error.message})`;
+      throw notFound(`The file of image ${imageId} ${why}.`);
+    });
   let file: string;
   if (kind === 'thumbnail') {
     // A deleted cache is rebuilt on demand rather than showing a broken thumbnail.
@@ -106,7 +110,7 @@ export async function mediaFile(
       fittedImage(await source(), THUMBNAIL_SIZE).jpeg(THUMBNAIL_JPEG).toBuffer(),
     );
   } else if (kind === 'display') {
-    file = await ensureDisplayCopy(cacheDir, image.path, image.sha256);
+    file = await ensureDisplayCopy(cacheDir, image.sha256, source);
   } else {
     file = await ensureCached(cacheDir, 'preprocessed', image.sha256, async () => {
       const { data, width, height } = await preprocessFundus(await source(), PREPROCESSED_SIZE);

@@ -136,6 +136,10 @@ export class Workspace {
   }
 
   async close(): Promise<void> {
+    // An import writes through this store with this pool: end it first (SIGTERM to serve, quitting the
+    // app), so that it neither records files as broken because the pool went nor writes to a closed store.
+    // Training and the other engine jobs run in their own worker and are left to resume after a restart.
+    await this.jobs.cancelAll('import');
     await this.analysePool?.destroy();
     this.analysePool = null;
     this.store.close();

@@ -70,6 +70,7 @@ export type ImportErrorKind =
   | 'too-many-pixels'
   | 'unsupported-format'
   | 'dicom-not-supported'
+  | 'file-too-large'
   | 'unreadable-file';
 
 export interface ImageRecord {

@@ -1,8 +1,32 @@
 import type { ImportErrorKind } from './domain';
 
+/**
+ * Why a file is in the report's error list: an error stored with the image (the file is bad), or
+ * `cache-write-failed`, when the image is good but its thumbnail could not be written; that one is not
+ * stored as the image's error, and the next import writes the thumbnail again.
+ */
+export type ImportFileErrorKind = ImportErrorKind | 'cache-write-failed';
+
 export interface ImportFileError {
   path: string;
-  kind: ImportErrorKind;
+  kind: ImportFileErrorKind;
+  message: string;
+}
+
+/** Why an entry of the folder was not considered as an image at all. */
+export type SkipReason =
+  | 'unreadable-folder'
+  | 'not-a-regular-file'
+  | 'folder-named-like-image'
+  | 'link-outside-folder'
+  | 'link-to-folder'
+  | 'broken-link'
+  | 'link-loop';
+
+/** A folder entry the import passed over, and why, in one sentence. */
+export interface SkippedEntry {
+  path: string;
+  reason: SkipReason;
   message: string;
 }
 
@@ -35,11 +59,13 @@ export interface ImportReport {
   updated: number;
   unchanged: number;
   errors: ImportFileError[];
-  errorsByKind: Partial<Record<ImportErrorKind, number>>;
+  errorsByKind: Partial<Record<ImportFileErrorKind, number>>;
   duplicates: { exact: number; near: number };
   labels: LabelImportReport | null;
   /** Files that are not images (notes, label files), left alone. */
   otherFiles: number;
+  /** Unreadable folders, links, FIFOs and such named like images: what was passed over, and why. */
+  skipped: SkippedEntry[];
   cancelled: boolean;
   seconds: number;
 }

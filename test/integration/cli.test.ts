@@ -87,7 +87,8 @@ describe('gradedesk CLI', () => {
     await fs.writeFile(bad, 'patient,score\n1,2\n');
     const run = await cli('import', planted.dir, '--project', 'Skin', '--labels', bad);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/Unrecognised label file header "patient,score"/);
+    expect(run.stderr).toMatch(/The first line of the label file is not a header Gradedesk recognises/);
+    expect(run.stderr).not.toMatch(/patient/);
     expect((await json('stats', '--project', 'Skin')).images).toBe(0);
   });
 

@@ -291,15 +291,17 @@ describe('duplicate rows', () => {
 });
 
 describe('files that cannot be read', () => {
-  it('rejects an unrecognised header, naming the columns found and the accepted headers', () => {
+  it('rejects an unrecognised header, naming the accepted headers but not quoting the line (it may be any file)', () => {
     expect(() => parseLabelFile('foo,bar\n1,2\n', drGrade)).toThrow(
-      'Unrecognised label file header "foo,bar". Expected one of: id_code,diagnosis (APTOS); image,level (EyePACS); ' +
-        'image_id,dx[,lesion_id] (HAM10000); Id,Target (HPA); file,label[,group][,note] (generic).',
+      'The first line of the label file is not a header Gradedesk recognises. Expected one of: id_code,diagnosis (APTOS); ' +
+        'image,level (EyePACS); image_id,dx[,lesion_id] (HAM10000); Id,Target (HPA); file,label[,group][,note] (generic).',
     );
   });
 
-  it('rejects a header that has only one of a format\'s columns', () => {
-    expect(() => parseLabelFile('image,diagnosis\n10_left,2\n', drGrade)).toThrow('Unrecognised label file header "image,diagnosis"');
+  it('rejects a header that has only one of a format\'s columns, naming the known columns it has', () => {
+    expect(() => parseLabelFile('image,diagnosis\n10_left,2\n', drGrade)).toThrow(
+      'Of the column names Gradedesk knows, it has only "diagnosis" and "image", not a format\'s image and label columns together.',
+    );
   });
 
   it('rejects an empty file', () => {
@@ -309,7 +311,7 @@ describe('files that cannot be read', () => {
 
   it('rejects a file with only a header', () => {
     expect(() => parseLabelFile('id_code,diagnosis\r\n', drGrade)).toThrow(
-      'The label file has a header ("id_code,diagnosis") but no label rows.',
+      'The label file has a header (APTOS) but no label rows.',
     );
   });
 

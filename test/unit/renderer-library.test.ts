@@ -222,6 +222,7 @@ describe('label badges', () => {
       'too-many-pixels': 'Too many pixels',
       'unsupported-format': 'Unsupported format',
       'dicom-not-supported': 'DICOM not supported',
+      'file-too-large': 'File too large',
       'unreadable-file': 'Unreadable file',
     };
     for (const [kind, text] of Object.entries(expected)) expect(importErrorText(kind as ImportErrorKind)).toBe(text);

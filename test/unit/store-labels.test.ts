@@ -213,7 +213,12 @@ describe('inserting images', () => {
     });
     expect(store.images.byStem(project.id, 'scan')).toEqual([]);
     expect(store.images.knownFiles(project.id)).toEqual(
-      new Map([['/images/scan.dcm', { id, sha256: createHash('sha256').update(`${project.id}/scan.dcm`).digest('hex') }]]),
+      new Map([
+        [
+          '/images/scan.dcm',
+          { id, sha256: createHash('sha256').update(`${project.id}/scan.dcm`).digest('hex'), status: 'error', errorKind: 'dicom-not-supported' },
+        ],
+      ]),
     );
   });
 

@@ -294,9 +294,18 @@ function describeImport(report: ImportReport): string {
   if (report.duplicates.exact || report.duplicates.near) {
     lines.push(`Duplicates flagged: ${report.duplicates.exact} exact, ${report.duplicates.near} near.`);
   }
-  if (report.errors.length) {
-    lines.push(`${report.errors.length} file(s) could not be imported:`);
-    for (const error of report.errors) lines.push(`  ${error.path}: [${error.kind}] ${error.message}`);
+  const [cacheFailures, badFiles] = [report.errors.filter((e) => e.kind === 'cache-write-failed'), report.errors.filter((e) => e.kind !== 'cache-write-failed')];
+  if (badFiles.length) {
+    lines.push(`${badFiles.length} file(s) could not be imported:`);
+    for (const error of badFiles) lines.push(`  ${error.path}: [${error.kind}] ${error.message}`);
+  }
+  if (cacheFailures.length) {
+    lines.push(`${cacheFailures.length} image(s) imported, but their thumbnails could not be saved:`);
+    for (const error of cacheFailures) lines.push(`  ${error.path}: [${error.kind}] ${error.message}`);
+  }
+  if (report.skipped.length) {
+    lines.push(`${report.skipped.length} entr${report.skipped.length === 1 ? 'y' : 'ies'} of the folder skipped:`);
+    for (const entry of report.skipped) lines.push(`  ${entry.path}: [${entry.reason}] ${entry.message}`);
   }
   if (report.labels) {
     const labels = report.labels;

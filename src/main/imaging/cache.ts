@@ -29,7 +29,16 @@ export async function writeCacheFile(file: string, data: Buffer): Promise<void> 
     createdFolders.add(folder);
   }
   const partial = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.part`;
-  await fs.writeFile(partial, data);
+  try {
+    await fs.writeFile(partial, data);
+  } catch (error) {
+    // The folder was made earlier but has gone since (the cache was cleared): make it again, once.
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    createdFolders.delete(folder);
+    await fs.mkdir(folder, { recursive: true });
+    createdFolders.add(folder);
+    await fs.writeFile(partial, data);
+  }
   await fs.rename(partial, file);
 }
 
@@ -45,8 +54,6 @@ export async function ensureCached(cacheDir: string, kind: CacheKind, sha256: st
 }
 
 /** The display copy of an image, made on first request: most images of a large project are never opened. */
-export function ensureDisplayCopy(cacheDir: string, sourcePath: string, sha256: string): Promise<string> {
-  return ensureCached(cacheDir, 'display', sha256, async () =>
-    fittedImage(await fs.readFile(sourcePath), DISPLAY_SIZE).jpeg({ quality: 90 }).toBuffer(),
-  );
+export function ensureDisplayCopy(cacheDir: string, sha256: string, source: () => Promise<Buffer>): Promise<string> {
+  return ensureCached(cacheDir, 'display', sha256, async () => fittedImage(await source(), DISPLAY_SIZE).jpeg({ quality: 90 }).toBuffer());
 }

@@ -8,6 +8,12 @@ import type { ImportErrorKind } from '../../shared/domain';
  */
 export const MAX_INPUT_PIXELS = 100_000_000;
 
+/**
+ * The largest file read as an image. A 100-megapixel 8-bit RGB TIFF, uncompressed, is 300 MB; fundus,
+ * dermoscopy and microscopy files are far smaller. Anything larger is refused before it is read.
+ */
+export const MAX_IMAGE_BYTES = 512 * 2 ** 20;
+
 export class ImageDecodeError extends Error {
   override name = 'ImageDecodeError';
   constructor(

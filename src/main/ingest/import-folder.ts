@@ -1,9 +1,12 @@
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Piscina } from 'piscina';
 import type { Project } from '../../shared/domain';
 import type { ImportFileError, ImportReport, LabelImportReport, LabelProblem } from '../../shared/import-report';
+import { ByteBudget } from '../jobs/byte-budget';
 import { ProgressMeter, throttled, type Progress } from '../jobs/progress';
 import type { Store } from '../store';
+import type { KnownFile } from '../store/images';
 import type { NewLabel } from '../store/labels';
 import type { FileAnalysis, FileAnalysisRequest } from './analyse-file';
 import { groupFromFileStem } from './groups';
@@ -33,6 +36,13 @@ export interface ImportOptions {
 const WRITE_BATCH = 64;
 
 /**
+ * The most file bytes being read and decoded at once, over all workers: a folder of large files is
+ * read a few at a time rather than sixteen at once. (A file's decoded pixels come on top; the pixel
+ * limit bounds those.)
+ */
+export const IMPORT_BYTE_BUDGET = 256 * 2 ** 20;
+
+/**
  * Imports a folder of images (and optionally a label file) into a project. Bad files become error
  * rows and the import carries on; a re-import adds nothing twice. On cancel, what was written stays
  * and the next import of the folder continues from there.
@@ -43,15 +53,9 @@ export async function importFolder(context: ImportContext, request: ImportReques
   const { project } = request;
   const report = throttled((progress) => options.onProgress?.(progress));
 
-  // Read the label file first: a wrong header should stop the import before any image is decoded.
-  const labels = request.labelsFile ? await readLabelFile(request.labelsFile, project.task) : null;
-
-  report(new ProgressMeter('Scanning folder', 0).snapshot(), true);
-  const scan = await scanFolder(request.folder);
-  const known = store.images.knownFiles(project.id);
   const result: ImportReport = {
     folder: path.resolve(request.folder),
-    filesFound: scan.files.length,
+    filesFound: 0,
     imported: 0,
     updated: 0,
     unchanged: 0,
@@ -59,40 +63,72 @@ export async function importFolder(context: ImportContext, request: ImportReques
     errorsByKind: {},
     duplicates: { exact: 0, near: 0 },
     labels: null,
-    otherFiles: scan.otherFiles,
+    otherFiles: 0,
+    skipped: [],
     cancelled: false,
     seconds: 0,
   };
+  const cancelledNow = () => ({ ...result, cancelled: true, seconds: (performance.now() - started) / 1000 });
+  // Cancelling while the label file or the folder is read ends the import with nothing written.
+  const unlessCancelled = (error: unknown) => {
+    if (options.signal?.aborted) return null;
+    throw error;
+  };
+
+  // Read the label file first: a wrong header should stop the import before any image is decoded.
+  const labels = request.labelsFile ? await readLabelFile(request.labelsFile, project.task, options.signal).catch(unlessCancelled) : null;
+  if (options.signal?.aborted) return cancelledNow();
+
+  report(new ProgressMeter('Scanning folder', 0).snapshot(), true);
+  const scan = await scanFolder(request.folder, options.signal).catch(unlessCancelled);
+  if (!scan) return cancelledNow();
+  const known = store.images.knownFiles(project.id);
+  Object.assign(result, { filesFound: scan.files.length, otherFiles: scan.otherFiles, skipped: scan.skipped });
 
   const meter = new ProgressMeter('Reading images', scan.files.length);
   report(meter.snapshot(), true);
   // Rows are written in scan (path) order, whatever order the workers finish in, so that image ids,
   // and with them which copy counts as the original of a duplicate, are the same on every import.
-  const finished: Array<FileAnalysis | undefined> = [];
+  // A null is a file whose analysis was cut short by cancelling: nothing is written for it.
+  const finished: Array<FileAnalysis | null | undefined> = [];
   let nextToWrite = 0;
   let batch: FileAnalysis[] = [];
   const flush = () => {
     if (batch.length) store.transaction(() => batch.forEach((analysis) => recordAnalysis(store, project, known, analysis, result)));
     batch = [];
   };
-  const collect = (index: number, analysis: FileAnalysis) => {
+  const collect = (index: number, analysis: FileAnalysis | null) => {
     finished[index] = analysis;
-    for (; finished[nextToWrite]; nextToWrite++) {
-      batch.push(finished[nextToWrite]!);
+    for (; finished[nextToWrite] !== undefined; nextToWrite++) {
+      const next = finished[nextToWrite];
+      if (next) batch.push(next);
       finished[nextToWrite] = undefined;
     }
     if (batch.length >= WRITE_BATCH) flush();
   };
 
-  // Keep every worker busy, with a short queue, and stop dispatching (not mid-file) on cancel.
+  // Keep every worker busy, with a short queue and no more than the byte budget of files in flight,
+  // and stop dispatching (not mid-file) on cancel.
   const inFlight = new Set<Promise<void>>();
   const maxInFlight = pool.options.maxThreads * pool.options.concurrentTasksPerWorker;
+  const budget = new ByteBudget(IMPORT_BYTE_BUDGET);
   for (const [index, file] of scan.files.entries()) {
     if (options.signal?.aborted) break;
+    const size = await fs.stat(file).then((stat) => stat.size, () => 0);
+    const held = await budget.acquire(size, options.signal).catch(() => null);
+    if (held === null) break;
+    const before = known.get(file);
+    // Only a good image's hash may skip the work: a file recorded as broken is looked at again.
+    const knownSha256 = before?.status === 'ok' ? before.sha256 : undefined;
     const task = pool
-      .run({ path: file, cacheDir, knownSha256: known.get(file)?.sha256 })
-      .catch((error: Error): FileAnalysis => ({ path: file, bytes: 0, sha256: '', status: 'error', errorKind: 'corrupt-image', errorText: `The image could not be processed (${error.message}).` }))
+      .run({ path: file, cacheDir, knownSha256 })
+      .catch((error: Error): FileAnalysis | null =>
+        options.signal?.aborted
+          ? null
+          : { path: file, bytes: 0, sha256: '', status: 'error', errorKind: 'corrupt-image', errorText: `The image could not be processed (${error.message}).` },
+      )
       .then((analysis) => {
+        budget.release(held);
         collect(index, analysis);
         meter.done += 1;
         report(meter.snapshot());
@@ -117,20 +153,20 @@ export async function importFolder(context: ImportContext, request: ImportReques
   return result;
 }
 
-function recordAnalysis(
-  store: Store,
-  project: Project,
-  known: Map<string, { id: number; sha256: string }>,
-  analysis: FileAnalysis,
-  result: ImportReport,
-): void {
-  if (analysis.status === 'unchanged') {
+function recordAnalysis(store: Store, project: Project, known: Map<string, KnownFile>, analysis: FileAnalysis, result: ImportReport): void {
+  const existing = known.get(analysis.path);
+  const ok = analysis.status === 'ok';
+  if (ok && analysis.cacheProblem) addError(result, { path: analysis.path, kind: 'cache-write-failed', message: analysis.cacheProblem });
+  const sameAsBefore =
+    analysis.status === 'unchanged' ||
+    (existing?.sha256 === analysis.sha256 &&
+      (ok ? existing.status === 'ok' : analysis.status === 'error' && existing.errorKind === analysis.errorKind));
+  if (sameAsBefore) {
     result.unchanged += 1;
     return;
   }
   const fileName = path.basename(analysis.path);
   const stem = fileName.slice(0, fileName.length - path.extname(fileName).length);
-  const ok = analysis.status === 'ok';
   const row = {
     projectId: project.id,
     path: analysis.path,
@@ -148,21 +184,20 @@ function recordAnalysis(
     errorKind: ok ? null : analysis.errorKind,
     errorText: ok ? null : analysis.errorText,
   };
-  const existing = known.get(analysis.path);
   let id: number;
   if (existing) {
     store.images.replace(existing.id, row);
     id = existing.id;
-    result.updated += 1;
+    // A file that could not be imported before and now can is newly imported, not changed.
+    if (ok && existing.status === 'error') result.imported += 1;
+    else result.updated += 1;
   } else {
     id = store.images.insert(row);
-    known.set(analysis.path, { id, sha256: analysis.sha256 });
     if (ok) result.imported += 1;
   }
+  known.set(analysis.path, { id, sha256: analysis.sha256, status: row.status, errorKind: row.errorKind });
   if (!ok) {
-    const error: ImportFileError = { path: analysis.path, kind: analysis.errorKind, message: analysis.errorText };
-    result.errors.push(error);
-    result.errorsByKind[error.kind] = (result.errorsByKind[error.kind] ?? 0) + 1;
+    addError(result, { path: analysis.path, kind: analysis.errorKind, message: analysis.errorText });
     return;
   }
   const original = store.images.firstWithSha(project.id, analysis.sha256, id);
@@ -170,6 +205,11 @@ function recordAnalysis(
     store.images.markDuplicate(id, original.id, 'exact');
     result.duplicates.exact += 1;
   }
+}
+
+function addError(result: ImportReport, error: ImportFileError): void {
+  result.errors.push(error);
+  result.errorsByKind[error.kind] = (result.errorsByKind[error.kind] ?? 0) + 1;
 }
 
 /** Flags images that are not exact copies but the same picture re-encoded or resized. Returns how many are new. */

@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import type { LabelValue, TaskKind, TaskSpec } from '../../shared/domain';
 import { invalid } from '../../shared/errors';
 import type { LabelProblemKind as ImportLabelProblemKind } from '../../shared/import-report';
+import { FileTooLargeError, formatBytes, NotRegularFileError, readRegularFile } from './regular-file';
 
 export type LabelFileFormat = 'aptos' | 'eyepacs' | 'ham10000' | 'hpa' | 'generic';
 
@@ -72,12 +72,26 @@ const IMAGE_EXTENSION = /\.(jpe?g|png|tiff?|bmp|webp)$/i;
 const DECIMAL = /^[+-]?\d+(\.\d+)?$/;
 const INDEX = /^\d+$/;
 
-export async function readLabelFile(path: string, task: TaskSpec): Promise<LabelFileParse> {
-  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+/** Label files of real datasets are a few megabytes (EyePACS' 35,126 rows: 0.5 MB); anything far larger is not one. */
+export const MAX_LABEL_FILE_BYTES = 64 * 2 ** 20;
+
+/**
+ * Reads and parses a label file. Only a regular file is read (a FIFO would block for ever), at most
+ * MAX_LABEL_FILE_BYTES of it, and no error quotes its contents: the path may name any file on the
+ * machine, and its text must not come back in an error that jobs.list and job events show.
+ */
+export async function readLabelFile(path: string, task: TaskSpec, signal?: AbortSignal): Promise<LabelFileParse> {
+  const bytes = await readRegularFile(path, MAX_LABEL_FILE_BYTES, signal).catch((error: NodeJS.ErrnoException) => {
+    if (signal?.aborted) throw error;
+    if (error instanceof NotRegularFileError) throw invalid(`The label file "${path}" ${error.message}.`);
+    if (error instanceof FileTooLargeError) {
+      throw invalid(`The label file "${path}" is larger than ${formatBytes(error.limit)}; label files are far smaller, so this is not one.`);
+    }
     throw invalid(`The label file "${path}" could not be read (${error.code ?? error.message}).`);
   });
+  if (bytes.includes(0)) throw invalid(`The label file "${path}" is not a text file (it holds binary data); a label file is CSV text.`);
   try {
-    return parseLabelFile(text, task);
+    return parseLabelFile(bytes.toString('utf8'), task);
   } catch (error) {
     throw invalid(`${path}: ${(error as Error).message}`);
   }
@@ -88,7 +102,7 @@ export function parseLabelFile(text: string, task: TaskSpec): LabelFileParse {
   if (!header) throw invalid('The label file is empty.');
   const spec = recogniseFormat(header.cells);
   checkFormatFitsTask(spec, task);
-  if (body.length === 0) throw invalid(`The label file has a header ("${header.cells.join(',')}") but no label rows.`);
+  if (body.length === 0) throw invalid(`The label file has a header (${spec.title}) but no label rows.`);
 
   const columns = header.cells.map(name => name.toLowerCase());
   const rowsByImage = new Map<string, LabelRow>();
@@ -120,7 +134,10 @@ function readCsv(text: string): CsvRecord[] {
     const options = { bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true };
     parsed = parse(unified, options) as unknown as typeof parsed;
   } catch (error) {
-    throw invalid(`The label file is not valid CSV: ${(error as Error).message}.`);
+    // csv-parse's messages quote the offending value; keep only what went wrong and where.
+    const { message, lines } = error as Error & { lines?: number };
+    const what = message.split(':')[0]!.trim().toLowerCase();
+    throw invalid(`The label file is not valid CSV: ${what}${lines ? `, at line ${lines}` : ''}.`);
   }
   return parsed
     .map(({ record, info }) => ({ line: startLine(info.lines, record), cells: record.map(cell => cell.trim()) }))
@@ -133,12 +150,20 @@ function startLine(endLine: number, cells: string[]): number {
   return endLine - lineBreaks;
 }
 
+/**
+ * The format whose image and label columns the header names. When none does, the error says which of the
+ * known column names it found, never the header itself: the file may be any file on the machine.
+ */
 function recogniseFormat(headerCells: string[]): FormatSpec {
   const names = new Set(headerCells.map(name => name.toLowerCase()));
   const spec = FORMATS.find(format => names.has(format.imageColumn) && names.has(format.labelColumn));
   if (spec) return spec;
   const expected = FORMATS.map(format => `${format.header} (${format.title})`).join('; ');
-  throw invalid(`Unrecognised label file header "${headerCells.join(',')}". Expected one of: ${expected}.`);
+  const known = [...new Set(FORMATS.flatMap(format => [format.imageColumn, format.labelColumn]))].filter(name => names.has(name));
+  const found = known.length
+    ? ` Of the column names Gradedesk knows, it has only ${known.map(name => `"${name}"`).join(' and ')}, not a format's image and label columns together.`
+    : '';
+  throw invalid(`The first line of the label file is not a header Gradedesk recognises.${found} Expected one of: ${expected}.`);
 }
 
 function checkFormatFitsTask(spec: FormatSpec, task: TaskSpec): void {

@@ -25,7 +25,7 @@ interface JobEvents {
 
 /** Keeps track of long-running work: progress events, cancellation, and how each job ended. */
 export class JobRunner extends EventEmitter<JobEvents> {
-  private readonly jobs = new Map<string, { info: JobInfo; controller: AbortController; result: unknown }>();
+  private readonly jobs = new Map<string, { info: JobInfo; controller: AbortController; result: unknown; settled: Promise<unknown> }>();
 
   start<T>(
     kind: JobKind,
@@ -46,7 +46,7 @@ export class JobRunner extends EventEmitter<JobEvents> {
       startedAt: new Date().toISOString(),
       finishedAt: null,
     };
-    const job = { info, controller, result: undefined as unknown };
+    const job = { info, controller, result: undefined as unknown, settled: Promise.resolve() as Promise<unknown> };
     this.jobs.set(info.id, job);
     const progress = (update: Progress) => {
       info.progress = update;
@@ -72,7 +72,18 @@ export class JobRunner extends EventEmitter<JobEvents> {
         throw error;
       },
     );
+    job.settled = done.catch(() => undefined);
     return { info, done };
+  }
+
+  /** Cancels the running jobs of `kind` and waits for them to end, for at most `graceMs`. */
+  async cancelAll(kind: JobKind, graceMs = 10_000): Promise<void> {
+    const running = [...this.jobs.values()].filter((job) => job.info.kind === kind && job.info.state === 'running');
+    for (const job of running) job.controller.abort();
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs).unref()));
+    await Promise.race([Promise.all(running.map((job) => job.settled)), grace]);
+    clearTimeout(timer);
   }
 
   cancel(id: string): JobInfo {

@@ -4,9 +4,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { TaskKind } from '../../shared/domain';
-import { fittedImage } from '../imaging/decode';
+import { fittedImage, MAX_IMAGE_BYTES } from '../imaging/decode';
 import { writeCacheFile } from '../imaging/cache';
 import { preprocessFundus } from '../imaging/fundus-preprocess';
+import { readRegularFile } from '../ingest/regular-file';
 
 export interface Preprocessor {
   /** Part of every cache key: change it whenever the output changes. */
@@ -93,7 +94,7 @@ export async function modelReadyPixels(cacheDir: string, preprocessor: Preproces
   } catch {
     // not cached yet
   }
-  const pixels = await preprocessor.run(await fs.promises.readFile(image.path), size);
+  const pixels = await preprocessor.run(await readRegularFile(image.path, MAX_IMAGE_BYTES), size);
   await writeCacheFile(file, pixels);
   return pixels;
 }

@@ -59,6 +59,14 @@ interface ImageRow {
   imported_at: string;
 }
 
+/** What a re-import knows of a path it imported before. */
+export interface KnownFile {
+  id: number;
+  sha256: string;
+  status: 'ok' | 'error';
+  errorKind: ImportErrorKind | null;
+}
+
 export interface ReadableImage {
   id: number;
   path: string;
@@ -156,14 +164,16 @@ export class ImageStore {
     return row && toImage(row);
   }
 
-  /** Path, content hash and id of every image in the project: what a re-import compares against. */
-  knownFiles(projectId: number): Map<string, { id: number; sha256: string }> {
-    const rows = this.prepared('SELECT id, path, sha256 FROM images WHERE project_id = ?').all(projectId) as Array<{
+  /** Path, content hash, id and outcome of every image in the project: what a re-import compares against. */
+  knownFiles(projectId: number): Map<string, KnownFile> {
+    const rows = this.prepared('SELECT id, path, sha256, status, error_kind FROM images WHERE project_id = ?').all(projectId) as Array<{
       id: number;
       path: string;
       sha256: string;
+      status: 'ok' | 'error';
+      error_kind: ImportErrorKind | null;
     }>;
-    return new Map(rows.map((row) => [row.path, { id: row.id, sha256: row.sha256 }]));
+    return new Map(rows.map((row) => [row.path, { id: row.id, sha256: row.sha256, status: row.status, errorKind: row.error_kind }]));
   }
 
   /** Images (imported without error) whose file name without extension is `stem`. */

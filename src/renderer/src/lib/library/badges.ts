@@ -70,6 +70,7 @@ const IMPORT_ERRORS: Record<ImportErrorKind, string> = {
   'too-many-pixels': 'Too many pixels',
   'unsupported-format': 'Unsupported format',
   'dicom-not-supported': 'DICOM not supported',
+  'file-too-large': 'File too large',
   'unreadable-file': 'Unreadable file',
 };
 
