@@ -62,6 +62,8 @@ export interface TriageItem {
   reviewed: boolean;
   /** The reader's label differs from the model's prediction. */
   disagrees: boolean;
+  /** P(referable) at or above the model's referral threshold; null without a P(referable). */
+  referred: boolean | null;
 }
 
 export interface TriageCounts {
@@ -76,6 +78,8 @@ export interface TriagePage extends TriageCounts {
   modelId: number;
   /** The active model's name, as the Train view and Evaluate show it. */
   modelName: string;
+  /** The P(referable) at and above which the model refers an eye (its saved threshold, or 0.5). */
+  referralThreshold: number;
   order: TriageOrder;
   /** Where `items` starts in the queue (reviewed images left out unless asked for). */
   offset: number;
