@@ -351,7 +351,7 @@ describe('the top-loss order', () => {
     expect(names(fixture, 'top-loss')).toEqual(['outOfFold', 'gradedLater', 'agreed']);
     const items = queue(fixture, 'top-loss').items;
     expect(items.map((item) => item.score)).toEqual([-Math.log(0.05), -Math.log(0.2), -Math.log(0.5)].map((v) => expect.closeTo(v, 6)));
-    expect(items[0]!.reason).toBe('−log P(grade 0) = 3.00: the model gives the reader\'s grade 0 P 0.05 and prefers grade 4 (P 0.60).');
+    expect(items[0]!.reason).toBe("The model gives the reader's grade 0 a chance of 0.05 and prefers grade 4 (0.60; surprise 3.00).");
   });
 
   it('is the squared error for a regression head', () => {

@@ -340,8 +340,8 @@ function topLossFirst({ model, images }: RankingContext): Ranked[] {
     const loss = -Math.log(Math.max(p[label]!, EPSILON));
     const reason = () =>
       preferred === label
-        ? `−log P(${words.value(label)}) = ${loss.toFixed(2)}; the model agrees with the reader (P ${fixed(p[label]!)}).`
-        : `−log P(${words.value(label)}) = ${loss.toFixed(2)}: the model gives the reader's ${words.value(label)} P ${fixed(p[label]!)} and prefers ${words.value(preferred)} (P ${fixed(p[preferred]!)}).`;
+        ? `The model agrees with the reader's ${words.value(label)} (chance ${fixed(p[label]!)}; surprise ${loss.toFixed(2)}).`
+        : `The model gives the reader's ${words.value(label)} a chance of ${fixed(p[label]!)} and prefers ${words.value(preferred)} (${fixed(p[preferred]!)}; surprise ${loss.toFixed(2)}).`;
     // Saturated losses (P(label) rounds to 0) tie: the more confident the model's own class, the sooner.
     return { image, score: loss, tie: -p[preferred]!, reason };
   });
