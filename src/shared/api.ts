@@ -236,6 +236,8 @@ export const api = {
       .strict()
       .refine((request) => request.modelId !== request.otherId, { message: 'Choose two different models to compare.' }),
   ),
+  /** Saves the referral threshold chosen on the ROC curve (null: back to 0.5); the Library and Triage use it. */
+  'models.setReferralThreshold': call<ModelSummary>()(z.object({ modelId: id, threshold: z.number().min(0).max(1).nullable() }).strict()),
   'models.activate': call<ModelSummary>()(z.object({ modelId: id }).strict()),
   'models.delete': call<{ deleted: number }>()(z.object({ modelId: id }).strict()),
   /** A new model whose predictions are the mean of the chosen models' probabilities. */

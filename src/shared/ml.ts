@@ -157,8 +157,13 @@ export interface ModelSummary {
   /** Labelled images in the training-set snapshot. */
   trainingImages: number;
   metrics: HeadlineMetrics | null;
+  /** The P(referable) at and above which the model refers an eye, saved from Evaluate; null: the default 0.5. */
+  referralThreshold: number | null;
   error: string | null;
 }
+
+/** The referral threshold a model works at when none was saved. */
+export const DEFAULT_REFERRAL_THRESHOLD = 0.5;
 
 export interface RocPoint {
   threshold: number;

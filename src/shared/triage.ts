@@ -10,20 +10,20 @@ export interface TriageOrderInfo {
   title: string;
   /** What the order puts first, in one sentence. */
   description: string;
-  /** The score's name, as "P(referable) 0.91" shows it; every order puts the highest score first. */
+  /** The score's name, as "chance of referable DR 0.91" shows it; every order puts the highest score first. */
   scoreName: string;
 }
 
 export const TRIAGE_ORDER_INFO: Record<TriageOrder, TriageOrderInfo> = {
   referable: {
     title: 'Referable first',
-    description: 'Highest probability of referable DR (grade 2 or worse) first.',
-    scoreName: 'P(referable)',
+    description: 'Highest chance of referable DR (grade 2 or worse) first.',
+    scoreName: 'chance of referable DR',
   },
   uncertainty: {
     title: 'Most uncertain first',
-    description: 'Images the model is least sure about first: probability spread over several classes, the top two close.',
-    scoreName: 'entropy',
+    description: 'Images the model is least sure about first: its probability spread over several classes, the top two close (entropy).',
+    scoreName: 'uncertainty',
   },
   disagreement: {
     title: 'Model–reader disagreement',
@@ -31,14 +31,15 @@ export const TRIAGE_ORDER_INFO: Record<TriageOrder, TriageOrderInfo> = {
     scoreName: 'disagreement',
   },
   'top-loss': {
-    title: 'Top losses',
-    description: 'Graded images the model finds hardest to reconcile with their label first (prediction from a model that did not train on the image).',
-    scoreName: 'loss',
+    title: 'Labels the model finds least likely',
+    description:
+      'Graded images whose label the model, which did not train on them, found least likely first; the score is its surprise at the label (−log of the probability it gave it, the loss).',
+    scoreName: 'surprise',
   },
   'label-errors': {
     title: 'Possible label errors',
     description:
-      'Graded images whose label confident learning doubts (out-of-fold probabilities), most doubtful first: doubt is the probability the model puts on anything but the label.',
+      'Graded images whose label the model doubts as strongly as it is sure of typical images of another class, most doubtful first: doubt is the chance it puts on anything but the label (confident learning, on predictions for images it did not train on).',
     scoreName: 'doubt',
   },
 };
@@ -62,6 +63,8 @@ export interface TriageItem {
   reviewed: boolean;
   /** The reader's label differs from the model's prediction. */
   disagrees: boolean;
+  /** P(referable) at or above the model's referral threshold; null without a P(referable). */
+  referred: boolean | null;
 }
 
 export interface TriageCounts {
@@ -76,6 +79,8 @@ export interface TriagePage extends TriageCounts {
   modelId: number;
   /** The active model's name, as the Train view and Evaluate show it. */
   modelName: string;
+  /** The P(referable) at and above which the model refers an eye (its saved threshold, or 0.5). */
+  referralThreshold: number;
   order: TriageOrder;
   /** Where `items` starts in the queue (reviewed images left out unless asked for). */
   offset: number;
@@ -103,7 +108,7 @@ export function probabilityText(value: number): string {
   return value.toFixed(2);
 }
 
-/** A score as the queue shows it: "P(referable) 0.91", "loss 2.30". */
+/** A score as the queue shows it: "chance of referable DR 0.91", "surprise 2.30". */
 export function scoreText(order: TriageOrder, score: number): string {
   const bounded = order === 'referable' || order === 'uncertainty' || order === 'label-errors';
   return `${TRIAGE_ORDER_INFO[order].scoreName} ${bounded ? probabilityText(score) : score.toFixed(2)}`;

@@ -83,3 +83,19 @@ test('Review shows probability bars and the expected grade, and Evaluate the out
   for (let i = 0; i < 10; i++) await page.keyboard.press('ArrowRight');
   await expect(page.getByTestId('roc-sensitivity').first()).not.toHaveText(before ?? '');
 });
+
+test('a point chosen on the ROC curve becomes the referral threshold, offered by the Library and marked in Triage', async () => {
+  const chosen = (await page.getByTestId('roc-threshold').first().textContent())!.trim();
+  await page.getByTestId('roc-save').first().click();
+  await expect(page.getByTestId('roc-saved').first()).toContainText(`Referral threshold: ${chosen}`);
+  await expect(page.getByTestId('roc-save').first()).toBeDisabled();
+  // Each headline figure carries its 95% interval.
+  await expect(page.getByTestId('headline-metrics').first().locator('[data-metric="qwk"] [data-testid="metric-interval"]')).toHaveText(/^-?\d\.\d{3}–-?\d\.\d{3}$/);
+
+  await openView('Library');
+  await expect(page.getByTestId('filter-referable').locator('option', { hasText: '(referral threshold)' })).toHaveCount(1);
+  await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Triage' }).click();
+  await expect(page.getByTestId('triage-item').first()).toBeVisible();
+  const referred = await page.getByTestId('triage-item').evaluateAll((rows) => rows.filter((row) => row.querySelector('[data-testid="triage-referred"]')).length);
+  expect(referred).toBeGreaterThan(0);
+});

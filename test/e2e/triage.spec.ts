@@ -31,7 +31,7 @@ const pictureShown = () =>
     return picture.complete && picture.naturalWidth > 0;
   });
 
-test('Ctrl+4 opens Triage, the fourth tab, which lists every image by P(referable), highest first, with the score in words', async () => {
+test('Ctrl+4 opens Triage, the fourth tab, which lists every image by the chance of referable DR, highest first, with the score in words', async () => {
   await page.keyboard.press('Control+4');
   await expect(page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Triage' })).toHaveAttribute('aria-current', 'page');
   await expect(page.getByTestId('triage-orders').locator('[data-order="referable"]')).toHaveAttribute('aria-pressed', 'true');
@@ -43,7 +43,7 @@ test('Ctrl+4 opens Triage, the fourth tab, which lists every image by P(referabl
   const scores = await page.getByTestId('triage-score').evaluateAll((cells) => cells.map((cell) => Number(cell.getAttribute('data-score'))));
   expect(scores).toHaveLength(60);
   for (let i = 1; i < scores.length; i++) expect(scores[i]!, `score ${i + 1}`).toBeLessThanOrEqual(scores[i - 1]!);
-  await expect(page.getByTestId('triage-score').first()).toHaveText(/^P\(referable\) (0\.\d\d|> 0\.99)$/);
+  await expect(page.getByTestId('triage-score').first()).toHaveText(/^chance of referable DR (0\.\d\d|> 0\.99)$/);
   await expect(items().first()).toContainText('Reader:');
   await expect(items().first()).toContainText('Model: grade');
   await expect(items().first().locator('img')).toHaveAttribute('src', /thumbnail/);
@@ -81,11 +81,11 @@ test('after a reload the queue is where the reader left it, in each order', asyn
 
   // Another order keeps a place of its own.
   await page.getByTestId('triage-orders').locator('[data-order="uncertainty"]').click();
-  await expect(page.getByTestId('triage-score').first()).toHaveText(/^entropy /);
+  await expect(page.getByTestId('triage-score').first()).toHaveText(/^uncertainty /);
   await page.keyboard.press('End');
   const uncertaintyPlace = await idOf(focusedItem());
   await page.getByTestId('triage-orders').locator('[data-order="referable"]').click();
-  await expect(page.getByTestId('triage-score').first()).toHaveText(/^P\(referable\)/);
+  await expect(page.getByTestId('triage-score').first()).toHaveText(/^chance of referable DR/);
   expect(await idOf(focusedItem())).toBe(left);
 
   await page.reload();

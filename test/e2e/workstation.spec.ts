@@ -144,6 +144,12 @@ test('the shortcut list fits a 1280×720 window, with its Close button in view',
     expect(fits).toBe(true);
     await expect(overlay.getByRole('button', { name: 'Close (Esc)' })).toBeInViewport();
     await shot('shortcuts-1280x720');
+    // The words Gradedesk uses are one click away: a clinician's words first, the technical term beside.
+    await overlay.getByTestId('glossary-open').click();
+    const glossary = overlay.getByTestId('glossary');
+    await expect(glossary).toContainText('Chance of referable DR');
+    await expect(glossary).toContainText('P(referable)');
+    await expect(glossary).toContainText('out-of-fold');
     await page.keyboard.press('Escape');
     await expect(overlay).toHaveCount(0);
   } finally {

@@ -2,7 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/main/cli/program';
+import { evaluate } from '../../src/main/ml/evaluation';
 import { compareModels } from '../../src/main/ml/model-comparison';
+import { evaluateModel } from '../../src/main/ml/model-evaluation';
 import { Store } from '../../src/main/store';
 import { REFERABLE_GRADE, taskSpecFor, type Project } from '../../src/shared/domain';
 import { defaultTrainOptions, type ModelComparison, type Prediction } from '../../src/shared/ml';
@@ -58,7 +61,14 @@ function model(name: string, grade: (i: number) => number, heldOut: (i: number) 
       };
     }),
   );
-  store.models.finish(modelId, { status: 'ready' });
+  const evaluation = evaluate({
+    taskKind: 'dr-grade',
+    head: 'softmax',
+    classes: project.task.classes,
+    basis: 'out-of-fold',
+    images: store.predictions.forModel(modelId, { outOfFoldOnly: true }).map((p) => ({ ...p, label: GRADES[ids.indexOf(p.imageId)]!, group: String(Math.floor(ids.indexOf(p.imageId) / 2)) })),
+  });
+  store.models.finish(modelId, { status: 'ready', evaluation });
   return modelId;
 }
 
@@ -88,6 +98,22 @@ describe('comparing two models', () => {
     const other = store.projects.create('Other', taskSpecFor('dr-grade'));
     const stranger = store.models.create({ projectId: other.id, name: 'B', taskKind: 'dr-grade', classes: other.task.classes, options: defaultTrainOptions('dr-grade'), preprocessing: 'none', modelsDir: root });
     expect(() => compareModels(store, good, stranger)).toThrow(/different projects/);
+  });
+});
+
+describe('a saved referral threshold', () => {
+  it('is the operating point the model is evaluated at, set from the CLI as from Evaluate', async () => {
+    const id = model('Model 1 (224 px)', (i) => GRADES[i]!, () => true);
+    expect(evaluateModel(store, id).referable!.threshold).toBe(0.5);
+    let out = '';
+    const io = { stdout: (text: string) => void (out += text), stderr: (text: string) => void (out += text), interactive: false };
+    expect(await runCli(['--data', root, 'models', 'threshold', String(id), '0.3'], io)).toBe(0);
+    expect(out).toMatch(/refers an eye at P\(referable\) ≥ 0\.30/);
+    expect(store.models.get(id).referralThreshold).toBe(0.3);
+    expect(evaluateModel(store, id).referable!.threshold).toBe(0.3);
+    expect(await runCli(['--data', root, 'models', 'threshold', String(id), '1.5'], io)).not.toBe(0);
+    expect(await runCli(['--data', root, 'models', 'threshold', String(id), 'default'], io)).toBe(0);
+    expect(store.models.get(id).referralThreshold).toBeNull();
   });
 });
 

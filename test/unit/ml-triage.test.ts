@@ -321,6 +321,16 @@ describe('the disagreement order', () => {
     expect(queue(fixture, 'disagreement').items[0]!.reason).toBe('Reader: grade 0; the model says grade 3 (regressed grade 3.1), 3 grades apart.');
   });
 
+  it('marks the eyes the model refers at its saved referral threshold, 0.5 until one is saved', () => {
+    const fixture = drProject();
+    const referred = () => Object.fromEntries(queue(fixture, 'referable').items.map((item) => [item.fileName, item.referred]));
+    // P(referable): c 0.90, b 0.80, e 0.60, d 0.40, a 0.10.
+    expect(referred()).toEqual({ 'c.jpeg': true, 'b.jpeg': true, 'e.jpeg': true, 'd.jpeg': false, 'a.jpeg': false });
+    store.models.setReferralThreshold(fixture.modelId, 0.35);
+    expect(referred()).toEqual({ 'c.jpeg': true, 'b.jpeg': true, 'e.jpeg': true, 'd.jpeg': true, 'a.jpeg': false });
+    expect(queue(fixture, 'referable').referralThreshold).toBe(0.35);
+  });
+
   it('marks rows where reader and model differ in every order', () => {
     const fixture = drProject();
     const byName = Object.fromEntries(queue(fixture, 'referable').items.map((item) => [item.fileName, item.disagrees]));
@@ -341,7 +351,7 @@ describe('the top-loss order', () => {
     expect(names(fixture, 'top-loss')).toEqual(['outOfFold', 'gradedLater', 'agreed']);
     const items = queue(fixture, 'top-loss').items;
     expect(items.map((item) => item.score)).toEqual([-Math.log(0.05), -Math.log(0.2), -Math.log(0.5)].map((v) => expect.closeTo(v, 6)));
-    expect(items[0]!.reason).toBe('−log P(grade 0) = 3.00: the model gives the reader\'s grade 0 P 0.05 and prefers grade 4 (P 0.60).');
+    expect(items[0]!.reason).toBe("The model gives the reader's grade 0 a chance of 0.05 and prefers grade 4 (0.60; surprise 3.00).");
   });
 
   it('is the squared error for a regression head', () => {

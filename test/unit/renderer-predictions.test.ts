@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HAM10000_CLASSES, HPA_LABELS, taskSpecFor, type LabelEvent, type LabelValue } from '../../src/shared/domain';
 import { labelBadge, predictionBadge } from '../../src/renderer/src/lib/library/badges';
-import { predictedSortName, predictionControls, REFERABLE_CHOICES, referableChoices } from '../../src/renderer/src/lib/library/prediction-controls';
+import { predictedSortName, predictionControls, REFERABLE_CHOICES, referableChoices, referableChoiceText } from '../../src/renderer/src/lib/library/prediction-controls';
 import {
   certaintyOf,
   formatGrade,
@@ -198,7 +198,7 @@ describe('prediction badge on a grid cell', () => {
 });
 
 describe('prediction filters and sorts in the Library', () => {
-  const ordinal = { head: 'ordinal' as const };
+  const ordinal = { head: 'ordinal' as const, referralThreshold: null };
 
   it('are hidden without an active model, or while the models are being listed', () => {
     expect(predictionControls(drGrade, null, {}, 'name')).toBeNull();
@@ -206,19 +206,19 @@ describe('prediction filters and sorts in the Library', () => {
   });
 
   it('offer P(referable) only for DR models that give a probability', () => {
-    expect(predictionControls(drGrade, ordinal, {}, 'name')).toEqual({ referable: true });
-    expect(predictionControls(drGrade, { head: 'softmax' }, {}, 'name')).toEqual({ referable: true });
-    expect(predictionControls(drGrade, { head: 'regression' }, {}, 'name')).toEqual({ referable: false });
-    expect(predictionControls(dermoscopy, { head: 'softmax' }, {}, 'name')).toEqual({ referable: false });
-    expect(predictionControls(microscopy, { head: 'multilabel' }, {}, 'name')).toEqual({ referable: false });
+    expect(predictionControls(drGrade, ordinal, {}, 'name')).toEqual({ referable: true, referralThreshold: null });
+    expect(predictionControls(drGrade, { head: 'softmax', referralThreshold: null }, {}, 'name')).toEqual({ referable: true, referralThreshold: null });
+    expect(predictionControls(drGrade, { head: 'regression', referralThreshold: null }, {}, 'name')).toEqual({ referable: false, referralThreshold: null });
+    expect(predictionControls(dermoscopy, { head: 'softmax', referralThreshold: null }, {}, 'name')).toEqual({ referable: false, referralThreshold: null });
+    expect(predictionControls(microscopy, { head: 'multilabel', referralThreshold: null }, {}, 'name')).toEqual({ referable: false, referralThreshold: null });
   });
 
   it('stay on screen while the view uses them, so that they can be cleared', () => {
-    expect(predictionControls(drGrade, null, { predicted: 3 }, 'name')).toEqual({ referable: false });
-    expect(predictionControls(drGrade, null, {}, 'predicted')).toEqual({ referable: false });
-    expect(predictionControls(drGrade, null, { referableAtLeast: 0.5 }, 'name')).toEqual({ referable: true });
-    expect(predictionControls(drGrade, undefined, {}, 'referable')).toEqual({ referable: true });
-    expect(predictionControls(drGrade, { head: 'regression' }, { referableAtLeast: 0.5 }, 'name')).toEqual({ referable: true });
+    expect(predictionControls(drGrade, null, { predicted: 3 }, 'name')).toEqual({ referable: false, referralThreshold: null });
+    expect(predictionControls(drGrade, null, {}, 'predicted')).toEqual({ referable: false, referralThreshold: null });
+    expect(predictionControls(drGrade, null, { referableAtLeast: 0.5 }, 'name')).toEqual({ referable: true, referralThreshold: null });
+    expect(predictionControls(drGrade, undefined, {}, 'referable')).toEqual({ referable: true, referralThreshold: null });
+    expect(predictionControls(drGrade, { head: 'regression', referralThreshold: null }, { referableAtLeast: 0.5 }, 'name')).toEqual({ referable: true, referralThreshold: null });
   });
 
   it('offers 0.25, 0.5 and 0.75, and keeps a remembered other value', () => {
@@ -226,6 +226,14 @@ describe('prediction filters and sorts in the Library', () => {
     expect(referableChoices(undefined)).toEqual([0.25, 0.5, 0.75]);
     expect(referableChoices(0.5)).toEqual([0.25, 0.5, 0.75]);
     expect(referableChoices(0.6)).toEqual([0.25, 0.5, 0.6, 0.75]);
+  });
+
+  it('offers the active model’s saved referral threshold, and names it', () => {
+    expect(predictionControls(drGrade, { head: 'ordinal', referralThreshold: 0.37 }, {}, 'name')).toEqual({ referable: true, referralThreshold: 0.37 });
+    expect(referableChoices(undefined, 0.37)).toEqual([0.25, 0.37, 0.5, 0.75]);
+    expect(referableChoices(0.6, 0.37)).toEqual([0.25, 0.37, 0.5, 0.6, 0.75]);
+    expect(referableChoiceText(0.37, 0.37)).toBe('0.37 (referral threshold)');
+    expect(referableChoiceText(0.5, 0.37)).toBe('0.50');
   });
 
   it('names the sort in the task’s words', () => {

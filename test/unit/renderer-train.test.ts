@@ -351,6 +351,7 @@ function model(id: number, overrides: Partial<ModelSummary> = {}): ModelSummary 
     members: null,
     trainingImages: 400,
     metrics: null,
+    referralThreshold: null,
     error: null,
     ...overrides,
   };

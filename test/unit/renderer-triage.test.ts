@@ -6,12 +6,12 @@ import { probabilityText, scoreText, TRIAGE_ORDER_INFO, TRIAGE_ORDERS } from '..
 
 describe('the triage queue in words', () => {
   it('names each score, as a probability where it lies in [0, 1], never as certain', () => {
-    expect(scoreText('referable', 0.912)).toBe('P(referable) 0.91');
-    expect(scoreText('referable', 0.999)).toBe('P(referable) > 0.99');
-    expect(scoreText('uncertainty', 0.001)).toBe('entropy < 0.01');
+    expect(scoreText('referable', 0.912)).toBe('chance of referable DR 0.91');
+    expect(scoreText('referable', 0.999)).toBe('chance of referable DR > 0.99');
+    expect(scoreText('uncertainty', 0.001)).toBe('uncertainty < 0.01');
     expect(scoreText('label-errors', 1)).toBe('doubt > 0.99');
     expect(scoreText('disagreement', 3.25)).toBe('disagreement 3.25');
-    expect(scoreText('top-loss', 13.8155)).toBe('loss 13.82');
+    expect(scoreText('top-loss', 13.8155)).toBe('surprise 13.82');
     expect(probabilityText(0.005)).toBe('0.01');
     expect(probabilityText(0.0049)).toBe('< 0.01');
   });

@@ -202,6 +202,11 @@ export function createHandlers(workspace: Workspace, events: ApiEvents, platform
     'models.evaluate': ({ modelId, threshold }) => evaluateModel(store, modelId, threshold),
     'models.compare': ({ modelId, otherId, threshold, otherThreshold }) =>
       compareModels(store, modelId, otherId, { ...(threshold === undefined ? {} : { a: threshold }), ...(otherThreshold === undefined ? {} : { b: otherThreshold }) }),
+    'models.setReferralThreshold': ({ modelId, threshold }) => {
+      const model = store.models.setReferralThreshold(modelId, threshold);
+      events.emit('data.changed', { projectId: model.projectId, imageIds: null, what: 'predictions' });
+      return model;
+    },
     'models.activate': ({ modelId }) => {
       const model = store.models.activate(modelId);
       events.emit('data.changed', { projectId: model.projectId, imageIds: null, what: 'predictions' });

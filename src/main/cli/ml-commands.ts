@@ -182,6 +182,15 @@ export function registerMlCommands(program: Command, { io, open, print, projectN
       print(model, `Model ${model.id} is now the active model of its project.\n`);
     });
   models
+    .command('threshold <id> <p>')
+    .description("save the model's referral threshold on P(referable), or 'default' for 0.5 (the Library and Triage use it)")
+    .action((id: string, p: string) => {
+      const threshold = p === 'default' ? null : Number(p);
+      if (threshold !== null && !(threshold >= 0 && threshold <= 1)) throw invalid(`The referral threshold is a probability from 0 to 1, or 'default', not "${p}".`);
+      const model = open().store.models.setReferralThreshold(parseWhole(id), threshold);
+      print(model, `Model ${model.id} refers an eye at P(referable) ≥ ${(model.referralThreshold ?? 0.5).toFixed(2)}${model.referralThreshold === null ? ' (the default)' : ''}.\n`);
+    });
+  models
     .command('export <id> <dir>')
     .description('write the model in tfjs format (fold heads, standardisation, manifest) to a folder')
     .action((id: string, dir: string) => {

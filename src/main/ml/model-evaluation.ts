@@ -1,15 +1,17 @@
-// A finished model's evaluation at a chosen referable operating point, recomputed from its stored
-// out-of-fold predictions and the labels of its training snapshot.
+// A finished model's evaluation at a chosen referable operating point (by default its saved referral
+// threshold), recomputed from its stored out-of-fold predictions and the labels of its training snapshot.
 import { GradedeskError } from '../../shared/errors';
 import type { Evaluation } from '../../shared/ml';
 import type { Store } from '../store';
 import { snapshotLabels } from './ensemble';
 import { evaluate } from './evaluation';
 
-export function evaluateModel(store: Store, modelId: number, threshold?: number): Evaluation {
+export function evaluateModel(store: Store, modelId: number, chosen?: number): Evaluation {
   const model = store.models.get(modelId);
   if (!model.evaluation) throw new GradedeskError('invalid', `Model ${modelId} is ${model.status} and has no evaluation yet.`);
-  if (threshold === undefined) return model.evaluation;
+  const threshold = chosen ?? model.referralThreshold ?? undefined;
+  // The stored evaluation is at the default threshold; intervals came later than some stored evaluations.
+  if (threshold === undefined && model.evaluation.intervals) return model.evaluation;
   const labels = snapshotLabels(store, model.members ?? [modelId]);
   const groups = new Map(store.images.readable(model.projectId).map((image) => [image.id, image.groupId]));
   const predictions = store.predictions.forModel(modelId, { outOfFoldOnly: true }).filter((p) => labels.has(p.imageId));

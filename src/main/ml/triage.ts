@@ -7,7 +7,7 @@ import { positionIn } from '../../shared/api';
 import type { LabelValue } from '../../shared/domain';
 import { sameLabel } from '../../shared/labels';
 import { GradedeskError, invalid } from '../../shared/errors';
-import type { ModelDetail, Prediction } from '../../shared/ml';
+import { DEFAULT_REFERRAL_THRESHOLD, type ModelDetail, type Prediction } from '../../shared/ml';
 import { probabilityText, type TriageCounts, type TriageItem, type TriageOrder, type TriagePage, type TriagePosition } from '../../shared/triage';
 import type { Store } from '../store';
 import type { Db } from '../store/database';
@@ -33,10 +33,11 @@ export function triageQueue(store: Store, projectId: number, order: TriageOrder,
   // A kept ranking of the referable or uncertainty order may predate a grade: labels are read afresh.
   const labels = labelsOf(store.db, page.map((entry) => entry.image.imageId));
   return {
-    items: page.map((entry) => toItem(entry, labels.get(entry.image.imageId) ?? null, queue.reviewed)),
+    items: page.map((entry) => toItem(entry, labels.get(entry.image.imageId) ?? null, queue.reviewed, queue.referralThreshold)),
     ...queue.counts,
     modelId: queue.modelId,
     modelName: queue.modelName,
+    referralThreshold: queue.referralThreshold,
     order,
     offset,
     length: listed.length,
@@ -71,6 +72,7 @@ interface Ranked {
 interface Queue {
   modelId: number;
   modelName: string;
+  referralThreshold: number;
   entries: Ranked[];
   ids: number[];
   reviewed: ReadonlySet<number>;
@@ -149,6 +151,7 @@ function rankedQueue(store: Store, projectId: number, order: TriageOrder): Queue
   const queue: Queue = {
     modelId: active.id,
     modelName: active.name,
+    referralThreshold: active.referralThreshold ?? DEFAULT_REFERRAL_THRESHOLD,
     entries: ranking.entries,
     ids: ranking.ids,
     reviewed,
@@ -337,8 +340,8 @@ function topLossFirst({ model, images }: RankingContext): Ranked[] {
     const loss = -Math.log(Math.max(p[label]!, EPSILON));
     const reason = () =>
       preferred === label
-        ? `−log P(${words.value(label)}) = ${loss.toFixed(2)}; the model agrees with the reader (P ${fixed(p[label]!)}).`
-        : `−log P(${words.value(label)}) = ${loss.toFixed(2)}: the model gives the reader's ${words.value(label)} P ${fixed(p[label]!)} and prefers ${words.value(preferred)} (P ${fixed(p[preferred]!)}).`;
+        ? `The model agrees with the reader's ${words.value(label)} (chance ${fixed(p[label]!)}; surprise ${loss.toFixed(2)}).`
+        : `The model gives the reader's ${words.value(label)} a chance of ${fixed(p[label]!)} and prefers ${words.value(preferred)} (${fixed(p[preferred]!)}; surprise ${loss.toFixed(2)}).`;
     // Saturated losses (P(label) rounds to 0) tie: the more confident the model's own class, the sooner.
     return { image, score: loss, tie: -p[preferred]!, reason };
   });
@@ -452,7 +455,7 @@ const EPSILON = 1e-6;
 /** The prediction came from a model that did not train on the image: its fold's, or one trained before it was labelled. */
 const heldOut = (image: PredictedImage) => image.outOfFold || !image.inTrainingSet;
 
-const toItem = (entry: Ranked, label: LabelValue | null, reviewed: ReadonlySet<number>): TriageItem => ({
+const toItem = (entry: Ranked, label: LabelValue | null, reviewed: ReadonlySet<number>, referralThreshold: number): TriageItem => ({
   imageId: entry.image.imageId,
   fileName: entry.image.fileName,
   label,
@@ -465,6 +468,7 @@ const toItem = (entry: Ranked, label: LabelValue | null, reviewed: ReadonlySet<n
   reason: entry.reason(),
   reviewed: reviewed.has(entry.image.imageId),
   disagrees: label !== null && !sameLabel(label, entry.image.predicted),
+  referred: entry.image.referable === null ? null : entry.image.referable >= referralThreshold,
 });
 
 function wordsFor(model: RankingContext['model']) {

@@ -26,6 +26,7 @@ interface ModelRow {
   worker_pid: number | null;
   created_at: string;
   finished_at: string | null;
+  referral_threshold: number | null;
   training_images: number;
 }
 
@@ -121,6 +122,16 @@ export class ModelStore {
     return this.summary(this.row(modelId));
   }
 
+  /** Saves the P(referable) at and above which the model refers an eye; null goes back to 0.5. */
+  setReferralThreshold(modelId: number, threshold: number | null): ModelSummary {
+    const row = this.row(modelId);
+    if (row.task_kind !== 'dr-grade' || row.head === 'regression') {
+      throw new GradedeskError('invalid', `Model ${modelId} gives no probability of referable DR, so it has no referral threshold.`);
+    }
+    writeTransaction(this.db, () => this.db.prepare('UPDATE models SET referral_threshold = ? WHERE id = ?').run(threshold, modelId));
+    return this.summary(this.row(modelId));
+  }
+
   delete(modelId: number): void {
     const row = this.row(modelId);
     if (this.status(row) === 'training') throw new GradedeskError('conflict', `Model ${modelId} is being trained; cancel the training first.`);
@@ -194,6 +205,7 @@ export class ModelStore {
       members: (JSON.parse(row.options) as { members?: number[] }).members ?? null,
       trainingImages: row.training_images,
       metrics: evaluation ? headline(evaluation) : null,
+      referralThreshold: row.referral_threshold,
       error: row.error,
     };
   }

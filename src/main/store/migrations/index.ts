@@ -3,7 +3,8 @@ import { models } from './002-models';
 import { embeddings } from './003-embeddings';
 import { naturalNameOrder } from './004-natural-name-order';
 import { outOfFoldEmbeddings } from './005-out-of-fold-embeddings';
+import { referralThreshold } from './006-referral-threshold';
 import type { Migration } from './types';
 
 /** Every schema migration, oldest first. Append new ones; never edit one that has shipped. */
-export const migrations: readonly Migration[] = [initial, models, embeddings, naturalNameOrder, outOfFoldEmbeddings];
+export const migrations: readonly Migration[] = [initial, models, embeddings, naturalNameOrder, outOfFoldEmbeddings, referralThreshold];
