@@ -352,6 +352,7 @@ function model(id: number, overrides: Partial<ModelSummary> = {}): ModelSummary 
     trainingImages: 400,
     metrics: null,
     error: null,
+    activation: null,
     ...overrides,
   };
 }

@@ -46,7 +46,7 @@ function thrown(fn: () => unknown): unknown {
 }
 
 const NEWER_SCHEMA_7 =
-  'This data directory was written by a newer Gradedesk (schema 7; this version knows up to 4). Update Gradedesk to open it.';
+  'This data directory was written by a newer Gradedesk (schema 7; this version knows up to 5). Update Gradedesk to open it.';
 
 beforeEach(() => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'gradedesk-store-db-'));
@@ -72,10 +72,10 @@ describe('migrations from an empty data directory', () => {
 
   it('brings the schema to the last migration and records every migration applied', () => {
     const store = openStore();
-    expect(migrations.map((m) => m.version)).toEqual([1, 2, 3, 4]);
-    expect(store.schemaVersion).toBe(4);
+    expect(migrations.map((m) => m.version)).toEqual([1, 2, 3, 4, 5]);
+    expect(store.schemaVersion).toBe(5);
     expect(store.schemaVersion).toBe(migrations.at(-1)!.version);
-    expect(schemaVersion(store.db)).toBe(4);
+    expect(schemaVersion(store.db)).toBe(5);
 
     const rows = store.db.prepare('SELECT version, name, applied_at FROM schema_migrations ORDER BY version').all() as Array<{
       version: number;
@@ -87,6 +87,7 @@ describe('migrations from an empty data directory', () => {
       { version: 2, name: 'models with their epochs and training snapshot, predictions, user backbones, cached backbone features' },
       { version: 3, name: 'ArcFace embeddings per model and image' },
       { version: 4, name: 'ungradable flags and notes as label events; undo events name what they undo and restore' },
+      { version: 5, name: 'the activation decision of each finished training run' },
     ]);
     expect(new Date(rows[0]!.applied_at).toISOString()).toBe(rows[0]!.applied_at);
   });
