@@ -206,6 +206,10 @@ export const api = {
     z.object({ imageIds: z.array(id).min(1).max(100_000), value: labelValue, readerId: id }).strict(),
   ),
   /** Undoes a label, ungradable-flag or note event by writing one that restores the value it replaced. */
+  /** What grading these images as `value` would do: how many it labels for the first time, leaves as they are, and replaces. */
+  'labels.bulkEffect': call<{ unlabelled: number; same: number; replaced: number }>()(
+    z.object({ imageIds: z.array(id).min(1).max(100_000), value: z.number().int().min(0) }).strict(),
+  ),
   'labels.undo': call<ImageEvent>()(z.object({ eventId: id, readerId: id }).strict()),
   /** Undoes a bulk grade in one transaction: every event, or none if one image was graded again since. */
   'labels.undoMany': call<ImageEvent[]>()(z.object({ eventIds: z.array(id).min(1).max(100_000), readerId: id }).strict()),

@@ -142,3 +142,33 @@ test('undoing a grade over an imported value says the label file’s value is ba
   await expect(page.getByTestId('current-label')).not.toContainText('graded by');
   expect(await currentValue()).toBe(imported);
 });
+
+test('bulk grading asks with Cancel focused, and says how many existing grades it replaces', async () => {
+  await gridIds();
+  const csv = await gradedeskCli(session.app.dataDir, 'export', 'labels', '--project', 'Demo');
+  const labels = csv.trim().split('\n').slice(1).map((line) => line.split(',')[1]);
+  const different = labels.filter((label) => label !== '' && label !== '0').length;
+  expect(labels).toHaveLength(60);
+  expect(different).toBeGreaterThan(0);
+
+  await page.getByTestId('library-grid').focus();
+  await page.keyboard.press('Control+a');
+  await page.keyboard.press('0');
+  const dialog = page.getByRole('alertdialog');
+  await expect(dialog).toContainText(
+    `Grade 60 images as 0 (No DR)? ${different} already have a different grade, which will be replaced (undo with Ctrl+Z).`,
+  );
+  await expect(page.getByTestId('confirm-cancel')).toBeFocused();
+  // Enter on the first focus cancels: nothing is graded.
+  await page.keyboard.press('Enter');
+  await expect(dialog).toHaveCount(0);
+  expect(await gradedeskCli(session.app.dataDir, 'export', 'labels', '--project', 'Demo')).toBe(csv);
+
+  await page.keyboard.press('0');
+  await page.getByTestId('confirm-accept').click();
+  await expect(page.getByTestId('library-status')).toContainText('Graded 60 images as 0 (No DR)');
+  await page.keyboard.press('Control+z');
+  await expect(page.getByTestId('library-status')).toContainText('Undone: 60 images');
+  const after = (await gradedeskCli(session.app.dataDir, 'export', 'labels', '--project', 'Demo')).trim().split('\n').slice(1).map((line) => line.split(',')[1]);
+  expect(after).toEqual(labels);
+});

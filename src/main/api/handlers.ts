@@ -149,6 +149,7 @@ export function createHandlers(workspace: Workspace, events: ApiEvents, platform
       changed(project.id, imageIds, 'labels');
       return written;
     },
+    'labels.bulkEffect': ({ imageIds, value }) => store.images.bulkGradeEffect(imageIds, value),
     'labels.undo': ({ eventId, readerId }) => {
       const imageId = store.labels.event(eventId).imageId;
       const project = projectOfImage(imageId);

@@ -184,6 +184,19 @@ export class ImageStore {
 
   /** Every decoded image's perceptual hash, oldest first, for near-duplicate detection. */
   /**
+   * What grading these images as class `value` would do: how many are unlabelled, already carry that
+   * class, or carry another one that it would replace (single-label tasks, where label_class is the class).
+   */
+  bulkGradeEffect(imageIds: readonly number[], value: number): { unlabelled: number; same: number; replaced: number } {
+    const row = this.prepared(
+      `SELECT COALESCE(SUM(label_class IS NULL), 0) AS unlabelled, COALESCE(SUM(label_class = @value), 0) AS same,
+         COALESCE(SUM(label_class IS NOT NULL AND label_class <> @value), 0) AS replaced
+       FROM images WHERE id IN (SELECT value FROM json_each(@ids))`,
+    ).get({ ids: JSON.stringify(imageIds), value }) as { unlabelled: number; same: number; replaced: number };
+    return row;
+  }
+
+  /**
    * The readable images of a project with their current label: what training snapshots, feature
    * extraction and prediction start from.
    */
