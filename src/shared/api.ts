@@ -40,6 +40,7 @@ const imageFilter = z
     label: z.number().int().min(0).optional(),
     unlabelled: z.boolean().optional(),
     ungradable: z.boolean().optional(),
+    conflicts: z.boolean().optional(),
     duplicates: z.boolean().optional(),
     importErrors: z.boolean().optional(),
     groupId: z.string().max(200).optional(),

@@ -181,6 +181,8 @@ export interface ImageFilter {
   label?: number;
   unlabelled?: boolean;
   ungradable?: boolean;
+  /** Only images marked ungradable that nevertheless carry a label: one of the two is probably wrong. */
+  conflicts?: boolean;
   duplicates?: boolean;
   importErrors?: boolean;
   groupId?: string;

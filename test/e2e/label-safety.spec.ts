@@ -120,8 +120,18 @@ test('U and notes are audited in History, and Ctrl+Z undoes them in order, on th
     ['ungradable', true],
   ]);
   expect((await byEllis(graded)).map((event) => event.value)).toEqual([grade]);
+
+  // The Library shows the conflict (ungradable, yet graded) as a filter and a mark.
+  await openView('Library');
+  await page.getByTestId('filter-conflicts').check();
+  await expect(page.getByTestId('grid-cell')).toHaveCount(1);
+  await expect(page.locator(`[data-testid="grid-cell"][data-image-id="${flagged}"]`).getByTestId('conflict-mark')).toBeVisible();
+  await page.getByTestId('filter-conflicts').uncheck();
+  // Ctrl+Z in the Library undoes the same reader's last action, the U given in Review.
+  await page.getByTestId('library-grid').focus();
   await page.keyboard.press('Control+z');
-  await expect(flag()).toHaveAttribute('data-ungradable', 'false');
+  await expect(page.getByTestId('library-status')).toContainText(`Undone: ungradable mark removed (image ${flagged})`);
+  expect((await byEllis(flagged)).at(-1)).toMatchObject({ kind: 'ungradable', value: false });
 });
 
 test('undoing a grade over an imported value says the label file’s value is back', async () => {

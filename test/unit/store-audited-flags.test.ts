@@ -93,6 +93,14 @@ describe('ungradable flags and notes are audited events', () => {
     expect(() => store.labels.undo(dr.task, on.id, alice.id)).toThrow(/flagged or unflagged again since/);
   });
 
+  it('the Library finds images marked ungradable that are graded all the same', () => {
+    grade(2);
+    store.labels.setUngradable(image, true, alice.id);
+    store.labels.setUngradable(other, true, alice.id);
+    const conflicts = store.images.page(dr.task, { projectId: dr.id, filter: { conflicts: true } });
+    expect(conflicts.rows.map((row) => row.id)).toEqual([image]);
+  });
+
   it('an unknown image or reader is refused and writes nothing', () => {
     expect(() => store.labels.setUngradable(999, true, alice.id)).toThrow('There is no image with id 999.');
     expect(() => store.labels.setNote(image, 'x', 42)).toThrow('There is no reader with id 42.');

@@ -409,6 +409,7 @@ function whereClause(task: TaskSpec, query: ImageQuery): { where: string; params
   }
   if (filter.unlabelled) conditions.push(`label_value IS NULL AND status = 'ok'`);
   if (filter.ungradable !== undefined) conditions.push(`ungradable = ${filter.ungradable ? 1 : 0}`);
+  if (filter.conflicts) conditions.push('ungradable = 1 AND label_value IS NOT NULL');
   if (filter.duplicates !== undefined) conditions.push(`duplicate_of IS ${filter.duplicates ? 'NOT ' : ''}NULL`);
   if (filter.importErrors !== undefined) conditions.push(`status = '${filter.importErrors ? 'error' : 'ok'}'`);
   if (filter.groupId !== undefined) {
