@@ -90,6 +90,7 @@ test('U and notes are audited in History, and Ctrl+Z undoes them in order, on th
   await expect(historyRows('ungradable').first()).toContainText('marked ungradable');
   await expect(historyRows('ungradable').first()).toContainText('Dr Ellis');
   await expect(page.getByTestId('ungradable-conflict')).toBeVisible();
+  await page.screenshot({ path: test.info().outputPath('review-ungradable-conflict.png') });
 
   // A note, then Ctrl+Z three times: the note, the U, then the grade of the image before.
   await page.keyboard.press('n');

@@ -51,6 +51,7 @@ test('a worse model trained later stays inactive, and the Train view says which 
   await expect(notice).toContainText(`“barely trained” was not made active: the active model “${first!.name}” is better (QWK`);
   await expect(notice).toContainText('on the same 60 labelled images');
   await expect(page.locator(`[data-testid="model-row"][data-model-id="${first!.id}"]`)).toHaveAttribute('data-active', 'true');
+  await page.screenshot({ path: test.info().outputPath('train-activation-notice.png') });
 
   await notice.getByTestId('activation-make-active').click();
   await expect(page.locator(`[data-testid="model-row"][data-model-id="${second.id}"]`)).toHaveAttribute('data-active', 'true');
