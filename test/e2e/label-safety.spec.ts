@@ -183,3 +183,34 @@ test('bulk grading asks with Cancel focused, and says how many existing grades i
   const after = (await gradedeskCli(session.app.dataDir, 'export', 'labels', '--project', 'Demo')).trim().split('\n').slice(1).map((line) => line.split(',')[1]);
   expect(after).toEqual(labels);
 });
+
+test('a key typed ahead past the last image of the view is not saved anywhere, and says so until dismissed', async () => {
+  await openView('Library');
+  await page.getByTestId('filter-label').selectOption('4');
+  const ids = await page.getByTestId('grid-cell').evaluateAll((cells) => cells.map((cell) => Number(cell.getAttribute('data-image-id'))));
+  const last = ids.at(-1)!;
+  await page.locator(`[data-testid="grid-cell"][data-image-id="${last}"]`).dblclick();
+  await expect(picture()).toHaveAttribute('data-image-id', String(last));
+  await expect(picture()).not.toHaveClass(/pending/);
+  const before = await historyOf(last);
+  await page.keyboard.press('4');
+  await page.waitForTimeout(150);
+  await page.keyboard.press('2');
+  const problems = page.getByTestId('review-problems');
+  await expect(problems).toContainText('2 (Moderate NPDR) was not saved: there is no image after');
+  // Not laid over the grade just given: the last image keeps 4, and keys wait until the reader goes on.
+  await page.keyboard.press('3');
+  await expect(problems.locator('p')).toHaveCount(2);
+  expect((await historyOf(last)).slice(before.length).map((event) => [event.readerName, event.value])).toEqual([['Dr Ellis', 4]]);
+  // Later messages do not replace it; only the reader dismisses it, after which keys apply again.
+  await page.keyboard.press('ArrowLeft');
+  await expect(problems).toBeVisible();
+  await page.getByTestId('review-problems-dismiss').click();
+  await expect(problems).toHaveCount(0);
+  await expect(picture()).not.toHaveClass(/pending/);
+  const shown = await reviewedId();
+  await page.keyboard.press('1');
+  await expect.poll(async () => (await byEllis(shown)).at(-1)?.value).toBe(1);
+  await openView('Library');
+  await page.getByTestId('filter-label').selectOption('');
+});

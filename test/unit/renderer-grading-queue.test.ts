@@ -183,4 +183,22 @@ describe('GradingQueue', () => {
     ]);
     expect(h.reports.at(-1)).toMatchObject({ kind: 'no-image', action: '3', after: 2 });
   });
+
+  it('after a grade on the last image, a key pressed once all is saved is refused too, not laid over that grade', async () => {
+    const h = harness({ count: 1 });
+    h.press('4');
+    await h.queue.idle();
+    h.press('2');
+    await h.queue.idle();
+    expect(h.saved).toEqual([['4', 1]]);
+    expect(h.reports.at(-1)).toMatchObject({ kind: 'no-image', action: '2', after: 1 });
+    // Until the reader says to go on (moves, dismisses): then keys apply to the image on screen again.
+    h.queue.moved();
+    h.press('3');
+    await h.queue.idle();
+    expect(h.saved).toEqual([
+      ['4', 1],
+      ['3', 1],
+    ]);
+  });
 });

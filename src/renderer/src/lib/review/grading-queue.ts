@@ -7,7 +7,9 @@
  * with them applies where the previous key leaves off: the image after it when that key advances (a
  * grade), the same image when it does not (the ungradable flag), the image an undo went back to. Each
  * image's successor is asked for before the image is graded (a graded image may leave an "unlabelled"
- * view), and a failed save neither stops nor shifts the keys behind it.
+ * view), and a failed save neither stops nor shifts the keys behind it. A grade on the last image of
+ * the view leaves nowhere to go: the keys after it are refused (not laid over that grade) until the
+ * reader moves or says to go on (`moved`).
  *
  * Pure logic: the view supplies saving, looking up the next image and showing an image.
  */
@@ -56,6 +58,8 @@ export class GradingQueue<A> {
   /** The image the screen was sent to and has not shown yet. */
   private expecting: number | null = null;
   private onScreen: number | null = null;
+  /** A grade ran past the last image: later keys have no image until the reader moves. */
+  private pastEnd = false;
   private waiters: Array<() => void> = [];
 
   constructor(private readonly host: GradingQueueHost<A>) {}
@@ -73,7 +77,7 @@ export class GradingQueue<A> {
   /** Queues a key pressed while `shownId` was on screen. */
   enqueue(action: A, shownId: number, options: QueueOptions): void {
     const wasBusy = this.busy;
-    const item: Pending<A> = { action, ...options, shownId, previous: wasBusy ? this.tail : null };
+    const item: Pending<A> = { action, ...options, shownId, previous: wasBusy || this.pastEnd ? this.tail : null };
     this.tail = item;
     this.pending.push(item);
     if (!wasBusy) this.host.busyChanged?.(true);
@@ -92,6 +96,7 @@ export class GradingQueue<A> {
   moved(): void {
     if (this.running || this.pending.length) return;
     this.expecting = null;
+    this.pastEnd = false;
     this.settleIfIdle();
   }
 
@@ -130,6 +135,7 @@ export class GradingQueue<A> {
       } else if (item.advances) {
         item.leavesOff = nextId;
         if (nextId !== null) this.go(nextId);
+        else this.pastEnd = true;
       } else {
         item.leavesOff = target;
       }
@@ -164,7 +170,7 @@ export class GradingQueue<A> {
 
   private settleIfIdle(): void {
     if (this.busy) return;
-    this.tail = null;
+    if (!this.pastEnd) this.tail = null;
     this.host.busyChanged?.(false);
   }
 }
