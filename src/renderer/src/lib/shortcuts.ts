@@ -9,7 +9,7 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { keys: '?', action: 'Show or hide this list of shortcuts', scope: 'Anywhere' },
   { keys: 'Ctrl+1 … Ctrl+5', action: 'Projects / Library / Review / Train / Evaluate', scope: 'Anywhere' },
   { keys: 'Ctrl+6', action: 'Triage', scope: 'Anywhere' },
-  { keys: 'Ctrl+Z', action: 'Undo your last grade (writes an undo event)', scope: 'Anywhere' },
+  { keys: 'Ctrl+Z', action: 'Undo your last grade, ungradable mark or note (writes an undo event)', scope: 'Anywhere' },
   { keys: 'Esc', action: 'Close a dialog or the overlay', scope: 'Anywhere' },
   { keys: '← → ↑ ↓', action: 'Move between thumbnails', scope: 'Library' },
   { keys: 'Enter', action: 'Open the focused image in Review', scope: 'Library' },
