@@ -185,8 +185,13 @@ test('bulk grading asks with Cancel focused, and says how many existing grades i
 });
 
 test('a key typed ahead past the last image of the view is not saved anywhere, and says so until dismissed', async () => {
+  const csv = await gradedeskCli(session.app.dataDir, 'export', 'labels', '--project', 'Demo');
+  const gradedFour = csv.trim().split('\n').slice(1).filter((line) => line.split(',')[1] === '4').length;
   await openView('Library');
   await page.getByTestId('filter-label').selectOption('4');
+  // The grid shows the filtered images (not the unfiltered page still on screen) before they are read.
+  await expect(page.getByTestId('library-status')).toHaveAttribute('data-total', String(gradedFour));
+  await expect(page.getByTestId('grid-cell')).toHaveCount(gradedFour);
   const ids = await page.getByTestId('grid-cell').evaluateAll((cells) => cells.map((cell) => Number(cell.getAttribute('data-image-id'))));
   const last = ids.at(-1)!;
   await page.locator(`[data-testid="grid-cell"][data-image-id="${last}"]`).dblclick();
