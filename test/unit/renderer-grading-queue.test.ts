@@ -192,13 +192,22 @@ describe('GradingQueue', () => {
     await h.queue.idle();
     expect(h.saved).toEqual([['4', 1]]);
     expect(h.reports.at(-1)).toMatchObject({ kind: 'no-image', action: '2', after: 1 });
+    // Undo still works there, and the keys after it apply to the image it went back to.
+    h.setUndone(1);
+    h.press('undo', UNDO);
+    h.press('1');
+    await h.queue.idle();
+    expect(h.saved.slice(1)).toEqual([
+      ['undo', null],
+      ['1', 1],
+    ]);
+    h.press('2');
+    await h.queue.idle();
+    expect(h.saved.at(-1)).toEqual(['1', 1]);
     // Until the reader says to go on (moves, dismisses): then keys apply to the image on screen again.
     h.queue.moved();
     h.press('3');
     await h.queue.idle();
-    expect(h.saved).toEqual([
-      ['4', 1],
-      ['3', 1],
-    ]);
+    expect(h.saved.at(-1)).toEqual(['3', 1]);
   });
 });

@@ -119,7 +119,7 @@ export class GradingQueue<A> {
     const remaining = () => this.pending.length;
     const startsFrom = item.previous ? item.previous.leavesOff! : item.shownId;
     const target = item.targeted ? startsFrom : null;
-    if (startsFrom === null) {
+    if (item.targeted && startsFrom === null) {
       item.leavesOff = null;
       this.host.report({ kind: 'no-image', action: item.action, after: this.lastImageBefore(item), remaining: remaining() });
       return;
@@ -130,8 +130,10 @@ export class GradingQueue<A> {
       if (target !== null && item.advances) nextId = await this.host.nextAfter(target);
       const result = await this.host.perform(item.action, target);
       if (target === null) {
-        item.leavesOff = result?.landedOn ?? startsFrom;
-        if (item.leavesOff !== null) this.go(item.leavesOff);
+        // An undo goes back to the image it changed: the keys after it start there, even past the end.
+        item.leavesOff = result?.landedOn ?? startsFrom ?? item.shownId;
+        this.pastEnd = false;
+        this.go(item.leavesOff);
       } else if (item.advances) {
         item.leavesOff = nextId;
         if (nextId !== null) this.go(nextId);
