@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type {
   CurrentLabel,
   GridPage,
+  ImageEvent,
   LabelEvent,
   Project,
   ProjectStats,
@@ -41,6 +42,7 @@ const imageFilter = z
     label: z.number().int().min(0).optional(),
     unlabelled: z.boolean().optional(),
     ungradable: z.boolean().optional(),
+    conflicts: z.boolean().optional(),
     duplicates: z.boolean().optional(),
     importErrors: z.boolean().optional(),
     groupId: z.string().max(200).optional(),
@@ -190,8 +192,14 @@ export const api = {
   ),
   'images.locate': call<ViewPosition>()(z.object({ view: imageView, imageId: id }).strict()),
   'images.get': call<ImageDetail>()(z.object({ imageId: id }).strict()),
-  'images.setUngradable': call<ImageDetail>()(z.object({ imageId: id, ungradable: z.boolean() }).strict()),
-  'images.setNote': call<ImageDetail>()(z.object({ imageId: id, note: z.string().max(4000).nullable() }).strict()),
+  /** Sets or clears the ungradable flag as an audited event of the reader (event null: the flag had that value already). */
+  'images.setUngradable': call<{ image: ImageDetail; event: ImageEvent | null }>()(
+    z.object({ imageId: id, ungradable: z.boolean(), readerId: id }).strict(),
+  ),
+  /** Writes or (null or blank) removes the image's note as an audited event of the reader (event null: unchanged). */
+  'images.setNote': call<{ image: ImageDetail; event: ImageEvent | null }>()(
+    z.object({ imageId: id, note: z.string().max(4000).nullable(), readerId: id }).strict(),
+  ),
 
   'labels.record': call<LabelEvent>()(
     z.object({ imageId: id, value: labelValue.nullable(), readerId: id, note: z.string().max(4000).optional() }).strict(),
@@ -200,10 +208,16 @@ export const api = {
   'labels.recordMany': call<LabelEvent[]>()(
     z.object({ imageIds: z.array(id).min(1).max(MAX_BULK_GRADE, BULK_GRADE_TOO_LARGE), value: labelValue, readerId: id }).strict(),
   ),
-  'labels.undo': call<LabelEvent>()(z.object({ eventId: id, readerId: id }).strict()),
+  /** What grading these images as `value` would do: how many it labels for the first time, leaves as they are, and replaces. */
+  'labels.bulkEffect': call<{ unlabelled: number; same: number; replaced: number }>()(
+    z.object({ imageIds: z.array(id).min(1).max(MAX_BULK_GRADE, BULK_GRADE_TOO_LARGE), value: z.number().int().min(0) }).strict(),
+  ),
+  /** Undoes a label, ungradable-flag or note event by writing one that restores the value it replaced. */
+  'labels.undo': call<ImageEvent>()(z.object({ eventId: id, readerId: id }).strict()),
   /** Undoes a bulk grade in one transaction: every event, or none if one image was graded again since. */
-  'labels.undoMany': call<LabelEvent[]>()(z.object({ eventIds: z.array(id).min(1).max(MAX_BULK_GRADE, BULK_GRADE_TOO_LARGE), readerId: id }).strict()),
-  'labels.history': call<LabelEvent[]>()(z.object({ imageId: id }).strict()),
+  'labels.undoMany': call<ImageEvent[]>()(z.object({ eventIds: z.array(id).min(1).max(MAX_BULK_GRADE, BULK_GRADE_TOO_LARGE), readerId: id }).strict()),
+  /** Every event of an image (labels, ungradable flags, notes), oldest first. */
+  'labels.history': call<ImageEvent[]>()(z.object({ imageId: id }).strict()),
 
   'imports.start': call<JobSnapshot>()(
     z.object({ projectId: id, folder: z.string().min(1).max(4096), labelsFile: z.string().min(1).max(4096).optional() }).strict(),

@@ -101,19 +101,56 @@ export interface ImageFlags {
   note: string | null;
 }
 
-export interface LabelEvent {
+/** What an undo restored: the event whose value came back, and where that value came from. */
+export interface RestoredFrom {
+  eventId: number;
+  source: LabelSource;
+  readerName: string | null;
+  /** The label file of an imported value, the model of an accepted one. */
+  origin: string | null;
+}
+
+/** What every event of an image's append-only log records. */
+interface ImageEventBase {
   id: number;
   imageId: number;
   /** The reader who gave the label; null for imported labels. */
   readerName: string | null;
   /** Where a non-reader label came from: the label file for imports, the model for accepted predictions. */
   origin: string | null;
-  value: LabelValue | null;
-  previousValue: LabelValue | null;
   source: LabelSource;
   note: string | null;
   createdAt: string;
+  /** The event this one undoes (null for anything but an undo). */
+  undoOf: number | null;
+  /** For an undo: the earlier event whose value it put back (null when it went back to no value). */
+  restored: RestoredFrom | null;
 }
+
+/** A grade, class or label set given to an image. */
+export interface LabelEvent extends ImageEventBase {
+  kind: 'label';
+  value: LabelValue | null;
+  previousValue: LabelValue | null;
+}
+
+/** The ungradable flag set or cleared. */
+export interface UngradableEvent extends ImageEventBase {
+  kind: 'ungradable';
+  value: boolean;
+  previousValue: boolean;
+}
+
+/** The image's note written, changed or removed. */
+export interface NoteEvent extends ImageEventBase {
+  kind: 'note';
+  value: string | null;
+  previousValue: string | null;
+}
+
+/** One entry of an image's audited history: labels, ungradable flags and notes, in one order. */
+export type ImageEvent = LabelEvent | UngradableEvent | NoteEvent;
+export type ImageEventKind = ImageEvent['kind'];
 
 export interface CurrentLabel {
   imageId: number;
@@ -122,6 +159,8 @@ export interface CurrentLabel {
   readerName: string | null;
   eventId: number;
   updatedAt: string;
+  /** When the label is an undo's: the value it restored and where that came from (a label file, a reader). */
+  restoredFrom: RestoredFrom | null;
 }
 
 /** Default task spec for a task kind; multiclass and multilabel need their classes named. */
@@ -143,6 +182,8 @@ export interface ImageFilter {
   label?: number;
   unlabelled?: boolean;
   ungradable?: boolean;
+  /** Only images marked ungradable that nevertheless carry a label: one of the two is probably wrong. */
+  conflicts?: boolean;
   duplicates?: boolean;
   importErrors?: boolean;
   groupId?: string;

@@ -160,6 +160,33 @@ export interface ModelSummary {
   /** The P(referable) at and above which the model refers an eye, saved from Evaluate; null: the default 0.5. */
   referralThreshold: number | null;
   error: string | null;
+  /** Whether the run that finished this model made it active, and why; null before it finished (or for older models). */
+  activation: ActivationDecision | null;
+}
+
+/** The headline metric of a task, as models are compared on it: QWK for DR grades. */
+export type HeadlineMetricName = ReturnType<typeof validationMetricName>;
+
+/** Two models measured on the same labelled images, each with its out-of-fold prediction, against today's labels. */
+/** The new model against the active one on the images both held out, with today's labels, by the task's headline metric. */
+export interface ActivationComparison {
+  metric: HeadlineMetricName;
+  /** Labelled images both models have an out-of-fold prediction for. */
+  images: number;
+  /** The new model's figure on those images, and the active model's. */
+  candidate: number | null;
+  incumbent: number | null;
+  incumbentId: number;
+  incumbentName: string;
+}
+
+/** What a finished run did about the active model. */
+export interface ActivationDecision {
+  activated: boolean;
+  /** One sentence for the Train view, the CLI and the job's end. */
+  reason: string;
+  /** Null when there was no active model to compare with. */
+  comparison: ActivationComparison | null;
 }
 
 /** The referral threshold a model works at when none was saved. */

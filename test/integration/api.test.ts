@@ -165,9 +165,17 @@ describe('the api table behind the renderer', () => {
     expect(outside).toMatchObject({ index: -1, previousId: null, nextId: null });
   });
 
-  it('sets flags and notes, and says pickers exist only in the desktop app', async () => {
-    expect(await ok('images.setUngradable', { imageId: imageIds[0], ungradable: true })).toMatchObject({ ungradable: true });
-    expect(await ok('images.setNote', { imageId: imageIds[0], note: 'media opacity' })).toMatchObject({ note: 'media opacity' });
+  it('sets flags and notes as audited events of a reader, and says pickers exist only in the desktop app', async () => {
+    expect(await ok('images.setUngradable', { imageId: imageIds[0], ungradable: true, readerId })).toMatchObject({
+      image: { ungradable: true },
+      event: { kind: 'ungradable', value: true, previousValue: false, readerName: expect.any(String) },
+    });
+    const noted = (await ok('images.setNote', { imageId: imageIds[0], note: 'media opacity', readerId })) as { image: { note: string }; event: { id: number } };
+    expect(noted.image.note).toBe('media opacity');
+    expect(await ok('labels.undo', { eventId: noted.event.id, readerId })).toMatchObject({ kind: 'note', value: null, undoOf: noted.event.id });
+    const kinds = ((await ok('labels.history', { imageId: imageIds[0] })) as Array<{ kind: string }>).map((event) => event.kind);
+    expect(kinds.slice(-3)).toEqual(['ungradable', 'note', 'note']);
+    expect(await dispatch(handlers, 'images.setUngradable', { imageId: imageIds[0], ungradable: false })).toMatchObject({ ok: false, error: { code: 'bad-request' } });
     expect(await ok('app.info', {})).toMatchObject({ mode: 'browser', canPickFiles: false });
     expect(await dispatch(handlers, 'dialogs.pickFolder', {})).toMatchObject({ ok: false, error: { code: 'unsupported' } });
   });

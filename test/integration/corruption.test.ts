@@ -62,7 +62,8 @@ describe('damaged databases', () => {
     expect(await says('truncated to 50% of its pages')).toMatch(/^gradedesk: The database \(.*\) was truncated: it holds \d+ of its \d+ bytes\. Bring back a backup/);
     expect(await says('a JPEG where the database should be')).toMatch(/^gradedesk: The database \(.*\) is not a Gradedesk database: its header is damaged or it is another kind of file\./);
     const latest = migrations.at(-1)!.version;
-    expect(await says('schema version lowered to 2')).toMatch(new RegExp(`^gradedesk: The database's schema version \\(2\\) is lower than its tables \\(those of version ${latest} exist\\)`));
+    const newestWithTables = Math.max(...migrations.filter((m) => /CREATE\s+TABLE/i.test(m.sql)).map((m) => m.version));
+    expect(await says('schema version lowered to 2')).toMatch(new RegExp(`^gradedesk: The database's schema version \\(2\\) is lower than its tables \\(those of version ${newestWithTables} exist\\)`));
     expect(await says('schema version raised past this Gradedesk')).toMatch(/^gradedesk: This data directory was written by a newer Gradedesk \(schema 999/);
     expect(await says('the label_events table dropped')).toMatch(new RegExp(`^gradedesk: The database says it has schema version ${latest} but lacks its table label_events`));
   });

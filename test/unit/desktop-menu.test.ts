@@ -31,7 +31,7 @@ describe('the application menu', () => {
 
   it.each([
     ['Import folder…', '&File', 'CmdOrCtrl+I', 'project.import'],
-    ['Undo last grade', '&Edit', 'Ctrl+Z', 'edit.undo'],
+    ['Undo last change', '&Edit', 'Ctrl+Z', 'edit.undo'],
     ['Projects', '&View', 'Ctrl+1', 'view.projects'],
     ['Library', '&View', 'Ctrl+2', 'view.library'],
     ['Review', '&View', 'Ctrl+3', 'view.review'],
@@ -48,7 +48,7 @@ describe('the application menu', () => {
 
   it('shows the keys the page handles itself without registering them, so one press acts once', () => {
     const { byLabel } = build('win32');
-    for (const label of ['Undo last grade', 'Projects', 'Library', 'Review', 'Triage', 'Train', 'Evaluate', 'Keyboard shortcuts']) {
+    for (const label of ['Undo last change', 'Projects', 'Library', 'Review', 'Triage', 'Train', 'Evaluate', 'Keyboard shortcuts']) {
       expect(byLabel(label).registerAccelerator, label).toBe(false);
     }
     expect(byLabel('Import folder…').registerAccelerator).toBeUndefined();
@@ -56,7 +56,7 @@ describe('the application menu', () => {
 
   it('on macOS, where menu keys are always registered, leaves those keys to the page', () => {
     const { byLabel, all } = build('darwin');
-    for (const label of ['Undo last grade', 'Projects', 'Library', 'Review', 'Triage', 'Train', 'Evaluate', 'Keyboard shortcuts']) {
+    for (const label of ['Undo last change', 'Projects', 'Library', 'Review', 'Triage', 'Train', 'Evaluate', 'Keyboard shortcuts']) {
       expect(byLabel(label).accelerator, label).toBeUndefined();
     }
     expect(byLabel('Import folder…').accelerator).toBe('CmdOrCtrl+I');

@@ -251,11 +251,20 @@ describe('bulk grading with digit keys', () => {
     expect(gradeForDigit(microscopy, 9)).toEqual({ refusal });
   });
 
-  it('asks before grading more than 20 images, naming the label in the project’s words', () => {
+  it('asks before grading more than 20 images, naming the label in the project’s words and how many labels it replaces', () => {
     expect(CONFIRM_ABOVE).toBe(20);
-    expect(confirmQuestion(drGrade, 21, 2)).toBe('Grade 21 images as 2 (Moderate NPDR)?');
-    expect(confirmQuestion(dermoscopy, 250, 4)).toBe('Grade 250 images as mel?');
-    expect(confirmQuestion(drGrade, 12_345, 0)).toBe(`Grade ${(12_345).toLocaleString()} images as 0 (No DR)?`);
+    const effect = (replaced: number) => ({ unlabelled: 0, same: 0, replaced });
+    expect(confirmQuestion(drGrade, 200, 0, effect(57))).toBe(
+      'Grade 200 images as 0 (No DR)? 57 already have a different grade, which will be replaced (undo with Ctrl+Z).',
+    );
+    expect(confirmQuestion(drGrade, 21, 2, effect(1))).toBe(
+      'Grade 21 images as 2 (Moderate NPDR)? 1 already has a different grade, which will be replaced (undo with Ctrl+Z).',
+    );
+    expect(confirmQuestion(dermoscopy, 250, 4, effect(0))).toBe('Grade 250 images as mel? None of them has a different class, so no existing class is replaced.');
+    expect(confirmQuestion(drGrade, 12_345, 0, effect(2_000))).toBe(
+      `Grade ${(12_345).toLocaleString()} images as 0 (No DR)? ${(2_000).toLocaleString()} already have a different grade, which will be replaced (undo with Ctrl+Z).`,
+    );
+    expect(confirmQuestion(drGrade, 30, 1, null)).toMatch(/could not be counted; any such grade will be replaced \(undo with Ctrl\+Z\)\.$/);
   });
 
   it('reports what was graded and how to undo it', () => {

@@ -118,7 +118,7 @@ describe('uncertainty in words', () => {
 });
 
 function event(createdAt: string, value: LabelValue | null): LabelEvent {
-  return { id: 1, imageId: 1, readerName: 'ana', origin: null, value, previousValue: null, source: 'reader', note: null, createdAt };
+  return { id: 1, imageId: 1, kind: 'label', readerName: 'ana', origin: null, value, previousValue: null, source: 'reader', note: null, createdAt, undoOf: null, restored: null };
 }
 
 describe('was the image in the training set', () => {

@@ -353,6 +353,7 @@ function model(id: number, overrides: Partial<ModelSummary> = {}): ModelSummary 
     metrics: null,
     referralThreshold: null,
     error: null,
+    activation: null,
     ...overrides,
   };
 }

@@ -115,6 +115,7 @@ describe('migrations from an empty data directory', () => {
       'images_ungradable',
       'images_unlabelled',
       'label_events_by_image',
+      'label_events_by_image_kind',
       'models_by_project',
       'one_active_model',
       'predictions_by_image',

@@ -257,6 +257,7 @@ describe('label events', () => {
       expect(event).toEqual({
         id: 1,
         imageId: image,
+        kind: 'label',
         readerName: 'Alice',
         origin: null,
         value: 2,
@@ -264,6 +265,8 @@ describe('label events', () => {
         source: 'reader',
         note: null,
         createdAt: expect.stringMatching(ISO),
+        undoOf: null,
+        restored: null,
       });
       expect(store.labels.event(1)).toEqual(event);
       expect(store.labels.current(image)).toEqual({
@@ -273,6 +276,7 @@ describe('label events', () => {
         readerName: 'Alice',
         eventId: 1,
         updatedAt: event.createdAt,
+        restoredFrom: null,
       });
       expect(currentRow(image)).toEqual({
         label_value: '2',
@@ -596,6 +600,7 @@ describe('label events', () => {
       expect(undo).toEqual({
         id: 3,
         imageId: image,
+        kind: 'label',
         readerName: 'Bob',
         origin: null,
         value: 2,
@@ -603,6 +608,8 @@ describe('label events', () => {
         source: 'reader',
         note: `undo of event ${second.id}`,
         createdAt: expect.stringMatching(ISO),
+        undoOf: second.id,
+        restored: { eventId: 1, source: 'reader', readerName: 'Alice', origin: null },
       });
       expect(store.labels.current(image)).toMatchObject({ value: 2, eventId: 3, readerName: 'Bob' });
       expect(store.labels.history(image).map((e) => e.value)).toEqual([2, 3, 2]);

@@ -123,15 +123,15 @@ export function createHandlers(workspace: Workspace, events: ApiEvents, platform
     'images.page': ({ offset, limit, ...view }) => store.images.page(store.projects.get(view.projectId).task, { ...view, offset, limit }),
     'images.locate': ({ view, imageId }) => positionIn(store.images.orderedIds(store.projects.get(view.projectId).task, view), imageId),
     'images.get': ({ imageId }) => detail(imageId),
-    'images.setUngradable': ({ imageId, ungradable }) => {
-      store.images.setUngradable(imageId, ungradable);
+    'images.setUngradable': ({ imageId, ungradable, readerId }) => {
+      const event = store.labels.setUngradable(imageId, ungradable, readerId);
       changed(store.images.get(imageId).projectId, [imageId], 'flags');
-      return detail(imageId);
+      return { image: detail(imageId), event };
     },
-    'images.setNote': ({ imageId, note }) => {
-      store.images.setNote(imageId, note);
+    'images.setNote': ({ imageId, note, readerId }) => {
+      const event = store.labels.setNote(imageId, note, readerId);
       changed(store.images.get(imageId).projectId, [imageId], 'flags');
-      return detail(imageId);
+      return { image: detail(imageId), event };
     },
 
     'labels.record': ({ imageId, value, readerId, note }) => {
@@ -151,11 +151,12 @@ export function createHandlers(workspace: Workspace, events: ApiEvents, platform
       changed(project.id, imageIds, 'labels');
       return written;
     },
+    'labels.bulkEffect': ({ imageIds, value }) => store.images.bulkGradeEffect(imageIds, value),
     'labels.undo': ({ eventId, readerId }) => {
       const imageId = store.labels.event(eventId).imageId;
       const project = projectOfImage(imageId);
       const event = store.labels.undo(project.task, eventId, readerId);
-      changed(project.id, [imageId], 'labels');
+      changed(project.id, [imageId], event.kind === 'label' ? 'labels' : 'flags');
       return event;
     },
     'labels.undoMany': ({ eventIds: named, readerId }) => {

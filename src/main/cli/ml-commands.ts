@@ -117,7 +117,8 @@ export function registerMlCommands(program: Command, { io, open, print, projectN
       io.stderr(`Training model ${modelId}; Ctrl+C stops it after the current batch (resume with --resume ${modelId}).\n`);
       await followJob(workspace, job, io);
       const model = workspace.store.models.get(modelId);
-      print(model, `${describeModel(model)}\n${describeEvaluation(model.evaluation)}`);
+      const activation = model.activation ? `${model.activation.reason}\n` : '';
+      print(model, `${describeModel(model)}\n${describeEvaluation(model.evaluation)}${activation}`);
     });
 
   program

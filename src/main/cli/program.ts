@@ -1,3 +1,4 @@
+import { describeChange } from '../../shared/label-events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -135,19 +136,18 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO, pla
 
   program
     .command('history <image>')
-    .description('every label event of an image')
+    .description('every event of an image: labels, ungradable flags and notes')
     .requiredOption('--project <name>')
     .action((imageRef: string, options: { project: string }) => {
       const target = projectNamed(options.project);
       const image = open().store.images.resolve(target.id, imageRef);
       const events = open().store.labels.history(image.id);
-      const label = (v: Parameters<typeof describeLabel>[1]) => describeLabel(target.task, v);
       print(
         { image: { id: image.id, fileName: image.fileName }, events },
         events.length
           ? table([
               ['EVENT', 'TIME', 'SOURCE', 'BY', 'CHANGE', 'NOTE'],
-              ...events.map((e) => [e.id, e.createdAt, e.source, e.readerName ?? e.origin ?? '', `${label(e.previousValue)} → ${label(e.value)}`, e.note ?? '']),
+              ...events.map((e) => [e.id, e.createdAt, e.source, e.readerName ?? e.origin ?? '', describeChange(target.task, e), e.note ?? '']),
             ])
           : `${image.fileName} has no label events.\n`,
       );

@@ -40,7 +40,7 @@ export function menuTemplate(
     {
       label: title('Edit'),
       submenu: [
-        command('Undo last grade', 'edit.undo', pageKey('Ctrl+Z')),
+        command('Undo last change', 'edit.undo', pageKey('Ctrl+Z')),
         separator,
         { role: 'cut' },
         { role: 'copy' },

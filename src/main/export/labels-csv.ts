@@ -40,11 +40,11 @@ export function currentLabelsCsv(store: Store, project: Project): string {
   );
 }
 
-/** Every label event of the project, oldest first: the full audit trail. */
+/** Every event of the project (labels, ungradable flags, notes), oldest first: the full audit trail. */
 export function labelHistoryCsv(store: Store, project: Project): string {
   const rows = store.db
     .prepare(
-      `SELECT e.id, e.image_id, i.stem, e.created_at, e.source, r.name AS reader, e.origin, e.previous_value, e.value, e.note
+      `SELECT e.id, e.image_id, i.stem, e.created_at, e.source, r.name AS reader, e.origin, e.previous_value, e.value, e.note, e.kind
        FROM label_events e JOIN images i ON i.id = e.image_id LEFT JOIN readers r ON r.id = e.reader_id
        WHERE i.project_id = ? ORDER BY e.id`,
     )
@@ -59,11 +59,12 @@ export function labelHistoryCsv(store: Store, project: Project): string {
     previous_value: string | null;
     value: string | null;
     note: string | null;
+    kind: string;
   }>;
   const parse = (json: string | null) => (json === null ? null : storedJson(json, 'a label value'));
   return stringify(
     rows.map((row) => [row.stem, row.image_id, row.id, row.created_at, row.source, row.reader ?? '', row.origin ?? '',
-      cell(parse(row.previous_value)), cell(parse(row.value)), row.note ?? '']),
-    { header: true, columns: ['image', 'image_id', 'event_id', 'time', 'source', 'reader', 'origin', 'previous', 'label', 'note'] },
+      cell(parse(row.previous_value)), cell(parse(row.value)), row.note ?? '', row.kind]),
+    { header: true, columns: ['image', 'image_id', 'event_id', 'time', 'source', 'reader', 'origin', 'previous', 'label', 'note', 'kind'] },
   );
 }

@@ -3,13 +3,14 @@
 // 95% interval from resampling the same patients for both models.
 import { GradedeskError } from '../../shared/errors';
 import { sameLabel } from '../../shared/labels';
-import { HEADLINE_METRICS, type ComparedMetric, type ModelComparison } from '../../shared/ml';
+import { HEADLINE_METRICS, type ComparedMetric, type ModelComparison, type ModelDetail } from '../../shared/ml';
 import type { Store } from '../store';
 import { groupBootstrap } from './bootstrap';
 import { snapshotLabels } from './ensemble';
 import { evaluate, headlineOf, measure, type EvaluatedImage, type EvaluationRequest } from './evaluation';
 
-export function compareModels(store: Store, aId: number, bId: number, thresholds: { a?: number; b?: number } = {}): ModelComparison {
+/** The images two models both held out, each with its label now, as evaluation requests for either model. */
+export function onSameImages(store: Store, aId: number, bId: number) {
   const a = store.models.get(aId);
   const b = store.models.get(bId);
   if (a.projectId !== b.projectId) throw new GradedeskError('invalid', `Models ${aId} and ${bId} belong to different projects; compare models of one project.`);
@@ -20,10 +21,9 @@ export function compareModels(store: Store, aId: number, bId: number, thresholds
   const heldOutA = new Map(store.predictions.forModel(aId, { outOfFoldOnly: true }).map((p) => [p.imageId, p]));
   const heldOutB = new Map(store.predictions.forModel(bId, { outOfFoldOnly: true }).map((p) => [p.imageId, p]));
   const common = [...heldOutA.keys()].filter((id) => heldOutB.has(id) && images.has(id));
-
   const rows = (predictions: typeof heldOutA): EvaluatedImage[] =>
     common.map((id) => ({ ...predictions.get(id)!, label: images.get(id)!.label!, group: images.get(id)!.groupId }));
-  const request = (model: typeof a, imagesOf: EvaluatedImage[], threshold: number | undefined): EvaluationRequest => ({
+  const request = (model: ModelDetail, imagesOf: EvaluatedImage[], threshold: number | undefined): EvaluationRequest => ({
     taskKind: model.taskKind,
     head: model.head,
     classes: model.classes,
@@ -32,8 +32,11 @@ export function compareModels(store: Store, aId: number, bId: number, thresholds
     thresholds: model.thresholds,
     ...(threshold === undefined ? {} : { threshold }),
   });
-  const rowsA = rows(heldOutA);
-  const rowsB = rows(heldOutB);
+  return { a, b, images, heldOutA, heldOutB, common, rowsA: rows(heldOutA), rowsB: rows(heldOutB), request };
+}
+
+export function compareModels(store: Store, aId: number, bId: number, thresholds: { a?: number; b?: number } = {}): ModelComparison {
+  const { a, b, images, heldOutA, heldOutB, common, rowsA, rowsB, request } = onSameImages(store, aId, bId);
   const evaluationA = evaluate(request(a, rowsA, thresholds.a));
   const evaluationB = evaluate(request(b, rowsB, thresholds.b));
 

@@ -3,11 +3,12 @@
 // for every other image of the project. A run that was stopped resumes from its last epoch. The
 // fine-tune strategy caches the frozen lower backbone's activations instead of pooled features and
 // trains the backbone's top blocks with each fold's head (fine-tune/).
+import { activateIfBetter } from './activation';
 import fs from 'node:fs';
 import type { LabelValue } from '../../shared/domain';
 import { GradedeskError } from '../../shared/errors';
 import type { Progress } from '../../shared/jobs';
-import { validationMetricName, type ModelDetail, type Prediction } from '../../shared/ml';
+import { validationMetricName, type ActivationDecision, type ModelDetail, type Prediction } from '../../shared/ml';
 import type { TrainingImage } from '../store/models';
 import { tf } from './backend';
 import { evaluate } from './evaluation';
@@ -43,6 +44,8 @@ export interface TrainingOutcome {
   /** The epoch the run started from (0 for a fresh run); more after a resume. */
   resumedFromEpoch: number;
   resumedFromFold: number;
+  /** Whether the new model became the active one, and why (it must be better on the same images). */
+  activation: ActivationDecision;
 }
 
 export async function runTraining(engine: Engine, modelId: number, control: RunControl = {}): Promise<TrainingOutcome> {
@@ -208,8 +211,8 @@ async function train(engine: Engine, model: ModelDetail, dir: string, control: R
     const rest = [...usable.filter((i) => i.fold === TRAINING_SIDE), ...others];
     await predictImages(engine, model.id, rest, { ...control, context, ...(activations ? { activations } : {}), trainingImageIds: inSnapshot });
     store.models.finish(model.id, { status: 'ready', thresholds, evaluation });
-    store.models.activate(model.id);
-    return { modelId: model.id, resumedFromEpoch, resumedFromFold };
+    const activation = activateIfBetter(store, model.id);
+    return { modelId: model.id, resumedFromEpoch, resumedFromFold, activation };
   } finally {
     context.extractor.dispose();
     activations?.split.dispose();

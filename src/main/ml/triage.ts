@@ -433,7 +433,7 @@ function reviewedImages(db: Db, projectId: number, since: string): Set<number> {
   const ids = db
     .prepare(
       `SELECT DISTINCT e.image_id FROM label_events e JOIN images i ON i.id = e.image_id
-       WHERE i.project_id = ? AND e.source IN ('reader', 'model-accepted') AND e.created_at > ?
+       WHERE i.project_id = ? AND e.kind = 'label' AND e.source IN ('reader', 'model-accepted') AND e.created_at > ?
          AND (e.note IS NULL OR e.note NOT LIKE 'undo of event %')
          AND NOT EXISTS (SELECT 1 FROM label_events u WHERE u.image_id = e.image_id AND u.note = 'undo of event ' || e.id)`,
     )

@@ -139,7 +139,7 @@ export class ImageStore {
       `UPDATE images SET sha256 = @sha256, phash = @phash, detail_hash = @detailHash, width = @width, height = @height,
          bytes = @bytes, format = @format, status = @status, error_kind = @errorKind, error_text = @errorText,
          duplicate_of = NULL, duplicate_kind = NULL,
-         label_value = CASE WHEN @status = 'ok' THEN (SELECT value FROM label_events WHERE image_id = @id ORDER BY id DESC LIMIT 1) END
+         label_value = CASE WHEN @status = 'ok' THEN (SELECT value FROM label_events WHERE image_id = @id AND kind = 'label' ORDER BY id DESC LIMIT 1) END
        WHERE id = @id`,
     ).run({ ...image, id });
     // Class and mask from the value alone: values are canonical (a number, or a sorted array for multilabel).
@@ -195,6 +195,19 @@ export class ImageStore {
   }
 
   /** Every decoded image's perceptual hash, oldest first, for near-duplicate detection. */
+  /**
+   * What grading these images as class `value` would do: how many are unlabelled, already carry that
+   * class, or carry another one that it would replace (single-label tasks, where label_class is the class).
+   */
+  bulkGradeEffect(imageIds: readonly number[], value: number): { unlabelled: number; same: number; replaced: number } {
+    const row = this.prepared(
+      `SELECT COALESCE(SUM(label_class IS NULL), 0) AS unlabelled, COALESCE(SUM(label_class = @value), 0) AS same,
+         COALESCE(SUM(label_class IS NOT NULL AND label_class <> @value), 0) AS replaced
+       FROM images WHERE id IN (SELECT value FROM json_each(@ids))`,
+    ).get({ ids: JSON.stringify(imageIds), value }) as { unlabelled: number; same: number; replaced: number };
+    return row;
+  }
+
   /**
    * The readable images of a project with their current label: what training snapshots, feature
    * extraction and prediction start from.
@@ -408,6 +421,7 @@ function whereClause(task: TaskSpec, query: ImageQuery): { where: string; params
   }
   if (filter.unlabelled) conditions.push(`label_value IS NULL AND status = 'ok'`);
   if (filter.ungradable !== undefined) conditions.push(`ungradable = ${filter.ungradable ? 1 : 0}`);
+  if (filter.conflicts) conditions.push('ungradable = 1 AND label_value IS NOT NULL');
   if (filter.duplicates !== undefined) conditions.push(`duplicate_of IS ${filter.duplicates ? 'NOT ' : ''}NULL`);
   if (filter.importErrors !== undefined) conditions.push(`status = '${filter.importErrors ? 'error' : 'ok'}'`);
   if (filter.groupId !== undefined) {

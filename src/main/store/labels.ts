@@ -1,4 +1,4 @@
-import type { CurrentLabel, LabelEvent, LabelSource, LabelValue, TaskSpec } from '../../shared/domain';
+import type { CurrentLabel, ImageEvent, ImageEventKind, LabelEvent, LabelSource, LabelValue, RestoredFrom, TaskSpec } from '../../shared/domain';
 import { conflict, invalid, notFound } from '../../shared/errors';
 import { sameLabel, validateLabelValue } from '../../shared/labels';
 import type { Db } from './database';
@@ -16,6 +16,12 @@ export interface NewLabel {
   note?: string;
 }
 
+/** An undo: the event it undoes, and the earlier event whose value it restores. */
+interface UndoLink {
+  undoesEventId: number;
+  restoresEventId: number | null;
+}
+
 interface EventRow {
   id: number;
   image_id: number;
@@ -26,27 +32,55 @@ interface EventRow {
   source: LabelSource;
   note: string | null;
   created_at: string;
+  kind: ImageEventKind;
+  undoes_event_id: number | null;
+  restored_id: number | null;
+  restored_source: LabelSource | null;
+  restored_origin: string | null;
+  restored_reader_name: string | null;
 }
 
 const parseValue = (json: string | null): LabelValue | null => (json === null ? null : storedJson<LabelValue>(json, 'a label value'));
 
-const toEvent = (row: EventRow): LabelEvent => ({
-  id: row.id,
-  imageId: row.image_id,
-  readerName: row.reader_name,
-  origin: row.origin,
-  value: parseValue(row.value),
-  previousValue: parseValue(row.previous_value),
-  source: row.source,
-  note: row.note,
-  createdAt: row.created_at,
-});
+const restoredFrom = (row: Pick<EventRow, 'restored_id' | 'restored_source' | 'restored_origin' | 'restored_reader_name'>): RestoredFrom | null =>
+  row.restored_id === null
+    ? null
+    : { eventId: row.restored_id, source: row.restored_source!, origin: row.restored_origin, readerName: row.restored_reader_name };
 
-const EVENT_SELECT = `SELECT e.*, r.name AS reader_name FROM label_events e LEFT JOIN readers r ON r.id = e.reader_id`;
+const toEvent = (row: EventRow): ImageEvent => {
+  const common = {
+    id: row.id,
+    imageId: row.image_id,
+    readerName: row.reader_name,
+    origin: row.origin,
+    source: row.source,
+    note: row.note,
+    createdAt: row.created_at,
+    undoOf: row.undoes_event_id,
+    restored: restoredFrom(row),
+  };
+  switch (row.kind) {
+    case 'ungradable':
+      return { ...common, kind: 'ungradable', value: JSON.parse(row.value!) as boolean, previousValue: JSON.parse(row.previous_value!) as boolean };
+    case 'note':
+      return { ...common, kind: 'note', value: parseNote(row.value), previousValue: parseNote(row.previous_value) };
+    default:
+      return { ...common, kind: 'label', value: parseValue(row.value), previousValue: parseValue(row.previous_value) };
+  }
+};
+const parseNote = (json: string | null): string | null => (json === null ? null : (JSON.parse(json) as string));
+
+/** Events with their reader and, for an undo, the event whose value it restored. */
+const EVENT_SELECT = `SELECT e.*, r.name AS reader_name, o.id AS restored_id, o.source AS restored_source, o.origin AS restored_origin,
+    ro.name AS restored_reader_name
+  FROM label_events e LEFT JOIN readers r ON r.id = e.reader_id
+    LEFT JOIN label_events o ON o.id = e.restores_event_id LEFT JOIN readers ro ON ro.id = o.reader_id`;
 
 /**
  * Labels as an append-only event log. Every write is one event; the current label of each image is
  * derived from its latest event and kept on the image row (`label_*` columns) within the same transaction.
+ * The ungradable flag and the note are events of the same log (kinds 'ungradable' and 'note'), kept on
+ * the image row the same way.
  */
 export class LabelStore {
   private readonly insertEvent;
@@ -55,11 +89,14 @@ export class LabelStore {
   private readonly selectImage;
   private readonly selectEvent;
   private readonly selectReader;
+  private readonly selectFlags;
+  private readonly updateUngradable;
+  private readonly updateNote;
 
   constructor(private readonly db: Db) {
     this.insertEvent = db.prepare(
-      `INSERT INTO label_events (image_id, reader_id, origin, value, previous_value, source, note, created_at)
-       VALUES (@imageId, @readerId, @origin, @value, @previousValue, @source, @note, @createdAt)`,
+      `INSERT INTO label_events (image_id, reader_id, origin, value, previous_value, source, note, created_at, kind, undoes_event_id, restores_event_id)
+       VALUES (@imageId, @readerId, @origin, @value, @previousValue, @source, @note, @createdAt, @kind, @undoesEventId, @restoresEventId)`,
     );
     this.updateCurrent = db.prepare(
       `UPDATE images SET label_value = @value, label_class = @classIndex, label_mask = @labelMask,
@@ -68,13 +105,18 @@ export class LabelStore {
     );
     this.selectCurrent = db.prepare(
       `SELECT i.id AS image_id, i.label_value AS value, i.label_event_id AS event_id, i.label_updated_at AS updated_at,
-         e.source, r.name AS reader_name
+         e.source, r.name AS reader_name, o.id AS restored_id, o.source AS restored_source, o.origin AS restored_origin,
+         ro.name AS restored_reader_name
        FROM images i JOIN label_events e ON e.id = i.label_event_id LEFT JOIN readers r ON r.id = e.reader_id
+         LEFT JOIN label_events o ON o.id = e.restores_event_id LEFT JOIN readers ro ON ro.id = o.reader_id
        WHERE i.id = ? AND i.label_value IS NOT NULL`,
     );
     this.selectImage = db.prepare(`SELECT status, label_value FROM images WHERE id = ?`);
     this.selectReader = db.prepare('SELECT id FROM readers WHERE id = ?');
     this.selectEvent = db.prepare(`${EVENT_SELECT} WHERE e.id = ?`);
+    this.selectFlags = db.prepare('SELECT ungradable, note FROM images WHERE id = ?');
+    this.updateUngradable = db.prepare('UPDATE images SET ungradable = ? WHERE id = ?');
+    this.updateNote = db.prepare('UPDATE images SET note = ? WHERE id = ?');
   }
 
   /**
@@ -93,45 +135,68 @@ export class LabelStore {
   }
 
   /**
-   * Undoes an event by writing a new one that restores the value it replaced. Only the latest event of
-   * an image can be undone, so that an undo never silently discards a later reader's grade.
+   * Undoes an event (a label, an ungradable flag or a note) by writing a new one that restores the value
+   * it replaced. Only the latest event of its kind on an image can be undone, so that an undo never
+   * silently discards a later reader's grade.
    */
-  undo(task: TaskSpec, eventId: number, readerId: number): LabelEvent {
+  undo(task: TaskSpec, eventId: number, readerId: number): ImageEvent {
     return writeTransaction(this.db, () => {
       const event = this.event(eventId);
-      const latest = this.db.prepare('SELECT MAX(id) AS id FROM label_events WHERE image_id = ?').get(event.imageId) as {
-        id: number;
-      };
+      const latest = this.db
+        .prepare('SELECT MAX(id) AS id FROM label_events WHERE image_id = ? AND kind = ?')
+        .get(event.imageId, event.kind) as { id: number };
       if (latest.id !== eventId) {
-        throw conflict(`Label event ${eventId} cannot be undone: the image has been labelled again since (event ${latest.id}).`);
+        const what = event.kind === 'label' ? 'labelled' : event.kind === 'ungradable' ? 'flagged or unflagged' : 'given another note';
+        throw conflict(`Label event ${eventId} cannot be undone: the image has been ${what} again since (event ${latest.id}).`);
       }
+      const note = `undo of event ${eventId}`;
+      if (event.kind === 'ungradable') return this.flagInTransaction(event.imageId, readerId, event.previousValue, { undoesEventId: eventId, restoresEventId: null }, note)!;
+      if (event.kind === 'note') return this.noteInTransaction(event.imageId, readerId, event.previousValue, { undoesEventId: eventId, restoresEventId: null }, note)!;
       return this.recordInTransaction(
         task,
-        { imageId: event.imageId, value: event.previousValue, source: 'reader', readerId, note: `undo of event ${eventId}` },
+        { imageId: event.imageId, value: event.previousValue, source: 'reader', readerId, note },
         {},
+        { undoesEventId: eventId, restoresEventId: event.previousValue === null ? null : this.sourceOfValueBefore(event) },
       )!;
     });
   }
 
   /** Undoes several events (a bulk grade) in one transaction: all of them, or none when one cannot be undone. */
-  undoMany(task: TaskSpec, eventIds: readonly number[], readerId: number): LabelEvent[] {
+  undoMany(task: TaskSpec, eventIds: readonly number[], readerId: number): ImageEvent[] {
     return writeTransaction(this.db, () => [...eventIds].reverse().map((eventId) => this.undo(task, eventId, readerId)));
   }
 
-  event(eventId: number): LabelEvent {
+  /** Sets or clears an image's ungradable flag as an audited event; null when it already had that value. */
+  setUngradable(imageId: number, ungradable: boolean, readerId: number): ImageEvent | null {
+    return writeTransaction(this.db, () => this.flagInTransaction(imageId, readerId, ungradable, null));
+  }
+
+  /** Writes, changes or (with null or blank text) removes an image's note as an audited event; null when unchanged. */
+  setNote(imageId: number, note: string | null, readerId: number): ImageEvent | null {
+    return writeTransaction(this.db, () => this.noteInTransaction(imageId, readerId, note?.trim() || null, null));
+  }
+
+  event(eventId: number): ImageEvent {
     const row = this.selectEvent.get(eventId) as EventRow | undefined;
     if (!row) throw notFound(`There is no label event ${eventId}.`);
     return toEvent(row);
   }
 
-  /** Every event of an image, oldest first. */
-  history(imageId: number): LabelEvent[] {
+  /** Every event of an image (labels, flags and notes), oldest first. */
+  history(imageId: number): ImageEvent[] {
     return (this.db.prepare(`${EVENT_SELECT} WHERE e.image_id = ? ORDER BY e.id`).all(imageId) as EventRow[]).map(toEvent);
   }
 
   current(imageId: number): CurrentLabel | null {
     const row = this.selectCurrent.get(imageId) as
-      | { image_id: number; value: string; event_id: number; updated_at: string; source: LabelSource; reader_name: string | null }
+      | (Parameters<typeof restoredFrom>[0] & {
+          image_id: number;
+          value: string;
+          event_id: number;
+          updated_at: string;
+          source: LabelSource;
+          reader_name: string | null;
+        })
       | undefined;
     if (!row) return null;
     return {
@@ -141,10 +206,11 @@ export class LabelStore {
       readerName: row.reader_name,
       eventId: row.event_id,
       updatedAt: row.updated_at,
+      restoredFrom: restoredFrom(row),
     };
   }
 
-  private recordInTransaction(task: TaskSpec, label: NewLabel, options: { onlyIfChanged?: boolean }): LabelEvent | null {
+  private recordInTransaction(task: TaskSpec, label: NewLabel, options: { onlyIfChanged?: boolean }, undo: UndoLink | null = null): LabelEvent | null {
     const image = this.selectImage.get(label.imageId) as { status: string; label_value: string | null } | undefined;
     if (!image) throw notFound(`There is no image with id ${label.imageId}.`);
     if (image.status !== 'ok') throw conflict(`Image ${label.imageId} could not be imported, so it cannot be labelled.`);
@@ -168,10 +234,78 @@ export class LabelStore {
       source: label.source,
       note: label.note?.trim() || null,
       createdAt,
+      kind: 'label',
+      undoesEventId: undo?.undoesEventId ?? null,
+      restoresEventId: undo?.restoresEventId ?? null,
     });
     const eventId = Number(lastInsertRowid);
     this.updateCurrent.run({ imageId: label.imageId, ...this.currentColumns(task, value), eventId, updatedAt: createdAt });
+    return this.event(eventId) as LabelEvent;
+  }
+
+  /**
+   * The event whose label value was current before `event`: the label file's row for an imported value
+   * (followed through earlier undos), so that undoing a grade over it says the imported value is back.
+   */
+  private sourceOfValueBefore(event: ImageEvent): number | null {
+    const before = this.db
+      .prepare(
+        `SELECT id, undoes_event_id AS undoes, restores_event_id AS restores FROM label_events
+         WHERE image_id = ? AND kind = 'label' AND id < ? ORDER BY id DESC LIMIT 1`,
+      )
+      .get(event.imageId, event.id) as { id: number; undoes: number | null; restores: number | null } | undefined;
+    if (!before) return null;
+    return before.undoes === null ? before.id : before.restores;
+  }
+
+  private flagInTransaction(imageId: number, readerId: number, ungradable: boolean, undo: UndoLink | null, note?: string): ImageEvent | null {
+    const flags = this.flagsOf(imageId, readerId);
+    const previous = flags.ungradable === 1;
+    if (previous === ungradable) return null;
+    const eventId = this.insertFlagEvent(imageId, readerId, 'ungradable', JSON.stringify(ungradable), JSON.stringify(previous), undo, note);
+    this.updateUngradable.run(ungradable ? 1 : 0, imageId);
     return this.event(eventId);
+  }
+
+  private noteInTransaction(imageId: number, readerId: number, text: string | null, undo: UndoLink | null, note?: string): ImageEvent | null {
+    const flags = this.flagsOf(imageId, readerId);
+    if (flags.note === text) return null;
+    const json = (value: string | null) => (value === null ? null : JSON.stringify(value));
+    const eventId = this.insertFlagEvent(imageId, readerId, 'note', json(text), json(flags.note), undo, note);
+    this.updateNote.run(text, imageId);
+    return this.event(eventId);
+  }
+
+  private flagsOf(imageId: number, readerId: number): { ungradable: number; note: string | null } {
+    const flags = this.selectFlags.get(imageId) as { ungradable: number; note: string | null } | undefined;
+    if (!flags) throw notFound(`There is no image with id ${imageId}.`);
+    if (!this.selectReader.get(readerId)) throw notFound(`There is no reader with id ${readerId}.`);
+    return flags;
+  }
+
+  private insertFlagEvent(
+    imageId: number,
+    readerId: number,
+    kind: 'ungradable' | 'note',
+    value: string | null,
+    previousValue: string | null,
+    undo: UndoLink | null,
+    note?: string,
+  ): number {
+    const { lastInsertRowid } = this.insertEvent.run({
+      imageId,
+      readerId,
+      origin: null,
+      value,
+      previousValue,
+      source: 'reader',
+      note: note ?? null,
+      createdAt: new Date().toISOString(),
+      kind,
+      undoesEventId: undo?.undoesEventId ?? null,
+      restoresEventId: undo?.restoresEventId ?? null,
+    });
+    return Number(lastInsertRowid);
   }
 
   /** The label columns of an image row for a value: its JSON, and the class index or bit mask the grid filters on. */

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { GradedeskError } from '../../shared/errors';
 import type { LabelValue, TaskKind } from '../../shared/domain';
-import type { EpochRecord, Evaluation, HeadlineMetrics, ModelDetail, ModelStatus, ModelSummary, TrainOptions } from '../../shared/ml';
+import type { ActivationDecision, EpochRecord, Evaluation, HeadlineMetrics, ModelDetail, ModelStatus, ModelSummary, TrainOptions } from '../../shared/ml';
 import type { Db } from './database';
 import { writeTransaction } from './write-transaction';
 
@@ -28,6 +28,7 @@ interface ModelRow {
   finished_at: string | null;
   referral_threshold: number | null;
   training_images: number;
+  activation: string | null;
 }
 
 export interface NewModel {
@@ -132,6 +133,14 @@ export class ModelStore {
     return this.summary(this.row(modelId));
   }
 
+  /** Keeps what a finished run decided about the active model (and makes it active when it decided so), in one transaction. */
+  recordActivation(modelId: number, decision: ActivationDecision): void {
+    this.db.transaction(() => {
+      this.db.prepare('UPDATE models SET activation = ? WHERE id = ?').run(JSON.stringify(decision), modelId);
+      if (decision.activated) this.activate(modelId);
+    })();
+  }
+
   delete(modelId: number): void {
     const row = this.row(modelId);
     if (this.status(row) === 'training') throw new GradedeskError('conflict', `Model ${modelId} is being trained; cancel the training first.`);
@@ -207,6 +216,7 @@ export class ModelStore {
       metrics: evaluation ? headline(evaluation) : null,
       referralThreshold: row.referral_threshold,
       error: row.error,
+      activation: row.activation ? (JSON.parse(row.activation) as ActivationDecision) : null,
     };
   }
 }

@@ -46,7 +46,7 @@ export function projectStats(db: Db, projectId: number, task: TaskSpec): Project
     .prepare(`SELECT COUNT(*) AS labelled FROM images WHERE project_id = ? AND label_value IS NOT NULL`)
     .get(projectId) as { labelled: number };
   const { labelEvents } = db
-    .prepare('SELECT COUNT(*) AS labelEvents FROM label_events e JOIN images i ON i.id = e.image_id WHERE i.project_id = ?')
+    .prepare("SELECT COUNT(*) AS labelEvents FROM label_events e JOIN images i ON i.id = e.image_id WHERE i.project_id = ? AND e.kind = 'label'")
     .get(projectId) as { labelEvents: number };
 
   return {

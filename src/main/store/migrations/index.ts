@@ -4,7 +4,18 @@ import { embeddings } from './003-embeddings';
 import { naturalNameOrder } from './004-natural-name-order';
 import { outOfFoldEmbeddings } from './005-out-of-fold-embeddings';
 import { referralThreshold } from './006-referral-threshold';
+import { auditedFlags } from './007-audited-flags';
+import { modelActivation } from './008-model-activation';
 import type { Migration } from './types';
 
 /** Every schema migration, oldest first. Append new ones; never edit one that has shipped. */
-export const migrations: readonly Migration[] = [initial, models, embeddings, naturalNameOrder, outOfFoldEmbeddings, referralThreshold];
+export const migrations: readonly Migration[] = [
+  initial,
+  models,
+  embeddings,
+  naturalNameOrder,
+  outOfFoldEmbeddings,
+  referralThreshold,
+  auditedFlags,
+  modelActivation,
+];

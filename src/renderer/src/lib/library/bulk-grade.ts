@@ -21,8 +21,22 @@ export function gradeForDigit(task: TaskSpec, digit: number): DigitGrade {
 
 const images = (count: number) => `${count.toLocaleString()} image${count === 1 ? '' : 's'}`;
 
-export const confirmQuestion = (task: TaskSpec, count: number, value: number): string =>
-  `Grade ${images(count)} as ${describeLabel(task, value)}?`;
+/** What bulk grading would do to the selected images' current labels (null when it could not be counted). */
+export interface BulkEffect {
+  unlabelled: number;
+  same: number;
+  replaced: number;
+}
+
+/** The confirm question, with how many existing labels the grading replaces. */
+export function confirmQuestion(task: TaskSpec, count: number, value: number, effect: BulkEffect | null): string {
+  const question = `Grade ${images(count)} as ${describeLabel(task, value)}?`;
+  const what = task.kind === 'dr-grade' ? 'grade' : 'class';
+  if (!effect) return `${question} How many of them already have a different ${what} could not be counted; any such ${what} will be replaced (undo with Ctrl+Z).`;
+  if (effect.replaced === 0) return `${question} None of them has a different ${what}, so no existing ${what} is replaced.`;
+  const have = effect.replaced === 1 ? '1 already has a different ' + what : `${effect.replaced.toLocaleString()} already have a different ${what}`;
+  return `${question} ${have}, which will be replaced (undo with Ctrl+Z).`;
+}
 
 export function gradedMessage(task: TaskSpec, count: number, value: number, skipped: number): string {
   const skippedNote = skipped ? ` ${images(skipped)} that could not be imported ${skipped === 1 ? 'was' : 'were'} skipped.` : '';

@@ -2,7 +2,7 @@
  * How a model's prediction is put into words and colours. A prediction is an estimate, never a fact:
  * no probability is shown as 0% or 100%, and the most confident words are "fairly confident".
  */
-import type { LabelEvent, LabelValue, TaskSpec } from '../../../../shared/domain';
+import type { ImageEvent, LabelValue, TaskSpec } from '../../../../shared/domain';
 
 /** P(referable) below this is green, from REFERABLE_HIGH on it is red, amber between. */
 export const REFERABLE_LOW = 0.25;
@@ -93,11 +93,12 @@ export function uncertaintyText(task: TaskSpec, entropy: number | null, margin: 
  * Whether the image carried a label at `time` (when a model took its training snapshot), from its
  * label history; null when either time cannot be read.
  */
-export function labelledAt(events: readonly LabelEvent[], time: string): boolean | null {
+export function labelledAt(events: readonly ImageEvent[], time: string): boolean | null {
   const at = Date.parse(time);
   if (Number.isNaN(at)) return null;
   let latest: { at: number; labelled: boolean } | null = null;
   for (const event of events) {
+    if (event.kind !== 'label') continue;
     const eventAt = Date.parse(event.createdAt);
     if (Number.isNaN(eventAt)) return null;
     if (eventAt <= at && (!latest || eventAt >= latest.at)) latest = { at: eventAt, labelled: event.value !== null };
