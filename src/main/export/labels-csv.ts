@@ -1,13 +1,13 @@
-import { stringify } from 'csv-stringify/sync';
-import type { Project } from '../../shared/domain';
+import type { LabelValue, Project } from '../../shared/domain';
 import { describeLabel } from '../../shared/labels';
 import type { Store } from '../store';
+import { toCsv, type CsvCell, type CsvTable } from './csv';
 
 /** Label value as a CSV cell: a number, or space-separated label numbers (the HPA convention). */
-const cell = (value: unknown) => (Array.isArray(value) ? value.join(' ') : value === null || value === undefined ? '' : String(value));
+const cell = (value: LabelValue | null): CsvCell => (Array.isArray(value) ? value.join(' ') : value);
 
 /** The current label of every image in the project, one row per image. */
-export function currentLabelsCsv(store: Store, project: Project): string {
+export function currentLabelsCsv(store: Store, project: Project): CsvTable {
   const rows = store.db
     .prepare(
       `SELECT i.id, i.stem, i.file_name, i.group_id, i.eye, i.ungradable, i.label_value AS value,
@@ -29,18 +29,18 @@ export function currentLabelsCsv(store: Store, project: Project): string {
     source: string | null;
     reader: string | null;
   }>;
-  return stringify(
+  return toCsv(
+    ['image', 'label', 'label_name', 'ungradable', 'group', 'eye', 'source', 'reader', 'updated_at', 'file', 'image_id'],
     rows.map((row) => {
-      const value = row.value === null ? null : JSON.parse(row.value);
+      const value = row.value === null ? null : (JSON.parse(row.value) as LabelValue);
       return [row.stem, cell(value), value === null ? '' : describeLabel(project.task, value), row.ungradable ? 1 : 0,
         row.group_id, row.eye ?? '', row.source ?? '', row.reader ?? '', row.updated_at ?? '', row.file_name, row.id];
     }),
-    { header: true, columns: ['image', 'label', 'label_name', 'ungradable', 'group', 'eye', 'source', 'reader', 'updated_at', 'file', 'image_id'] },
   );
 }
 
 /** Every label event of the project, oldest first: the full audit trail. */
-export function labelHistoryCsv(store: Store, project: Project): string {
+export function labelHistoryCsv(store: Store, project: Project): CsvTable {
   const rows = store.db
     .prepare(
       `SELECT e.id, e.image_id, i.stem, e.created_at, e.source, r.name AS reader, e.origin, e.previous_value, e.value, e.note
@@ -59,10 +59,10 @@ export function labelHistoryCsv(store: Store, project: Project): string {
     value: string | null;
     note: string | null;
   }>;
-  const parse = (json: string | null) => (json === null ? null : JSON.parse(json));
-  return stringify(
+  const parse = (json: string | null) => (json === null ? null : (JSON.parse(json) as LabelValue));
+  return toCsv(
+    ['image', 'image_id', 'event_id', 'time', 'source', 'reader', 'origin', 'previous', 'label', 'note'],
     rows.map((row) => [row.stem, row.image_id, row.id, row.created_at, row.source, row.reader ?? '', row.origin ?? '',
       cell(parse(row.previous_value)), cell(parse(row.value)), row.note ?? '']),
-    { header: true, columns: ['image', 'image_id', 'event_id', 'time', 'source', 'reader', 'origin', 'previous', 'label', 'note'] },
   );
 }
