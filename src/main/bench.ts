@@ -1,8 +1,9 @@
-// `npm run bench [-- store import ui ml gradcam nearest]`: performance figures, each beside a bare baseline measured in the
+// `npm run bench [-- store import ui ml gradcam nearest fuzz]`: performance figures, each beside a bare baseline measured in the
 // same run. With no names, every section runs.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { benchApiFuzz } from './bench/api-fuzz-run';
 import { benchGradCam } from './bench/gradcam';
 import { benchImport } from './bench/import-throughput';
 import { benchMl } from './bench/ml-engine';
@@ -33,6 +34,7 @@ const sections: Record<string, (scratch: string) => Promise<void> | void> = {
     if (dataset) await benchNearestReal(scratch, dataset);
     else process.stdout.write(`(real-embedding nearest cases skipped: ${REAL_DATASET} not found)\n`);
   },
+  fuzz: benchApiFuzz,
 };
 
 const wanted = process.argv.slice(2);

@@ -209,7 +209,7 @@ describe('browser-mode bridge', () => {
       expect(JSON.parse(call.body).error.code).toBe('bad-request');
     }
     // The app's own pages, an address typed or opened from the terminal, and clients other than browsers.
-    for (const headers of [{ 'sec-fetch-site': 'same-origin' }, { 'sec-fetch-site': 'none' }, {}]) {
+    for (const headers of [{ 'sec-fetch-site': 'same-origin' }, { 'sec-fetch-site': 'none' }, {}] as Array<Record<string, string>>) {
       expect((await get(thumbnail, { ...session, ...headers })).status, JSON.stringify(headers)).toBe(200);
       expect((await postWith({ ...session, ...headers })).status, JSON.stringify(headers)).toBe(200);
       expect((await get(thumbnail, { ...bearer(), ...headers })).status, JSON.stringify(headers)).toBe(200);
