@@ -55,9 +55,11 @@ export async function benchApiFuzz(scratch: string): Promise<void> {
       const tried = sum((r) => r.tried);
       const seconds = sum((r) => r.seconds);
       const alive = (await call('app.info')).status === 200;
+      const polluted = 'polluted' in {} || 'isAdmin' in {};
       process.stdout.write(
         `api fuzz (${methods} methods, seeds ${SEEDS.join(',')}): ${tried} payloads tried, ${sum((r) => r.serverErrors)} 500s, ${sum((r) => r.hangs)} hangs, ` +
-          `${sum((r) => r.jobsStarted)} jobs started and cancelled, server ${alive ? 'alive' : 'NOT answering'} afterwards\n`,
+          `${sum((r) => r.jobsStarted)} jobs started and cancelled, server ${alive ? 'alive' : 'NOT answering'} afterwards, ` +
+          `Object.prototype ${polluted ? 'POLLUTED' : 'untouched'}\n`,
       );
       printFigure({ name: 'api fuzz rate (mixed payloads, jobs cancelled and awaited)', value: tried / seconds, unit: 'requests/s', baseline: { name: 'app.info round trip', value: 500 / bare.seconds } });
       const slowest = reports.flatMap((r) => r.slowest).sort((a, b) => b.ms - a.ms).slice(0, 5);

@@ -2,8 +2,8 @@
 // (a method added to the contract is fuzzed with no change here), with payloads generated from its
 // zod request schema (as JSON Schema) and then mutated: wrong types, missing and unknown fields, huge
 // strings, hostile numbers, unicode, prototype-pollution keys, deep nesting, and ids that exist or not.
-// What counts as a defect: a 500, an answer that is not an ApiResult, and a request (or a job it
-// started) that does not end within its bound.
+// What counts as a defect: a 500, an answer that is not an ApiResult, an error message carrying a
+// stack trace, and a request (or a job it started) that does not end within its bound.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { api, type Method } from '../../shared/api';
@@ -64,7 +64,7 @@ export interface FuzzOptions {
 
 export interface FuzzFailure {
   method: string;
-  kind: 'server-error' | 'hang' | 'not-an-api-result' | 'job-hang';
+  kind: 'server-error' | 'hang' | 'not-an-api-result' | 'job-hang' | 'stack-trace';
   status?: number;
   detail: string;
   /** The body sent (cut at 300 characters). */
@@ -380,7 +380,10 @@ export async function fuzzApi(options: FuzzOptions): Promise<FuzzReport> {
         fail({ method, kind: 'not-an-api-result', status: answer.status, detail: String(answer.body).slice(0, 300), payload });
         continue;
       }
-      if (!answer.body.ok) continue;
+      if (!answer.body.ok) {
+        if (/\n\s+at /.test(answer.body.error.message)) fail({ method, kind: 'stack-trace', status: answer.status, detail: answer.body.error.message.slice(0, 300), payload });
+        continue;
+      }
       stats.ok++;
       for (const jobId of runningJobs(answer.body.value)) {
         jobsStarted++;
