@@ -1,5 +1,5 @@
 // `npm run bench -- fuzz`: the api fuzz at length (400 payloads per method for each of two seeds by
-// default) against the real HTTP bridge on a demo project, then the integrity check.
+// default) against the real HTTP bridge on a demo project with a trained model, then the integrity check.
 import fs from 'node:fs';
 import path from 'node:path';
 import { openDemoProject } from '../demo/demo-project';
@@ -18,13 +18,14 @@ export async function benchApiFuzz(scratch: string): Promise<void> {
   const rendererDir = path.join(root, 'renderer');
   fs.mkdirSync(rendererDir, { recursive: true });
   fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>Gradedesk</title>\n');
-  // Fuzzed relative paths (import folders, export folders) resolve in the scratch folder, not where the bench was started.
-  const startedIn = process.cwd();
-  process.chdir(root);
   const workspace = Workspace.open(path.join(root, 'data'));
   try {
-    // Twelve graded images: enough for training runs to start (each is cancelled at once), so models exist to fuzz.
-    await openDemoProject(workspace, { count: 12, seed: 1 });
+    // Twelve graded images: enough for fuzzed training runs to start (each is cancelled at once), and for
+    // one small real model, so that the calls about models, predictions, Grad-CAM and similar cases meet one.
+    const { project } = await openDemoProject(workspace, { count: 12, seed: 1 });
+    const training = workspace.startTraining(project, { inputSize: 96, epochs: 3, validation: { kind: 'holdout', fraction: 0.3 } });
+    const trained = await timed(() => training.job.done.then(() => 'ready', (error: Error) => `not trained (${error.message})`));
+    log(`model ${training.modelId}: ${trained.result} in ${trained.seconds.toFixed(1)} s`);
     const bridge = await startBridge({ workspace, rendererDir, version: 'fuzz' });
     const call = (method: string) =>
       fetch(`${bridge.origin}/api/${method}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${bridge.token}` }, body: '{}' });
@@ -46,6 +47,7 @@ export async function benchApiFuzz(scratch: string): Promise<void> {
             jobsPerMethod: 3,
             maxStringLength: 500_000,
             maxArrayLength: 20_000,
+            pathSandbox: path.join(root, 'paths'),
             onMethod: (method, done, total) => log(`seed ${seed}: ${method} (${done}/${total})`),
           }),
         );
@@ -74,6 +76,5 @@ export async function benchApiFuzz(scratch: string): Promise<void> {
     process.stdout.write(`api fuzz: check afterwards ${problems.length === 0 ? 'passed (database sound)' : `FOUND ${problems.length} problem(s): ${problems.join('; ')}`}\n`);
   } finally {
     await workspace.close();
-    process.chdir(startedIn);
   }
 }

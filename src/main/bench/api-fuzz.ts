@@ -5,6 +5,7 @@
 // What counts as a defect: a 500, an answer that is not an ApiResult, an error message carrying a
 // stack trace, and a request (or a job it started) that does not end within its bound.
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { z } from 'zod';
 import { api, type Method } from '../../shared/api';
 import { createRandom, type Random } from '../demo/random';
@@ -59,6 +60,11 @@ export interface FuzzOptions {
   maxStringLength: number;
   maxArrayLength: number;
   methods?: readonly Method[];
+  /**
+   * Strings sent where a call takes a path (an import folder, a label file, an export folder) are kept
+   * inside this folder, hostile characters and all, so that a fuzzed export never writes elsewhere.
+   */
+  pathSandbox: string;
   onMethod?: (method: Method, done: number, total: number) => void;
 }
 
@@ -86,6 +92,12 @@ export interface FuzzReport {
 /** Every method of the contract, read from the contract itself. */
 export const contractMethods = (): Method[] => Object.keys(api) as Method[];
 
+/** Deleting methods go last, so that the others meet the data (a trained model) they would remove. */
+const fuzzOrder = (methods: readonly Method[]): Method[] =>
+  [...methods].sort((a, b) => Number(a.endsWith('.delete')) - Number(b.endsWith('.delete')));
+
+const PATH_KEYS = new Set(['dir', 'folder', 'labelsFile', 'path']);
+
 const requestSchema = (method: Method): JsonSchema => z.toJSONSchema(api[method].request, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
 
 const HOSTILE_STRINGS = [
@@ -106,18 +118,30 @@ class PayloadMaker {
   constructor(
     private readonly random: Random,
     private readonly ids: () => IdPool & { missingOnly: boolean },
-    private readonly limits: { maxStringLength: number; maxArrayLength: number },
+    private readonly limits: { maxStringLength: number; maxArrayLength: number; pathSandbox: string },
   ) {}
 
   /** The request body as JSON text (or not JSON at all, now and then). */
   body(schema: JsonSchema): string {
     const roll = this.random.next();
-    if (roll < 0.3) return serialise(this.valid(schema, ''));
+    if (roll < 0.3) return serialise(this.confinePaths(this.valid(schema, '')));
     if (roll < 0.36) return this.random.pick(['', 'null', '[]', '"text"', '0', 'true', '{', '{"a":', 'not json', '{}{}', '\u0000', '[{}]', '{"__proto__":null}']);
     let payload = this.valid(schema, '');
     const mutations = this.random.int(1, 3);
     for (let i = 0; i < mutations; i++) payload = this.mutate(payload, schema);
-    return serialise(payload);
+    return serialise(this.confinePaths(payload));
+  }
+
+  /** Path fields as names inside the sandbox: separators become underscores, so `..` and `/` stay in. */
+  private confinePaths(payload: unknown): unknown {
+    if (!isObject(payload)) return payload;
+    const confined: Record<string, unknown> = {};
+    for (const key of Object.keys(payload)) {
+      const value = payload[key];
+      const inside = PATH_KEYS.has(key) && typeof value === 'string' ? path.join(this.limits.pathSandbox, `p${value.replace(/[\\/]/g, '_')}`) : this.confinePaths(value);
+      Object.defineProperty(confined, key, { value: inside, enumerable: true, configurable: true, writable: true });
+    }
+    return confined;
   }
 
   /** A value the schema accepts, apart from ids, which may name nothing. */
@@ -241,7 +265,9 @@ class PayloadMaker {
   }
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+/** A plain object (a JSON object), not an array nor a RawJson piece. */
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && [Object.prototype, null].includes(Object.getPrototypeOf(value));
 
 function withPollution(payload: Record<string, unknown>, random: Random): Record<string, unknown> {
   const polluted = { ...payload };
@@ -282,7 +308,7 @@ interface Answer {
 export async function fuzzApi(options: FuzzOptions): Promise<FuzzReport> {
   const start = performance.now();
   const random = createRandom(options.seed);
-  const methods = options.methods ?? contractMethods();
+  const methods = fuzzOrder(options.methods ?? contractMethods());
   const report: FuzzReport = { tried: 0, byMethod: {}, jobsStarted: 0, serverErrors: 0, hangs: 0, failures: [], slowest: [], seconds: 0 };
   const timedAnswer = (method: string, ms: number, payload: string) => {
     if (report.slowest.length === 5 && ms <= report.slowest[4]!.ms) return;
