@@ -1,8 +1,9 @@
-// `npm run bench [-- store import import-memory ui ml gradcam nearest corruption]`: performance figures, each beside a bare baseline measured in the
+// `npm run bench [-- store import import-memory ui ml gradcam nearest corruption fuzz]`: performance figures, each beside a bare baseline measured in the
 // same run. With no names, every section runs.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { benchApiFuzz } from './bench/api-fuzz-run';
 import { benchCorruption } from './bench/corruption';
 import { benchGradCam } from './bench/gradcam';
 import { benchImportMemory } from './bench/import-memory';
@@ -37,6 +38,7 @@ const sections: Record<string, (scratch: string) => Promise<void> | void> = {
     else process.stdout.write(`(real-embedding nearest cases skipped: ${REAL_DATASET} not found)\n`);
   },
   corruption: benchCorruption,
+  fuzz: benchApiFuzz,
 };
 
 const wanted = process.argv.slice(2);

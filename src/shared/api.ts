@@ -35,6 +35,8 @@ import { TRIAGE_ORDERS, type TriagePage, type TriagePosition } from './triage';
 import type { EmbeddingSummary, SimilarCasesAnswer } from './similar';
 
 const id = z.number().int().positive();
+/** A file or folder on this machine; the file system refuses a NUL in a path, so the call does here, in words. */
+const fsPath = z.string().min(1).max(4096).refine((text) => !text.includes('\0'), 'a path cannot contain a NUL character');
 const labelValue = z.union([z.number().int().min(0), z.array(z.number().int().min(0)).max(64)]);
 
 const imageFilter = z
@@ -220,7 +222,7 @@ export const api = {
   'labels.history': call<ImageEvent[]>()(z.object({ imageId: id }).strict()),
 
   'imports.start': call<JobSnapshot>()(
-    z.object({ projectId: id, folder: z.string().min(1).max(4096), labelsFile: z.string().min(1).max(4096).optional() }).strict(),
+    z.object({ projectId: id, folder: fsPath, labelsFile: fsPath.optional() }).strict(),
   ),
   'jobs.list': call<JobSnapshot[]>()(z.object({}).strict()),
   'jobs.cancel': call<JobSnapshot>()(z.object({ jobId: z.string().uuid() }).strict()),
@@ -258,7 +260,7 @@ export const api = {
   'models.ensemble': call<ModelSummary>()(
     z.object({ modelIds: z.array(id).min(2).max(20), name: z.string().trim().min(1).max(120).optional() }).strict(),
   ),
-  'models.export': call<{ dir: string; files: string[] }>()(z.object({ modelId: id, dir: z.string().min(1).max(4096) }).strict()),
+  'models.export': call<{ dir: string; files: string[] }>()(z.object({ modelId: id, dir: fsPath }).strict()),
   /** Predicts every image of the project (or the given ones) with a model (default: the active one). */
   'predictions.start': call<JobSnapshot>()(
     z.object({ projectId: id, modelId: id.optional(), imageIds: z.array(id).min(1).max(100_000).optional() }).strict(),

@@ -1,4 +1,6 @@
 import fs from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
@@ -154,5 +156,32 @@ test('the shortcut list fits a 1280×720 window, with its Close button in view',
     await expect(overlay).toHaveCount(0);
   } finally {
     await page.setViewportSize({ width: 1400, height: 900 });
+  }
+});
+
+test('a page on another port of 127.0.0.1 cannot load the images, even with the session cookie in the browser', async () => {
+  const imageId = Number(await page.getByTestId('review-image').getAttribute('data-image-id'));
+  const thumbnail = `${app.origin}/media/thumbnail/${imageId}`;
+  // The app's own page still shows it.
+  expect(await page.evaluate(async (url) => (await fetch(url)).status, thumbnail)).toBe(200);
+
+  // Same site as the app (cookies are per host, not per port), another origin.
+  const other = http.createServer((_request, response) => {
+    response.writeHead(200, { 'Content-Type': 'text/html' });
+    response.end(`<!doctype html><img id="probe" src="${thumbnail}">`);
+  });
+  await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+  try {
+    // The same browser (and so its session cookie) opens the other page: the last test, so the app's page can go.
+    await page.goto(`http://127.0.0.1:${(other.address() as AddressInfo).port}/`);
+    // Loaded or not, the image has settled by the time the page's load event (which goto awaits) has fired.
+    const probe = page.locator('#probe');
+    expect(await probe.evaluate((img) => (img as { complete: boolean }).complete)).toBe(true);
+    expect(await probe.evaluate((img) => (img as { naturalWidth: number }).naturalWidth)).toBe(0);
+    // A no-cors fetch gets nothing either (an opaque answer would still tell that the image exists).
+    const fetched = await page.evaluate((url) => fetch(url, { mode: 'no-cors', credentials: 'include' }).then(() => 'answered', () => 'blocked'), thumbnail);
+    expect(fetched).toBe('blocked');
+  } finally {
+    other.close();
   }
 });

@@ -175,6 +175,49 @@ describe('browser-mode bridge', () => {
     }
   });
 
+  it('sends Cross-Origin-Resource-Policy: same-origin on every response, so that no other page can embed media', async () => {
+    const responses = [
+      await get('/', bearer()),
+      await get('/'),
+      await get('/assets/app.js', bearer()),
+      await get(`/media/thumbnail/${imageIds[0]}`, bearer()),
+      await get(`/media/thumbnail/${imageIds[0]}`),
+      await get('/media/thumbnail/999999', bearer()),
+      await post('app.info', {}),
+      await post('images.get', { imageId: 999_999 }),
+      await get(`/media/thumbnail/${imageIds[0]}`, { ...bearer(), 'sec-fetch-site': 'same-site' }),
+    ];
+    const etag = responses[3]!.headers.get('etag')!;
+    responses.push(await get(`/media/thumbnail/${imageIds[0]}`, { ...bearer(), 'if-none-match': etag }));
+    expect(responses.map((response) => response.status)).toEqual([200, 401, 200, 200, 401, 404, 200, 404, 403, 304]);
+    for (const response of responses) expect(response.headers.get('cross-origin-resource-policy'), response.url).toBe('same-origin');
+  });
+
+  it('refuses media and calls that a browser says come from another site, even with the session cookie', async () => {
+    const session = { cookie: `gd_session=${bridge.token}` };
+    const thumbnail = `/media/thumbnail/${imageIds[0]}`;
+    const postWith = (headers: Record<string, string>) => raw('/api/app.info', { ...headers, 'content-type': 'application/json' }, 'POST', '{}');
+    for (const site of ['cross-site', 'same-site']) {
+      const media = await get(thumbnail, { ...session, 'sec-fetch-site': site });
+      expect(media.status, site).toBe(403);
+      expect(await media.text()).toMatch(/other web pages are refused/);
+      expect(media.headers.get('content-type')).not.toMatch(/^image/);
+      // A missing image is refused the same way, so a page learns nothing about which images exist.
+      expect((await get('/media/thumbnail/999999', { ...session, 'sec-fetch-site': site })).status).toBe(403);
+      const call = await postWith({ ...session, 'sec-fetch-site': site });
+      expect(call.status, site).toBe(403);
+      expect(JSON.parse(call.body).error.code).toBe('bad-request');
+    }
+    // The app's own pages, an address typed or opened from the terminal, and clients other than browsers.
+    for (const headers of [{ 'sec-fetch-site': 'same-origin' }, { 'sec-fetch-site': 'none' }, {}] as Array<Record<string, string>>) {
+      expect((await get(thumbnail, { ...session, ...headers })).status, JSON.stringify(headers)).toBe(200);
+      expect((await postWith({ ...session, ...headers })).status, JSON.stringify(headers)).toBe(200);
+      expect((await get(thumbnail, { ...bearer(), ...headers })).status, JSON.stringify(headers)).toBe(200);
+    }
+    // The link itself may be followed from anywhere (a mail, a chat); it is the page, not a resource.
+    expect((await get(`/?token=${bridge.token}`, { 'sec-fetch-site': 'cross-site' })).status).toBe(303);
+  });
+
   it('serves the built renderer, falling back to index.html for app routes', async () => {
     const script = await get('/assets/app.js', bearer());
     expect(script.status).toBe(200);

@@ -214,3 +214,23 @@ describe('Grad-CAM of the active model', () => {
     expect(await runCli(['--data', dataDir, 'gradcam', fileName, '--project', 'Screening', '--opacity', '2', '--out', json], io)).not.toBe(0);
   }, 180_000);
 });
+
+describe('exporting the tiny model over the bridge', () => {
+  it('writes it to a folder, and refuses a folder it cannot write, or a path holding a NUL, with one sentence', async () => {
+    const exported = await post<{ dir: string; files: string[] }>('models.export', { modelId, dir: path.join(root, 'exported') });
+    expect(exported).toMatchObject({ ok: true, value: { files: expect.arrayContaining(['gradedesk-model.json']) } });
+    expect(fs.existsSync(path.join(root, 'exported', 'gradedesk-model.json'))).toBe(true);
+
+    // Found by the api fuzz (npm run bench -- fuzz): both were answered 500 "Something went wrong".
+    fs.writeFileSync(path.join(root, 'a-file'), 'not a folder');
+    const inside = path.join(root, 'a-file', 'inside');
+    expect(await post('models.export', { modelId, dir: inside })).toEqual({
+      ok: false,
+      error: { code: 'invalid', message: `Model ${modelId} could not be exported to "${inside}": part of the path is a file, not a folder.` },
+    });
+    expect(await post('models.export', { modelId, dir: path.join(root, 'a\u0000b') })).toEqual({
+      ok: false,
+      error: { code: 'bad-request', message: 'Malformed models.export request at "dir": a path cannot contain a NUL character.' },
+    });
+  });
+});

@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { parse } from 'csv-parse/sync';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Eye } from '../../src/shared/domain';
@@ -172,9 +173,9 @@ describe('writeDemoDataset', () => {
     expect(manifest.labelsFile).toBe(path.join(path.resolve(dir), 'trainLabels.csv'));
     expect(csv.endsWith('\n')).toBe(true);
     expect(csv).not.toContain('\r');
-    const [header, ...rows] = csv.trimEnd().split('\n');
-    expect(header).toBe('image,level');
-    expect(rows).toEqual(manifest.images.map((i) => `${i.name},${i.grade}`));
+    const [header, ...rows] = parse(csv) as string[][];
+    expect(header).toEqual(['image', 'level']);
+    expect(rows).toEqual(manifest.images.map((i) => [i.name, String(i.grade)]));
 
     const eyesByPatient = new Map<string, Eye[]>();
     for (const image of manifest.images) eyesByPatient.set(image.patientId, [...(eyesByPatient.get(image.patientId) ?? []), image.eye]);

@@ -42,6 +42,19 @@ interface Refusal {
   message: string;
 }
 
+const OTHER_PAGES = 'Requests from other web pages are refused.';
+
+/**
+ * Fetch metadata (`Sec-Fetch-Site`), which browsers send and pages cannot forge: media and calls answer
+ * the app's own pages (same-origin) and what a person opens directly (none). A page on another port of
+ * 127.0.0.1 is "same-site" and carries the SameSite cookie, so it is refused with the cross-site ones.
+ * Clients other than browsers send no such header; they still need the token.
+ */
+function fromOwnPagesOrDirect(request: IncomingMessage): boolean {
+  const site = request.headers['sec-fetch-site'];
+  return site === undefined || site === 'same-origin' || site === 'none';
+}
+
 const NEEDS_LINK = 'Open Gradedesk with the link that `gradedesk serve` printed; it carries the access token.';
 
 /**
@@ -75,7 +88,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     }
     const { origin } = request.headers;
     if (unsafe && origin !== undefined && origin.toLowerCase() !== `http://${requestHost}`) {
-      return { status: 403, message: 'Requests from other web pages are refused.' };
+      return { status: 403, message: OTHER_PAGES };
     }
     return null;
   };
@@ -92,6 +105,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
 
     const refused = refusal(request, request.method !== 'GET' && request.method !== 'HEAD');
     if (refused) return reply(refused.status, refused.message);
+    if ((route.kind === 'api' || route.kind === 'media') && !fromOwnPagesOrDirect(request)) return reply(403, OTHER_PAGES);
     const linkToken = url.searchParams.get('token');
     if (url.pathname === '/' && linkToken !== null && request.method === 'GET') {
       if (!sameToken(linkToken, token)) return reply(401, `This link's access token is not valid. ${NEEDS_LINK}`);

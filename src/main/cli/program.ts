@@ -162,11 +162,10 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO, pla
     .option('--with-history', 'every label event (the audit trail) instead of the current labels')
     .action((options: { project: string; out?: string; withHistory?: boolean }) => {
       const target = projectNamed(options.project);
-      const csv = options.withHistory ? labelHistoryCsv(open().store, target) : currentLabelsCsv(open().store, target);
-      if (!options.out) return void io.stdout(csv);
+      const { text, rows } = options.withHistory ? labelHistoryCsv(open().store, target) : currentLabelsCsv(open().store, target);
+      if (!options.out) return void io.stdout(text);
       const out = path.resolve(options.out);
-      fs.writeFileSync(out, csv);
-      const rows = csv.split('\n').filter(Boolean).length - 1;
+      fs.writeFileSync(out, text);
       print({ file: out, rows }, `Wrote ${rows} rows to ${out}.\n`);
     });
 

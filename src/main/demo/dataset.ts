@@ -5,6 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { Eye } from '../../shared/domain';
+import { toCsv } from '../export/csv';
 import { renderFundus } from './fundus';
 import { createRandom, type Random } from './random';
 
@@ -81,7 +82,7 @@ export async function writeDemoDataset(dir: string, options: DemoDatasetOptions)
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
 
   const labelsFile = path.join(root, 'trainLabels.csv');
-  await writeFile(labelsFile, ['image,level', ...images.map((i) => `${i.name},${i.grade}`)].join('\n') + '\n');
+  await writeFile(labelsFile, toCsv(['image', 'level'], images.map((i) => [i.name, i.grade])).text);
   return { dir: root, images, labelsFile };
 }
 

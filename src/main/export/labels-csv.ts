@@ -1,14 +1,14 @@
-import { stringify } from 'csv-stringify/sync';
 import type { LabelValue, Project } from '../../shared/domain';
 import { describeLabel } from '../../shared/labels';
 import type { Store } from '../store';
 import { storedJson } from '../store/failures';
+import { toCsv, type CsvCell, type CsvTable } from './csv';
 
 /** Label value as a CSV cell: a number, or space-separated label numbers (the HPA convention). */
-const cell = (value: unknown) => (Array.isArray(value) ? value.join(' ') : value === null || value === undefined ? '' : String(value));
+const cell = (value: LabelValue | null): CsvCell => (Array.isArray(value) ? value.join(' ') : value);
 
 /** The current label of every image in the project, one row per image. */
-export function currentLabelsCsv(store: Store, project: Project): string {
+export function currentLabelsCsv(store: Store, project: Project): CsvTable {
   const rows = store.db
     .prepare(
       `SELECT i.id, i.stem, i.file_name, i.group_id, i.eye, i.ungradable, i.label_value AS value,
@@ -30,18 +30,18 @@ export function currentLabelsCsv(store: Store, project: Project): string {
     source: string | null;
     reader: string | null;
   }>;
-  return stringify(
+  return toCsv(
+    ['image', 'label', 'label_name', 'ungradable', 'group', 'eye', 'source', 'reader', 'updated_at', 'file', 'image_id'],
     rows.map((row) => {
       const value = row.value === null ? null : storedJson<LabelValue>(row.value, `the label of image ${row.id}`);
       return [row.stem, cell(value), value === null ? '' : describeLabel(project.task, value), row.ungradable ? 1 : 0,
         row.group_id, row.eye ?? '', row.source ?? '', row.reader ?? '', row.updated_at ?? '', row.file_name, row.id];
     }),
-    { header: true, columns: ['image', 'label', 'label_name', 'ungradable', 'group', 'eye', 'source', 'reader', 'updated_at', 'file', 'image_id'] },
   );
 }
 
 /** Every event of the project (labels, ungradable flags, notes), oldest first: the full audit trail. */
-export function labelHistoryCsv(store: Store, project: Project): string {
+export function labelHistoryCsv(store: Store, project: Project): CsvTable {
   const rows = store.db
     .prepare(
       `SELECT e.id, e.image_id, i.stem, e.created_at, e.source, r.name AS reader, e.origin, e.previous_value, e.value, e.note, e.kind
@@ -61,10 +61,15 @@ export function labelHistoryCsv(store: Store, project: Project): string {
     note: string | null;
     kind: string;
   }>;
-  const parse = (json: string | null) => (json === null ? null : storedJson(json, 'a label value'));
-  return stringify(
+  // An event's value is a label, an ungradable flag (true/false) or a note's text, by its kind.
+  const parse = (json: string | null): CsvCell => {
+    if (json === null) return null;
+    const value = storedJson<unknown>(json, 'an event value');
+    return Array.isArray(value) || typeof value === 'number' ? cell(value as LabelValue) : String(value);
+  };
+  return toCsv(
+    ['image', 'image_id', 'event_id', 'time', 'source', 'reader', 'origin', 'previous', 'label', 'note', 'kind'],
     rows.map((row) => [row.stem, row.image_id, row.id, row.created_at, row.source, row.reader ?? '', row.origin ?? '',
-      cell(parse(row.previous_value)), cell(parse(row.value)), row.note ?? '', row.kind]),
-    { header: true, columns: ['image', 'image_id', 'event_id', 'time', 'source', 'reader', 'origin', 'previous', 'label', 'note', 'kind'] },
+      parse(row.previous_value), parse(row.value), row.note ?? '', row.kind]),
   );
 }

@@ -76,7 +76,9 @@ function imageProblems(db: Db): string[] {
     id: number; file_name: unknown; stem: unknown; sha256: unknown; status: unknown; duplicate_kind: unknown; eye: unknown;
   }>;
   for (const row of rows) {
-    if (typeof row.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(row.sha256)) problems.push(`Image ${row.id}'s content hash is not a SHA-256: ${JSON.stringify(row.sha256)}.`);
+    // A file refused by its header is never read whole, so it has no hash.
+    const unhashed = row.status === 'error' && row.sha256 === '';
+    if (!unhashed && (typeof row.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(row.sha256))) problems.push(`Image ${row.id}'s content hash is not a SHA-256: ${JSON.stringify(row.sha256)}.`);
     if (row.status !== 'ok' && row.status !== 'error') problems.push(`Image ${row.id} has an unknown status ${JSON.stringify(row.status)}.`);
     if (row.duplicate_kind !== null && row.duplicate_kind !== 'exact' && row.duplicate_kind !== 'near') problems.push(`Image ${row.id} has an unknown duplicate kind ${JSON.stringify(row.duplicate_kind)}.`);
     if (row.eye !== null && row.eye !== 'left' && row.eye !== 'right') problems.push(`Image ${row.id} has an unknown eye ${JSON.stringify(row.eye)}.`);
@@ -120,16 +122,29 @@ function labelProblems(db: Db, tasks: Map<number, TaskSpec>): string[] {
 function eventProblems(db: Db, tasks: Map<number, TaskSpec>): string[] {
   const problems: string[] = [];
   const rows = db
-    .prepare('SELECT e.id, e.value, e.previous_value, i.project_id FROM label_events e JOIN images i ON i.id = e.image_id')
-    .iterate() as Iterable<{ id: number; value: string | null; previous_value: string | null; project_id: number }>;
+    .prepare('SELECT e.id, e.kind, e.value, e.previous_value, i.project_id FROM label_events e JOIN images i ON i.id = e.image_id')
+    .iterate() as Iterable<{ id: number; kind: string; value: string | null; previous_value: string | null; project_id: number }>;
   for (const row of rows) {
     const task = tasks.get(row.project_id);
     for (const [column, text] of [['value', row.value], ['previous value', row.previous_value]] as const) {
-      const problem = text === null ? null : valueProblem(text, task);
+      const problem = text === null ? null : row.kind === 'label' ? valueProblem(text, task) : flagOrNoteProblem(row.kind, text);
       if (problem) problems.push(`Label event ${row.id}'s ${column} ${problem}.`);
     }
   }
   return problems;
+}
+
+/** An ungradable event holds true or false, a note event a text (JSON). */
+function flagOrNoteProblem(kind: string, text: string): string | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return 'is not valid JSON';
+  }
+  if (kind === 'ungradable') return typeof value === 'boolean' ? null : `is not true or false (${text.slice(0, 40)})`;
+  if (kind === 'note') return typeof value === 'string' ? null : 'is not a text';
+  return `belongs to an unknown kind of event "${kind}"`;
 }
 
 function timeProblems(db: Db): string[] {
