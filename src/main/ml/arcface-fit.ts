@@ -49,6 +49,6 @@ export async function fitArcFace(
 }
 
 /** One unit embedding per image from raw feature rows (images × TTA views). */
-export function embedImages(weights: ArcFaceWeights, standardisation: Standardisation, raw: Float32Array): Float32Array {
-  return averageViews(embedRows(weights, standardise(raw, standardisation)), weights.embeddingDim, TTA_VIEWS.length);
+export async function embedImages(weights: ArcFaceWeights, standardisation: Standardisation, raw: Float32Array): Promise<Float32Array> {
+  return averageViews(await embedRows(weights, standardise(raw, standardisation)), weights.embeddingDim, TTA_VIEWS.length);
 }

@@ -46,8 +46,8 @@ export async function heldOutNeighbourAccuracy(
     const restImages = rest.map((p) => images[p]!);
     const fitted = await fitArcFace(embeddingTrainingSet(rowsOf(rest), restImages, classes, groupBy), dim, arcface, control.signal ? { signal: control.signal } : {});
     const index = new ExactIndex(arcface.embeddingDim);
-    index.add(rest.map((_, i) => i), embedImages(fitted.weights, fitted.standardisation, rowsOf(rest)));
-    const queries = embedImages(fitted.weights, fitted.standardisation, rowsOf(held));
+    index.add(rest.map((_, i) => i), await embedImages(fitted.weights, fitted.standardisation, rowsOf(rest)));
+    const queries = await embedImages(fitted.weights, fitted.standardisation, rowsOf(held));
     held.forEach((p, i) => {
       const [nearest] = index.search(queries.subarray(i * arcface.embeddingDim, (i + 1) * arcface.embeddingDim), 1);
       if (nearest && sameLabel(restImages[nearest.id]!.label, images[p]!.label)) hits++;
