@@ -13,7 +13,7 @@ export function measuredRates(store: Store): TrainingRate[] {
     const recent = store.models
       .list(project.id)
       .filter((m) => m.status === 'ready' && m.strategy !== 'ensemble' && m.finishedAt !== null)
-      .slice(-RECENT);
+      .slice(0, RECENT); // newest first
     for (const summary of recent) {
       const model = store.models.get(summary.id);
       const rate = secondsPerImageEpoch(model.epochs, model.trainingImages, model.options.validation);
