@@ -57,6 +57,8 @@ export const trainingJob = new FollowedJob('training', (job, previous) => {
     void loadDetail(modelId);
   }
   if (firstSight || (ended && previous?.state === 'running')) void refreshModels();
+  // A finished run measured a new rate for the estimate before the next Start.
+  if (ended && previous?.state === 'running') void loadCapabilities();
 });
 
 export const learningRateJob = new FollowedJob('lr-finder', (job, previous) => {
