@@ -2,6 +2,7 @@
 // macOS: nothing is downloaded at install). Dawn drives Vulkan on Linux, Direct3D 12 on Windows and
 // Metal on macOS, so any vendor's GPU with a current driver can serve. navigator.gpu must exist before
 // @tensorflow/tfjs-backend-webgpu is loaded: the backend registers itself only where it finds one.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { GpuAdapter } from '../../shared/ml';
@@ -17,6 +18,8 @@ export function probeWebGpu(): Promise<WebGpuProbe> {
 }
 
 async function probe(): Promise<WebGpuProbe> {
+  // Without the loader Dawn can only fail, and it says so on stderr from native code: ask nothing of it.
+  if (process.platform === 'linux' && !vulkanLoaderPresent()) return { adapter: null, reason: noAdapterReason() };
   let gpu: GPU;
   try {
     const { create, globals } = await import('webgpu');
@@ -58,12 +61,25 @@ function installNavigatorGpu(gpu: GPU): void {
 
 const LINUX_LIBRARY_DIRS = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/lib/x86_64-linux-gnu', '/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib'];
 
+/** Whether the Vulkan loader is where the dynamic linker looks: the usual folders, LD_LIBRARY_PATH, or the ldconfig cache. */
+export function vulkanLoaderPresent(env: NodeJS.ProcessEnv = process.env): boolean {
+  const dirs = [...(env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), ...LINUX_LIBRARY_DIRS];
+  if (dirs.some((dir) => fs.existsSync(path.join(dir, 'libvulkan.so.1')))) return true;
+  for (const ldconfig of ['/sbin/ldconfig', '/usr/sbin/ldconfig']) {
+    try {
+      return execFileSync(ldconfig, ['-p'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).includes('libvulkan.so.1');
+    } catch {
+      // not there: try the next
+    }
+  }
+  return false;
+}
+
 /** Why Dawn found no adapter, as far as this computer shows it. */
 export function noAdapterReason(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): string {
   if (platform === 'win32') return 'Dawn found no Direct3D 12 GPU: install the current driver from your GPU vendor (NVIDIA, AMD or Intel).';
   if (platform === 'darwin') return 'Dawn found no Metal GPU on this Mac.';
-  const dirs = [...(env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), ...LINUX_LIBRARY_DIRS];
-  if (!dirs.some((dir) => fs.existsSync(path.join(dir, 'libvulkan.so.1')))) {
+  if (!vulkanLoaderPresent(env)) {
     return 'The Vulkan loader (libvulkan.so.1) is not installed: install libvulkan1 and your GPU vendor’s Vulkan driver.';
   }
   return 'Vulkan offers no GPU that WebGPU can use: install your GPU vendor’s Vulkan driver (software renderers such as lavapipe lack features WebGPU needs).';
