@@ -1,10 +1,11 @@
-// `npm run bench [-- store import import-memory ui ml gradcam nearest corruption fuzz]`: performance figures, each beside a bare baseline measured in the
-// same run. With no names, every section runs.
+// `npm run bench [-- store import import-memory ui ml gradcam nearest corruption fuzz gpu]`: performance figures, each beside a bare
+// baseline measured in the same run. With no names, every section but gpu (the device check) runs.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { benchApiFuzz } from './bench/api-fuzz-run';
 import { benchCorruption } from './bench/corruption';
+import { benchGpu } from './bench/gpu';
 import { benchGradCam } from './bench/gradcam';
 import { benchImportMemory } from './bench/import-memory';
 import { benchImport } from './bench/import-throughput';
@@ -12,7 +13,6 @@ import { benchMl } from './bench/ml-engine';
 import { benchNearest } from './bench/nearest';
 import { benchNearestReal } from './bench/nearest-real';
 import { benchStoreQueries } from './bench/store-queries';
-import { benchGridUi } from './bench/ui-grid';
 
 const REAL_DATASET = path.resolve(process.env.GRADEDESK_BENCH_DATASET ?? '../shared/datasets/eyepacs-dev-256');
 
@@ -24,13 +24,19 @@ const sections: Record<string, (scratch: string) => Promise<void> | void> = {
     return benchImport(scratch, dataset);
   },
   'import-memory': benchImportMemory,
-  ui: benchGridUi,
+  // Loaded on demand: it drives Chromium through Playwright, a development dependency absent from the device kit.
+  ui: async (scratch) => (await import('./bench/ui-grid')).benchGridUi(scratch),
   ml: (scratch) => {
     const dataset = fs.existsSync(path.join(REAL_DATASET, 'trainLabels.csv')) ? REAL_DATASET : null;
     if (!dataset) process.stdout.write(`(real-data training skipped: ${REAL_DATASET} not found)\n`);
     return benchMl(scratch, dataset);
   },
   gradcam: benchGradCam,
+  // The device check: only when asked for by name (`npm run bench -- gpu`).
+  gpu: (scratch) => {
+    const dataset = fs.existsSync(path.join(REAL_DATASET, 'trainLabels.csv')) ? REAL_DATASET : null;
+    return benchGpu(scratch, dataset);
+  },
   nearest: async (scratch) => {
     await benchNearest();
     const dataset = fs.existsSync(path.join(REAL_DATASET, 'trainLabels.csv')) ? REAL_DATASET : null;
@@ -52,7 +58,7 @@ const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'gradedesk-bench-'));
 try {
   process.stdout.write(`Gradedesk benchmarks on ${os.cpus().length} cores, Node ${process.version}\n\n`);
   for (const [name, run] of Object.entries(sections)) {
-    if (wanted.length === 0 || wanted.includes(name)) await run(scratch);
+    if (wanted.includes(name) || (wanted.length === 0 && name !== 'gpu')) await run(scratch);
   }
 } finally {
   fs.rmSync(scratch, { recursive: true, force: true });

@@ -24,6 +24,7 @@ import {
   AUGMENTATIONS,
   type BackboneInfo,
   type BackendInfo,
+  type TrainingRate,
   type Evaluation,
   type LearningRateFinding,
   type ModelComparison,
@@ -228,7 +229,7 @@ export const api = {
   'jobs.cancel': call<JobSnapshot>()(z.object({ jobId: z.string().uuid() }).strict()),
 
   /** Which tfjs backend runs, what it can train, and the backbones to choose from. */
-  'ml.capabilities': call<{ backend: BackendInfo; backbones: BackboneInfo[] }>()(z.object({}).strict()),
+  'ml.capabilities': call<{ backend: BackendInfo; backbones: BackboneInfo[]; rates: TrainingRate[] }>()(z.object({}).strict()),
   'training.start': call<{ job: JobSnapshot; modelId: number }>()(
     z.object({ projectId: id, options: trainOptions.optional(), name: z.string().trim().min(1).max(120).optional() }).strict(),
   ),

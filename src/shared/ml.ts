@@ -1,15 +1,53 @@
 // The training engine's vocabulary, shared by the engine, the CLI and the Train/Evaluate views.
 import type { LabelValue, TaskKind } from './domain';
 
-/** tfjs backends, fastest first. The native ones exist only where libtensorflow could be installed. */
-export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+/**
+ * tfjs backends, fastest first: the native TensorFlow with CUDA, WebGPU (Dawn: Vulkan, D3D12 or Metal,
+ * whatever the GPU's vendor), native TensorFlow on the processor, WebAssembly, plain JavaScript.
+ */
+export type BackendName = 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
+export const BACKEND_LADDER: readonly BackendName[] = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
 
 /**
  * How a model is trained. `head` trains a small network on cached backbone features (every backend);
  * `fine-tune` also unfreezes the backbone's top blocks, which needs convolution gradients that only
- * the native backends compute at a useful speed.
+ * the GPU and native backends compute at a useful speed.
  */
 export type TrainingStrategy = 'head' | 'fine-tune';
+
+/** A training rate measured by the last finished run of a strategy at an input size on this computer. */
+export interface TrainingRate {
+  strategy: TrainingStrategy;
+  inputSize: number;
+  /** Seconds of training steps per image per epoch (extraction and shader warm-up not counted). */
+  secondsPerImageEpoch: number;
+  modelId: number;
+  modelName: string;
+}
+
+/** The WebGPU adapter (the GPU and its driver) as Dawn reports it. */
+export interface GpuAdapter {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** Bytes: the largest buffer, and the largest one a shader may bind (what caps a batch). */
+  maxBufferSize: number;
+  maxStorageBufferBindingSize: number;
+  maxComputeWorkgroupStorageSize: number;
+  maxComputeInvocationsPerWorkgroup: number;
+}
+
+/** One rung of the backend ladder as this computer climbed it. */
+export interface BackendRung {
+  backend: BackendName;
+  package: string;
+  outcome: 'running' | 'unavailable' | 'not tried';
+  /** Why it is unavailable (or not tried), in one sentence; null when it runs. */
+  reason: string | null;
+  /** What it affords, in a few words. */
+  affords: string;
+}
 
 export interface BackendInfo {
   backend: BackendName;
@@ -22,6 +60,11 @@ export interface BackendInfo {
   strategies: TrainingStrategy[];
   /** Why faster backends are not in use, in plain words. */
   notes: string[];
+  /** The WebGPU adapter when one was found (also when another backend runs); null when none. */
+  adapter: GpuAdapter | null;
+  /** Why there is no WebGPU adapter; null when there is one. */
+  adapterReason: string | null;
+  ladder: BackendRung[];
 }
 
 /** How a backbone wants its input pixels: [0,1], [-1,1], or ImageNet mean/std. */

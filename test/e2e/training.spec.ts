@@ -26,10 +26,14 @@ test('trains from the Train view with live progress, and the new model becomes a
   test.setTimeout(180_000);
   await openView('Train');
   await expect(page.getByTestId('train-backend')).toContainText('wasm');
+  // No GPU on this machine: the view says so and why (no Vulkan loader, or no usable driver).
+  await expect(page.getByTestId('train-adapter')).toContainText('No GPU for WebGPU: ');
+  await expect(page.getByTestId('train-adapter')).toContainText('Vulkan');
   await expect(page.getByTestId('backbone-note')).toContainText('another photo domain');
   await page.getByTestId('train-inputSize').selectOption('128');
   await page.getByTestId('train-epochs').fill('6');
   await page.getByTestId('train-folds').fill('2');
+  await expect(page.getByTestId('train-estimate')).toHaveText('No estimate yet: the first head run at 128 px measures the rate.');
   await page.getByTestId('train-start').click();
 
   await expect(page.getByTestId('train-progress')).toBeVisible();
@@ -41,6 +45,8 @@ test('trains from the Train view with live progress, and the new model becomes a
   await expect(row).toHaveAttribute('data-active', 'true');
   await expect(page.getByTestId('epoch-row')).toHaveCount(12);
   await expect(row.locator('[data-metric="qwk"]')).not.toHaveText('—');
+  // The finished run measured the rate: the next run at the same size gets an estimate before Start.
+  await expect(page.getByTestId('train-estimate')).toContainText('Training steps: about ');
 });
 
 test('the Library shows a prediction badge on every image and sorts by P(referable)', async () => {

@@ -29,7 +29,10 @@ import { prepareModel } from '../../src/main/ml/training-snapshot';
 import { Workspace } from '../../src/main/workspace';
 import { taskSpecFor, type Project } from '../../src/shared/domain';
 import { GradedeskError } from '../../src/shared/errors';
-import type { TrainOptions } from '../../src/shared/ml';
+import { defaultTrainOptions, type TrainOptions } from '../../src/shared/ml';
+import { createRandom } from '../../src/main/demo/random';
+import { augmentPixels, DEFAULT_PIXEL_AUGMENTATION, transformOf } from '../../src/main/ml/fine-tune/pixel-augmentation';
+import { fineTuneFold } from '../../src/main/ml/fine-tune/train-fold';
 
 const SIZE = 96;
 const CLASSES = 5;
@@ -245,6 +248,63 @@ describe('training the top blocks with the head', () => {
       stopped.dispose();
     }
   }, 120_000);
+});
+
+describe('fine-tuning with pixels augmented at every step (as on a GPU)', () => {
+  it('keeps the tensor count and memory flat across epochs, and frees everything it made', async () => {
+    const split = await splitBackbone(backbone(), modelJsonPath, SIZE, 1);
+    const context: ActivationContext = { cacheDir: path.join(root, 'cache'), preprocessor: preprocessorFor('dr-grade'), split };
+    try {
+      const subset = images.slice(0, 6);
+      await ensureActivations(context, subset, ['original', 'flip-h']);
+      const before = tf.memory().numTensors;
+      const memory: Array<{ numTensors: number; numBytes: number }> = [];
+      // 6 epochs, 1 block: the head trains alone in epochs 1–3 and with block_16 in epochs 4–6.
+      const options: TrainOptions = { ...defaultTrainOptions('dr-grade'), inputSize: SIZE, epochs: 6, batchSize: 2, unfreezeBlocks: 1, earlyStoppingPatience: null };
+      const fold = await fineTuneFold({
+        activations: context,
+        options,
+        classCount: CLASSES,
+        seed: 1,
+        trainSet: subset.slice(0, 4),
+        validationSet: subset.slice(4),
+        views: ['original', 'flip-h'],
+        pixelAugmentation: DEFAULT_PIXEL_AUGMENTATION,
+        metric: null,
+        onEpoch: (result) => {
+          expect(result.trainLoss).toBeGreaterThan(0);
+          memory.push({ numTensors: tf.memory().numTensors, numBytes: tf.memory().numBytes });
+        },
+      });
+      // Each image is one row (pixels augmented afresh), so an epoch is 2 batches of 2.
+      expect(memory).toHaveLength(6);
+      expect(memory[2]).toEqual(memory[0]); // epochs 1 and 3: the head alone
+      expect(memory[5]).toEqual(memory[3]); // epochs 4 and 6: block_16 too, with its optimizer
+      fold.model.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    } finally {
+      split.dispose();
+    }
+  }, 300_000);
+
+  it('flips, rotates and zooms pixels with one resampling, and shifts brightness and contrast', () => {
+    const size = 8;
+    const pixels = tf.tensor4d(Array.from({ length: size * size * 3 }, (_, i) => (i * 7) % 256), [1, size, size, 3], 'int32');
+    const transformed = (draw: Parameters<typeof transformOf>[1]) =>
+      tf.tidy(() => tf.image.transform(tf.cast(pixels, 'float32'), tf.tensor2d([transformOf(size, draw)], [1, 8]), 'bilinear', 'nearest'));
+    const same = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, tf.cast(b, 'float32')))).dataSync()[0]!);
+    expect(same(transformed({ flipH: true, flipV: false, radians: 0, zoom: 1 }), tf.reverse(pixels, 2))).toBeLessThan(1e-4);
+    expect(same(transformed({ flipH: false, flipV: true, radians: 0, zoom: 1 }), tf.reverse(pixels, 1))).toBeLessThan(1e-4);
+    expect(same(transformed({ flipH: false, flipV: false, radians: Math.PI, zoom: 1 }), tf.reverse(pixels, [1, 2]))).toBeLessThan(1e-3);
+    const random = createRandom(9);
+    const augmented = augmentPixels(pixels, DEFAULT_PIXEL_AUGMENTATION, random);
+    expect(augmented.shape).toEqual([1, size, size, 3]);
+    expect(augmented.dtype).toBe('float32');
+    expect(tf.min(augmented).dataSync()[0]).toBeGreaterThanOrEqual(0);
+    expect(tf.max(augmented).dataSync()[0]).toBeLessThanOrEqual(255);
+    expect(same(augmented, pixels)).toBeGreaterThan(1);
+    tf.dispose([pixels, augmented]);
+  });
 });
 
 describe('a fine-tuning run', () => {

@@ -76,7 +76,7 @@ describe('ArcFace training', () => {
     }
     const trained = await trainArcFace({ x, inputDim: dim, groups, groupCount: classes, options: { ...DEFAULT_ARCFACE, embeddingDim: 8, epochs: 25, learningRate: 0.01 } });
     expect(trained.losses.at(-1)!).toBeLessThan(trained.losses[0]! * 0.5);
-    const e = embedRows(trained.weights, x);
+    const e = await embedRows(trained.weights, x);
     for (let r = 0; r < 3; r++) expect(Math.hypot(...e.subarray(r * 8, (r + 1) * 8))).toBeCloseTo(1, 4);
     // Leave-one-out nearest neighbour shares its class far more often than chance (1/3).
     let hits = 0;

@@ -23,6 +23,7 @@ import {
   metricsBasis,
 } from '../../src/renderer/src/lib/train/models';
 import {
+  adapterLine,
   backendLine,
   defaultForm,
   fineTuneUnavailable,
@@ -30,6 +31,7 @@ import {
   optionsFromForm,
   problemFor,
   rateForForm,
+  runEstimate,
   sizeAfterBackboneChange,
   sizesFor,
   type TrainForm,
@@ -46,6 +48,9 @@ const wasm: BackendInfo = {
   threads: 2,
   strategies: ['head'],
   notes: ['@tensorflow/tfjs-node is not installed on this computer.'],
+  adapter: null,
+  adapterReason: 'The Vulkan loader (libvulkan.so.1) is not installed: install libvulkan1 and your GPU vendor’s Vulkan driver.',
+  ladder: [],
 };
 const native: BackendInfo = { ...wasm, backend: 'tensorflow', package: '@tensorflow/tfjs-node', simd: null, threads: 4, strategies: ['head', 'fine-tune'], notes: [] };
 
@@ -388,5 +393,30 @@ describe('the model list', () => {
     expect(defaultModelId([])).toBeNull();
     // Evaluate skips a newer model that has not finished.
     expect(defaultEvaluatedId([model(1), model(3, { status: 'training' })])).toBe(1);
+  });
+});
+
+describe('the backend, its GPU and the run estimate', () => {
+  const rate = { strategy: 'head' as const, inputSize: 224, secondsPerImageEpoch: 0.01, modelId: 4, modelName: 'ordinal on mobilenet @224' };
+
+  it('names the GPU adapter, or says why there is none', () => {
+    expect(adapterLine(wasm)).toBe(`No GPU for WebGPU: ${wasm.adapterReason}`);
+    const gpu: BackendInfo = {
+      ...native,
+      backend: 'webgpu',
+      adapter: { vendor: 'nvidia', architecture: '', device: 'nvidia-h200', description: 'NVIDIA: 580.159.04', maxBufferSize: 2 ** 40, maxStorageBufferBindingSize: 2 ** 31, maxComputeWorkgroupStorageSize: 49152, maxComputeInvocationsPerWorkgroup: 1024 },
+      adapterReason: null,
+    };
+    expect(adapterLine(gpu)).toBe('GPU: nvidia · nvidia-h200 · NVIDIA: 580.159.04 (WebGPU)');
+  });
+
+  it('estimates the training steps from the last run of the same strategy and size', () => {
+    const form = { ...defaultForm(drGrade), epochs: '30', folds: '5' };
+    // 1,000 graded images, 5 folds: each fold trains on 800 per epoch; 5 × 30 × 800 × 0.01 s = 1,200 s.
+    expect(runEstimate(form, [rate], 1000)).toBe(
+      'Training steps: about 20m 00s at the rate of “ordinal on mobilenet @224” (at most; early stopping can end it sooner; extraction and GPU warm-up come on top).',
+    );
+    expect(runEstimate({ ...form, strategy: 'fine-tune' }, [rate], 1000)).toBe('No estimate yet: the first fine-tuning run at 224 px measures the rate.');
+    expect(runEstimate({ ...form, epochs: 'many' }, [rate], 1000)).toBe('No estimate until the epochs and validation are valid.');
   });
 });

@@ -7,6 +7,7 @@ import { GradedeskError } from '../../shared/errors';
 import type { ImportReport } from '../../shared/import-report';
 import type { JobInfo } from '../jobs/runner';
 import { initBackend } from '../ml/backend';
+import { measuredRates } from '../ml/training-rates';
 import { evaluateModel } from '../ml/model-evaluation';
 import { compareModels } from '../ml/model-comparison';
 import { cachedGradCam, defaultGradCamClass, dropStaleGradCam, dropStaleGradCams } from '../ml/gradcam-cache';
@@ -177,7 +178,10 @@ export function createHandlers(workspace: Workspace, events: ApiEvents, platform
       job.done.catch(() => undefined);
       return snapshot(job.info);
     },
-    'ml.capabilities': async () => ({ backend: await initBackend(), backbones: workspace.engine.backbones.list() }),
+    'ml.capabilities': async () => {
+      const backend = await initBackend();
+      return { backend, backbones: workspace.engine.backbones.list(), rates: measuredRates(store) };
+    },
     'training.start': ({ projectId, options, name }) => {
       const { modelId, job } = workspace.startTraining(store.projects.get(projectId), options, name);
       job.done.catch(() => undefined);

@@ -57,15 +57,15 @@ async function withFreshStore<T>(dir: string, work: (store: Store) => Promise<T>
 }
 
 /** The bare baseline: the same extractor on preloaded int32 batches, features read back as the pipeline does. */
-function barePredict(context: FeatureContext, batches: readonly tf.Tensor4D[]): void {
+async function barePredict(context: FeatureContext, batches: readonly tf.Tensor4D[]): Promise<void> {
   for (const batch of batches) {
     const output = tf.tidy(() => context.extractor.features(context.extractor.normalise(batch)));
-    output.dataSync();
+    await output.data();
     output.dispose();
   }
 }
 
-async function benchExtraction(scratch: string, images: readonly ImageSource[], size: number, backend: BackendInfo): Promise<void> {
+export async function benchExtraction(scratch: string, images: readonly ImageSource[], size: number, backend: BackendInfo): Promise<void> {
   log(`feature extraction at ${size} px: loading the backbone and warming up`);
   const setup = Workspace.open(path.join(scratch, `ml-extract-${size}`));
   const base = await featureContext(setup.engine, DEFAULT_BACKBONE_ID, size, 'dr-grade');
@@ -82,7 +82,7 @@ async function benchExtraction(scratch: string, images: readonly ImageSource[], 
       pixels.forEach((p, j) => stacked.set(p, j * size * size * 3));
       batches.push(tf.tensor4d(stacked, [chunk.length, size, size, 3], 'int32'));
     }
-    barePredict(base, batches);
+    await barePredict(base, batches);
 
     // Alternate the two sides and keep the median of three runs each: the machine is shared and noisy.
     const baselineSeconds: number[] = [];

@@ -73,7 +73,7 @@ export async function benchNearestReal(scratch: string, dataset: string): Promis
     const queryImages = graded.filter((i) => queryPatients.has(i.groupId));
     const baseImages = graded.filter((i) => !queryPatients.has(i.groupId));
     const d = manifest.embeddingDim;
-    const queryVectors = embedImages(weights, manifest.standardisation, featureRows(store.features, key, dim, queryImages, TTA_VIEWS));
+    const queryVectors = await embedImages(weights, manifest.standardisation, featureRows(store.features, key, dim, queryImages, TTA_VIEWS));
     const queries = queryImages.map((_, i) => queryVectors.slice(i * d, (i + 1) * d));
 
     log(`growing the database to ${VECTORS.toLocaleString('en-US')} vectors from ${baseImages.length} real images`);
@@ -86,7 +86,7 @@ export async function benchNearestReal(scratch: string, dataset: string): Promis
       byGrade.get(grade)!.push(i);
     });
     const database = new Float32Array(VECTORS * d);
-    database.set(embedImages(weights, manifest.standardisation, baseRows));
+    database.set(await embedImages(weights, manifest.standardisation, baseRows));
     for (let start = baseImages.length; start < VECTORS; start += CHUNK) {
       const count = Math.min(CHUNK, VECTORS - start);
       const mixed = new Float32Array(count * perImage);
@@ -97,7 +97,7 @@ export async function benchNearestReal(scratch: string, dataset: string): Promis
         const lambda = random.next();
         for (let j = 0; j < perImage; j++) mixed[m * perImage + j] = lambda * baseRows[a * perImage + j]! + (1 - lambda) * baseRows[b * perImage + j]!;
       }
-      database.set(embedImages(weights, manifest.standardisation, mixed), start * d);
+      database.set(await embedImages(weights, manifest.standardisation, mixed), start * d);
     }
 
     const ids = Array.from({ length: VECTORS }, (_, i) => i + 1);

@@ -8,6 +8,7 @@ import { AUGMENTATIONS, type Augmentation, type Evaluation, type HeadKind, type 
 import { DEFAULT_ARCFACE } from '../ml/arcface';
 import type { EmbeddingGrouping } from '../ml/arcface-files';
 import { initBackend } from '../ml/backend';
+import { doctorLines } from '../ml/doctor';
 import { downloadBackbone } from '../ml/backbones/download';
 import { evaluateModel } from '../ml/model-evaluation';
 import { defaultGradCamClass, dropStaleGradCam } from '../ml/gradcam-cache';
@@ -32,19 +33,11 @@ export interface CliContext {
 export function registerMlCommands(program: Command, { io, open, print, projectNamed }: CliContext): void {
   program
     .command('doctor')
-    .description('which tfjs backend runs here, with how many threads and SIMD, and what it can train')
+    .description('which tfjs backend runs here and why not a faster one, the GPU adapter, and what each backend can train')
     .action(async () => {
       const backend = await initBackend();
       const backbones = open().engine.backbones.list();
-      print({ ...backend, backbones }, [
-        `Backend: ${backend.backend} (${backend.package})`,
-        `Threads: ${backend.threads}`,
-        `SIMD: ${backend.simd === null ? 'n/a' : backend.simd ? 'yes' : 'no'}`,
-        `Training strategies: ${backend.strategies.map((s) => (s === 'head' ? 'head on cached features' : 'fine-tuning the backbone')).join(', ')}`,
-        ...backend.notes.map((note) => `Note: ${note}`),
-        `Backbones: ${backbones.map((b) => b.id).join(', ')}`,
-        '',
-      ].join('\n'));
+      print({ ...backend, backbones }, [...doctorLines(backend), `Backbones: ${backbones.map((b) => b.id).join(', ')}`, ''].join('\n'));
     });
 
   const backbones = program.command('backbones').description('list and add backbones');

@@ -49,8 +49,8 @@ export async function fitArcFace(
 }
 
 /** One unit embedding per image from raw feature rows (images × TTA views). */
-export function embedImages(weights: ArcFaceWeights, standardisation: Standardisation, raw: Float32Array): Float32Array {
-  return averageViews(embedRows(weights, standardise(raw, standardisation)), weights.embeddingDim, TTA_VIEWS.length);
+export async function embedImages(weights: ArcFaceWeights, standardisation: Standardisation, raw: Float32Array): Promise<Float32Array> {
+  return averageViews(await embedRows(weights, standardise(raw, standardisation)), weights.embeddingDim, TTA_VIEWS.length);
 }
 
 /** An image of the model's snapshot, in its fold (folds are grouped by patient). */
@@ -85,7 +85,7 @@ export async function embedByFold(
     rest.forEach((p, i) => restRows.set(raw.subarray(p * perImage, (p + 1) * perImage), i * perImage));
     const set = embeddingTrainingSet(restRows, rest.map((p) => images[p]!), classes, groupBy);
     const fitted = await fitArcFace(set, dim, options, control.signal ? { signal: control.signal } : {});
-    control.onFold(fold, embedImages(fitted.weights, fitted.standardisation, raw), done + 1, folds.length);
+    control.onFold(fold, await embedImages(fitted.weights, fitted.standardisation, raw), done + 1, folds.length);
   }
   return folds;
 }

@@ -148,9 +148,9 @@ export async function trainArcFace(job: ArcFaceTraining): Promise<TrainedArcFace
       weights: {
         inputDim,
         embeddingDim: options.embeddingDim,
-        kernel: kernel.dataSync() as Float32Array,
-        bias: bias.dataSync() as Float32Array,
-        centres: centres.dataSync() as Float32Array,
+        kernel: (await kernel.data()) as Float32Array,
+        bias: (await bias.data()) as Float32Array,
+        centres: (await centres.data()) as Float32Array,
         groups: job.groupCount,
       },
       losses,
@@ -162,15 +162,19 @@ export async function trainArcFace(job: ArcFaceTraining): Promise<TrainedArcFace
 }
 
 /** L2-normalised embeddings of standardised feature rows: rows × embeddingDim. */
-export function embedRows(weights: ArcFaceWeights, x: Float32Array): Float32Array {
+export async function embedRows(weights: ArcFaceWeights, x: Float32Array): Promise<Float32Array> {
   const rows = x.length / weights.inputDim;
-  return tf.tidy(() => {
+  const embedded = tf.tidy(() => {
     const projected = tf.add(
       tf.matMul(tf.tensor2d(x, [rows, weights.inputDim]), tf.tensor2d(weights.kernel, [weights.inputDim, weights.embeddingDim])),
       tf.tensor1d(weights.bias),
     ) as tf.Tensor2D;
-    return l2normalise(projected, 1).dataSync() as Float32Array;
+    return l2normalise(projected, 1);
   });
+  // Read asynchronously: WebGPU in Node cannot read a tensor synchronously.
+  const values = (await embedded.data()) as Float32Array;
+  embedded.dispose();
+  return values;
 }
 
 /** Averages each image's consecutive `views` rows and re-normalises: one embedding per image. */

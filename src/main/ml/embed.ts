@@ -92,7 +92,7 @@ export async function embedProject(engine: Engine, modelId: number, request: Emb
     for (let start = 0; start < usable.length; start += CHUNK) {
       if (control.signal?.aborted) throw new GradedeskError('cancelled', 'Embedding was cancelled.');
       const chunk = usable.slice(start, start + CHUNK);
-      const vectors = embedImages(fitted.weights, fitted.standardisation, featureRows(store.features, key, dim, chunk, TTA_VIEWS));
+      const vectors = await embedImages(fitted.weights, fitted.standardisation, featureRows(store.features, key, dim, chunk, TTA_VIEWS));
       embeddings.put(modelId, chunk.map((image, i) => ({ imageId: image.id, vector: vectors.slice(i * d, (i + 1) * d) })));
       embedding.done += chunk.length;
       control.onProgress?.(embedding.snapshot());

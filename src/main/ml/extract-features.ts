@@ -48,8 +48,8 @@ export async function ensureFeatures(
       cancelledMessage: 'Feature extraction was cancelled; the features computed so far are kept.',
       ...options,
     },
-    (batch) => {
-      const rows = computeFeatures(context.extractor, batch.map((b) => b.pixels), views).flatMap((perView, v) =>
+    async (batch) => {
+      const rows = (await computeFeatures(context.extractor, batch.map((b) => b.pixels), views)).flatMap((perView, v) =>
         perView.map((vector, i) => ({ sha256: batch[i]!.image.sha256, view: views[v]!, vector })),
       );
       context.features.put(rows, key);
@@ -59,22 +59,25 @@ export async function ensureFeatures(
 }
 
 /** Features of model-ready pixel buffers, per view: result[view][image]. */
-export function computeFeatures(extractor: FeatureExtractor, pixels: readonly Buffer[], views: readonly ImageView[]): Float32Array[][] {
+export async function computeFeatures(extractor: FeatureExtractor, pixels: readonly Buffer[], views: readonly ImageView[]): Promise<Float32Array[][]> {
   const size = extractor.inputSize;
   const dim = extractor.featureDim;
   const stacked = new Uint8Array(pixels.length * size * size * 3);
   pixels.forEach((p, i) => stacked.set(p, i * size * size * 3));
   const batch = tf.tensor4d(stacked, [pixels.length, size, size, 3], 'int32');
   try {
-    return views.map((view) => {
+    const perView: Float32Array[][] = [];
+    for (const view of views) {
       const output = tf.tidy(() => {
         const seen = applyView(batch, view);
         return extractor.features(extractor.normalise(seen));
       });
-      const flat = output.dataSync() as Float32Array;
+      // Asynchronous reads only: WebGPU in Node cannot read a tensor synchronously.
+      const flat = (await output.data()) as Float32Array;
       output.dispose();
-      return pixels.map((_, i) => flat.slice(i * dim, (i + 1) * dim));
-    });
+      perView.push(pixels.map((_, i) => flat.slice(i * dim, (i + 1) * dim)));
+    }
+    return perView;
   } finally {
     batch.dispose();
   }

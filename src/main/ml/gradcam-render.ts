@@ -12,7 +12,7 @@ import type { ModelDetail } from '../../shared/ml';
 import { tf } from './backend';
 import { activationContext } from './fine-tune/context';
 import { foldModelParts } from './fine-tune/network';
-import { gradCam, gradCamOfParts, heatmapRgba, tidyValue, type GradCamMap } from './gradcam';
+import { gradCam, gradCamOfParts, heatmapRgba, readGradCam, type GradCamMap } from './gradcam';
 import { loadFoldHead, readManifest, type LoadedHead, type ModelManifest } from './model-files';
 import { modelReadyPixels, type Preprocessor } from './preprocessing';
 
@@ -62,7 +62,7 @@ export async function openGradCamSession(engine: Engine, modelId: number, target
       const target = requested ?? (typeof predicted === 'number' ? predicted : Array.isArray(predicted) && predicted.length ? predicted[0]! : 0);
       const pixels = await modelReadyPixels(engine.cacheDir, explainer.preprocessor, model.inputSize, image);
       const started = performance.now();
-      const map = explainer.map(pixels, target);
+      const map = await explainer.map(pixels, target);
       return { map, pixels, computeMs: performance.now() - started };
     },
   };
@@ -71,7 +71,7 @@ export async function openGradCamSession(engine: Engine, modelId: number, target
 /** What a session needs of a model, whatever its strategy: its preprocessing and a map per image. */
 interface Explainer {
   preprocessor: Preprocessor;
-  map(pixels: Buffer, targetClass: number): GradCamMap;
+  map(pixels: Buffer, targetClass: number): Promise<GradCamMap>;
   close(): void;
 }
 
@@ -118,10 +118,13 @@ async function fineTunedExplainer(engine: Engine, model: ModelDetail, manifest: 
     preprocessor,
     close,
     map: (pixels, target) =>
-      tidyValue(() => {
-        const cut = split.lower(split.normalise(tf.tensor4d(new Uint8Array(pixels), [1, size, size, 3], 'int32')));
-        return gradCamOfParts(parts.map((part) => ({ maps: part.maps(cut), outputs: part.outputs })), manifest.head, target);
-      }),
+      readGradCam(
+        tf.tidy(() => {
+          const cut = split.lower(split.normalise(tf.tensor4d(new Uint8Array(pixels), [1, size, size, 3], 'int32')));
+          return gradCamOfParts(parts.map((part) => ({ maps: part.maps(cut), outputs: part.outputs })), manifest.head, target);
+        }),
+        target,
+      ),
   };
 }
 

@@ -27,15 +27,6 @@ function classScore(kind: HeadKind, outputs: tf.Tensor2D, targetClass: number): 
   return tf.sum(tf.mul(outputs, tf.oneHot([targetClass], units))) as tf.Scalar;
 }
 
-/** tf.tidy for work whose result is plain data (a map), not tensors: every tensor made inside is released. */
-export function tidyValue<T>(work: () => T): T {
-  let result!: T;
-  tf.tidy(() => {
-    result = work();
-  });
-  return result;
-}
-
 /**
  * One network's view of an image for Grad-CAM: its last convolutional maps, and what its head makes
  * of them. A head-strategy model has one part (shared backbone maps, fold heads averaged); a
@@ -46,25 +37,33 @@ export interface CamPart {
   outputs(maps: tf.Tensor4D): tf.Tensor2D;
 }
 
-/** Grad-CAM from each part's maps and the gradient of its head's class score, averaged over parts. */
-export function gradCamOfParts(parts: readonly CamPart[], kind: HeadKind, targetClass: number): GradCamMap {
-  return tidyValue(() => {
+/** Grad-CAM [h, w] from each part's maps and the gradient of its head's class score, averaged over parts, scaled to [0, 1]. */
+export function gradCamOfParts(parts: readonly CamPart[], kind: HeadKind, targetClass: number): tf.Tensor2D {
+  return tf.tidy(() => {
     const cams = parts.map(({ maps, outputs }) => {
       const gradients = tf.grad((m: tf.Tensor) => classScore(kind, outputs(m as tf.Tensor4D), targetClass))(maps);
       const channelWeights = tf.mean(gradients, [1, 2], true);
       return tf.sum(tf.mul(maps, channelWeights), -1).squeeze([0]) as tf.Tensor2D;
     });
     const cam = tf.relu(tf.mean(tf.stack(cams), 0)) as tf.Tensor2D;
-    const scaled = tf.div(cam, tf.maximum(tf.max(cam), 1e-12));
-    const [height, width] = scaled.shape as [number, number];
-    return { values: scaled.dataSync() as Float32Array, width, height, targetClass };
+    return tf.div(cam, tf.maximum(tf.max(cam), 1e-12)) as tf.Tensor2D;
   });
 }
 
+/** A Grad-CAM tensor as a map, read asynchronously (WebGPU in Node cannot read synchronously); the tensor is disposed. */
+export async function readGradCam(scaled: tf.Tensor2D, targetClass: number): Promise<GradCamMap> {
+  const [height, width] = scaled.shape;
+  try {
+    return { values: (await scaled.data()) as Float32Array, width, height, targetClass };
+  } finally {
+    scaled.dispose();
+  }
+}
+
 /** Grad-CAM of one model-ready image (size × size × 3 bytes) for a class, averaged over the fold heads. */
-export function gradCam(extractor: FeatureExtractor, heads: readonly LoadedHead[], kind: HeadKind, pixels: Buffer, targetClass: number): GradCamMap {
+export function gradCam(extractor: FeatureExtractor, heads: readonly LoadedHead[], kind: HeadKind, pixels: Buffer, targetClass: number): Promise<GradCamMap> {
   const size = extractor.inputSize;
-  return tidyValue(() => {
+  const scaled = tf.tidy(() => {
     const maps = extractor.maps(extractor.normalise(tf.tensor4d(new Uint8Array(pixels), [1, size, size, 3], 'int32')));
     const outputs = (m: tf.Tensor4D) =>
       tf.mean(
@@ -78,6 +77,7 @@ export function gradCam(extractor: FeatureExtractor, heads: readonly LoadedHead[
       ) as tf.Tensor2D;
     return gradCamOfParts([{ maps, outputs }], kind, targetClass);
   });
+  return readGradCam(scaled, targetClass);
 }
 
 /** A heat map as RGBA at `size` × `size`: transparent where cold, jet colours with rising opacity where hot. */

@@ -34,7 +34,7 @@ export interface FoldEnsemble {
   /** Computes what the fold models take, for the test-time views of every image, unless cached. */
   prepare(images: readonly ImageSource[], options: Pick<PredictOptions, 'signal' | 'onProgress'>): Promise<ExtractionResult>;
   /** Raw outputs per image: test-time views averaged within each fold model, then fold models averaged. */
-  outputs(images: readonly ImageSource[]): number[][];
+  outputs(images: readonly ImageSource[]): Promise<number[][]>;
   dispose(): void;
 }
 
@@ -59,7 +59,7 @@ export async function predictImages(
     for (let start = 0; start < usable.length; start += CHUNK) {
       if (options.signal?.aborted) throw new GradedeskError('cancelled', 'Prediction was cancelled; the predictions made so far are kept.');
       const chunk = usable.slice(start, start + CHUNK);
-      const outputs = ensemble.outputs(chunk);
+      const outputs = await ensemble.outputs(chunk);
       store.predictions.save(
         chunk.map((image, i): Prediction => ({
           modelId,
@@ -96,16 +96,19 @@ async function headEnsemble(engine: Engine, model: ModelDetail, manifest: ModelM
   const dim = context.extractor.featureDim;
   return {
     prepare: (images, options) => ensureFeatures(context, images, TTA_VIEWS, options),
-    outputs(images) {
+    async outputs(images) {
       const raw = featureRows(engine.store.features, key, dim, images, TTA_VIEWS);
-      return tf.tidy(() => {
+      const mean = tf.tidy(() => {
         const perHead = heads.map(({ head, standardisation }) => {
           const x = tf.tensor2d(standardise(raw, standardisation), [images.length * TTA_VIEWS.length, dim]);
           const outputs = head.predict(x) as tf.Tensor2D;
           return tf.mean(tf.reshape(outputs, [images.length, TTA_VIEWS.length, outputs.shape[1]]), 1);
         });
-        return tf.mean(tf.stack(perHead), 0).arraySync() as number[][];
+        return tf.mean(tf.stack(perHead), 0);
       });
+      const outputs = (await mean.array()) as number[][];
+      mean.dispose();
+      return outputs;
     },
     dispose,
   };

@@ -116,7 +116,7 @@ export async function trainHead(job: HeadTraining): Promise<TrainedHead> {
         lossSum += value;
         job.onBatch?.(b + 1, batches, value, learningRate);
       }
-      const evaluated = validation ? evaluate(head, job.kind, validation, options.focalGamma, job.metric) : null;
+      const evaluated = validation ? await evaluate(head, job.kind, validation, options.focalGamma, job.metric) : null;
       const result: EpochResult = {
         epoch: epoch + 1,
         trainLoss: lossSum / batches,
@@ -127,12 +127,12 @@ export async function trainHead(job: HeadTraining): Promise<TrainedHead> {
       };
       const improved = result.validationMetric !== null && (best === null || result.validationMetric > best.metric);
       if (improved) {
-        best = { epoch: epoch + 1, metric: result.validationMetric!, weights: head.getWeights().map((w) => w.dataSync() as Float32Array) };
+        best = { epoch: epoch + 1, metric: result.validationMetric!, weights: await weightValues(head) };
         stale = 0;
       } else stale++;
       const checkpoint = async (): Promise<HeadCheckpoint> => ({
         epoch: epoch + 1,
-        weights: head.getWeights().map((w) => w.dataSync() as Float32Array),
+        weights: await weightValues(head),
         optimizer: await Promise.all(
           (await optimizer.getWeights()).map(async ({ name, tensor }) => ({ name, shape: tensor.shape, values: (await tensor.data()) as Float32Array })),
         ),
@@ -188,19 +188,25 @@ export function predictAveraged(head: tf.LayersModel, x: tf.Tensor2D, views: num
   });
 }
 
-function evaluate(
+/** A model's weight values, read asynchronously (WebGPU in Node cannot read synchronously). */
+export function weightValues(model: tf.LayersModel): Promise<Float32Array[]> {
+  return Promise.all(model.getWeights().map(async (w) => (await w.data()) as Float32Array));
+}
+
+async function evaluate(
   head: tf.LayersModel,
   kind: HeadKind,
   validation: { x: tf.Tensor2D; targets: tf.Tensor2D; weights: tf.Tensor1D; views: number },
   focalGamma: number,
   metric: HeadTraining['metric'],
-): { loss: number; metric: number | null } {
+): Promise<{ loss: number; metric: number | null }> {
   const averaged = predictAveraged(head, validation.x, validation.views);
-  const loss = tf.tidy(() => {
+  const lossTensor = tf.tidy(() => {
     const perSample = lossPerSample(kind, validation.targets, averaged, focalGamma);
-    return tf.div(tf.sum(tf.mul(perSample, validation.weights)), tf.maximum(tf.sum(validation.weights), 1e-6)).dataSync()[0]!;
+    return tf.div(tf.sum(tf.mul(perSample, validation.weights)), tf.maximum(tf.sum(validation.weights), 1e-6));
   });
-  const outputs = averaged.arraySync();
-  averaged.dispose();
+  const loss = (await lossTensor.data())[0]!;
+  const outputs = await averaged.array();
+  tf.dispose([lossTensor, averaged]);
   return { loss, metric: metric ? metric(outputs) : null };
 }

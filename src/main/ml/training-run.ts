@@ -15,8 +15,8 @@ import { evaluate } from './evaluation';
 import { featureContext, type Engine } from './engine';
 import { ensureFeatures, extractorKey, type FeatureContext } from './extract-features';
 import { ensureActivations, type ActivationContext } from './fine-tune/activations-cache';
-import { activationContext, fineTuneAvailable } from './fine-tune/context';
-import { fineTuneFold } from './fine-tune/train-fold';
+import { activationContext, fineTuneAvailable, fineTunePlan, type FineTunePlan } from './fine-tune/context';
+import { fineTuneFold, trainingRowViews } from './fine-tune/train-fold';
 import { classWeights, featureRows, headStandardisation, standardise, trainingRows, validationRows, type LabelledImage } from './head-data';
 import { decodeOutput, type DecodedOutput } from './heads';
 import { balancedAccuracy, macroF1, optimiseLabelThresholds, optimiseRegressionThresholds, quadraticWeightedKappa } from './metrics';
@@ -66,14 +66,13 @@ export async function runTraining(engine: Engine, modelId: number, control: RunC
 
 async function train(engine: Engine, model: ModelDetail, dir: string, control: RunControl): Promise<TrainingOutcome> {
   const { store } = engine;
-  const { options } = model;
   const classCount = model.classes.length;
   const snapshot = store.models.trainingImages(model.id);
   const readable = new Map(store.images.readable(model.projectId).map((image) => [image.id, image]));
-  const context = await featureContext(engine, options.backboneId, options.inputSize, model.taskKind);
+  const context = await featureContext(engine, model.options.backboneId, model.options.inputSize, model.taskKind);
   let activations: ActivationContext | null = null;
   try {
-    if (options.strategy === 'fine-tune' && !fineTuneAvailable(context.backend)) {
+    if (model.options.strategy === 'fine-tune' && !fineTuneAvailable(context.backend)) {
       throw new GradedeskError(
         'unsupported',
         `The ${context.backend.backend} backend cannot fine-tune the backbone (no affordable convolution gradients); train a head on cached features.`,
@@ -82,8 +81,14 @@ async function train(engine: Engine, model: ModelDetail, dir: string, control: R
     if (context.preprocessor.id !== model.preprocessing) {
       throw new GradedeskError('invalid', `Model ${model.id} was started with preprocessing ${model.preprocessing}, which this version replaced; start a new training run.`);
     }
-    if (options.strategy === 'fine-tune') activations = await activationContext(engine, options, model.taskKind);
+    let plan: FineTunePlan | null = null;
+    if (model.options.strategy === 'fine-tune') {
+      activations = await activationContext(engine, model.options, model.taskKind);
+      plan = fineTunePlan(context.backend, model.options);
+    }
+    const options = plan ? { ...model.options, batchSize: plan.batchSize } : model.options;
     const views = trainingViews(options.augmentations);
+    const rowViews = trainingRowViews({ views, pixelAugmentation: plan?.pixelAugmentation ?? null });
     const featureViews = [...new Set<ImageView>([...views, ...TTA_VIEWS])];
 
     // Features: every view for the snapshot, the test-time views for the rest of the project.
@@ -108,7 +113,8 @@ async function train(engine: Engine, model: ModelDetail, dir: string, control: R
     const totalEpochs = folds * options.epochs;
     let completedEpochs = 0;
     // Epochs trained by this process, for the rate and ETA (early stopping can only make the ETA shorter).
-    const clock = { started: performance.now(), epochs: 0 };
+    // The clock starts after the first step: on a GPU that step compiles the shaders, which takes seconds.
+    const clock = { started: null as number | null, warmUp: 0, epochs: 0 };
     for (let fold = 0; fold < folds; fold++) {
       if (hasFold(dir, fold)) {
         completedEpochs += options.epochs;
@@ -120,12 +126,17 @@ async function train(engine: Engine, model: ModelDetail, dir: string, control: R
       const trainSet = usable.filter((image) => image.fold !== fold);
       const validationSet = usable.filter((image) => image.fold === fold);
       const epochsBefore = completedEpochs + (resume?.epoch ?? 0);
-      const trainingRowCount = trainSet.length * views.length;
+      const trainingRowCount = trainSet.length * rowViews.length;
       const batchesPerEpoch = Math.ceil(trainingRowCount / Math.min(options.batchSize, trainingRowCount));
       const report = (epoch: number, batch: number, loss: number | null, learningRate: number | null) => {
         const done = epochsBefore + epoch - (resume?.epoch ?? 0);
-        const trained = clock.epochs + (batch < batchesPerEpoch ? batch / batchesPerEpoch : 0);
-        const seconds = (performance.now() - clock.started) / 1000;
+        const inEpoch = batch < batchesPerEpoch ? batch / batchesPerEpoch : 0;
+        if (clock.started === null && batch > 0) {
+          clock.started = performance.now();
+          clock.warmUp = clock.epochs + (batch < batchesPerEpoch ? inEpoch : 1);
+        }
+        const trained = clock.epochs + inEpoch - clock.warmUp;
+        const seconds = clock.started === null ? 0 : (performance.now() - clock.started) / 1000;
         const epochsPerSecond = trained > 0 && seconds > 0 ? trained / seconds : null;
         control.onProgress?.({
           phase: folds > 1 ? `Training fold ${fold + 1} of ${folds}` : 'Training',
@@ -157,7 +168,9 @@ async function train(engine: Engine, model: ModelDetail, dir: string, control: R
           report(currentEpoch, batchesPerEpoch, result.trainLoss, result.learningRate);
         },
       };
-      const trained = activations ? await fineTuneFold({ ...job, activations, options }) : await trainHeadFold(engine, context, model, job);
+      const trained = activations
+        ? await fineTuneFold({ ...job, activations, options, pixelAugmentation: plan?.pixelAugmentation ?? null })
+        : await trainHeadFold(engine, context, model, job);
       try {
         await saveFold(dir, fold, trained.model, trained.standardisation, trained.outputs);
         clearCheckpoint(dir);
@@ -223,8 +236,8 @@ async function train(engine: Engine, model: ModelDetail, dir: string, control: R
 interface FoldJob {
   classCount: number;
   seed: number;
-  trainSet: Array<LabelledImage & { fold: number }>;
-  validationSet: Array<LabelledImage & { fold: number }>;
+  trainSet: Array<LabelledImage & { fold: number; path: string }>;
+  validationSet: Array<LabelledImage & { fold: number; path: string }>;
   views: ImageView[];
   metric: (outputs: number[][]) => number;
   resume?: HeadCheckpoint;
@@ -251,11 +264,13 @@ async function trainHeadFold(engine: Engine, context: FeatureContext, model: Mod
   );
   const { head } = await trainHead({ kind: options.head, options, ...job, train, validation });
   try {
-    const outputs = tf.tidy(() => {
+    const averaged = tf.tidy(() => {
       const x = tf.tensor2d(validation.x, [validation.x.length / dim, dim]);
       const raw = head.predict(x) as tf.Tensor2D;
-      return tf.mean(tf.reshape(raw, [job.validationSet.length, TTA_VIEWS.length, raw.shape[1]]), 1).arraySync() as number[][];
+      return tf.mean(tf.reshape(raw, [job.validationSet.length, TTA_VIEWS.length, raw.shape[1]]), 1);
     });
+    const outputs = (await averaged.array()) as number[][];
+    averaged.dispose();
     return { model: head as tf.LayersModel, standardisation, outputs: new Map(job.validationSet.map((image, i) => [image.id, outputs[i]!])) };
   } catch (error) {
     head.dispose();

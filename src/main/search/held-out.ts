@@ -1,6 +1,7 @@
 // Top-1 neighbour accuracy on held-out patients: in fold k's space (a head trained without fold k), each
 // image of fold k takes the label of its nearest image among the rest (the other folds, or a hold-out's
-// training side), whose patients it never shares (folds are grouped by patient). This is how Review's similar cases of a graded image are found.
+// training side), whose patients it never shares (folds are grouped by patient). This is how Review's
+// similar cases of a graded image are found.
 import type { LabelValue } from '../../shared/domain';
 import type { NeighbourAccuracy } from '../../shared/similar';
 import { sameLabel } from '../../shared/labels';

@@ -9,7 +9,9 @@ import { writeCacheFile } from '../../imaging/cache';
 import { tf } from '../backend';
 import type { ExtractionResult, ImageSource } from '../extract-features';
 import { inPixelBatches } from '../pixel-batches';
-import type { Preprocessor } from '../preprocessing';
+import { modelReadyPixels, type Preprocessor } from '../preprocessing';
+import type { Random } from '../../demo/random';
+import { augmentPixels, type PixelAugmentation } from './pixel-augmentation';
 import { applyView, type ImageView } from '../views';
 import type { BackboneSplit } from './split-backbone';
 
@@ -55,7 +57,7 @@ export async function ensureActivations(
       ...options,
     },
     async (batch) => {
-      const perView = computeActivations(context.split, batch.map((b) => b.pixels), views);
+      const perView = await computeActivations(context.split, batch.map((b) => b.pixels), views);
       await Promise.all(
         perView.flatMap((perImage, v) =>
           perImage.map((values, i) =>
@@ -69,19 +71,21 @@ export async function ensureActivations(
 }
 
 /** Cut activations of model-ready pixel buffers, per view: result[view][image]. */
-export function computeActivations(split: BackboneSplit, pixels: readonly Buffer[], views: readonly ImageView[]): Float32Array[][] {
+export async function computeActivations(split: BackboneSplit, pixels: readonly Buffer[], views: readonly ImageView[]): Promise<Float32Array[][]> {
   const size = split.inputSize;
   const length = activationLength(split);
   const stacked = new Uint8Array(pixels.length * size * size * 3);
   pixels.forEach((p, i) => stacked.set(p, i * size * size * 3));
   const batch = tf.tensor4d(stacked, [pixels.length, size, size, 3], 'int32');
   try {
-    return views.map((view) => {
+    const perView: Float32Array[][] = [];
+    for (const view of views) {
       const output = tf.tidy(() => split.lower(split.normalise(applyView(batch, view))));
-      const flat = output.dataSync() as Float32Array;
+      const flat = (await output.data()) as Float32Array;
       output.dispose();
-      return pixels.map((_, i) => flat.slice(i * length, (i + 1) * length));
-    });
+      perView.push(pixels.map((_, i) => flat.slice(i * length, (i + 1) * length)));
+    }
+    return perView;
   } finally {
     batch.dispose();
   }
@@ -99,4 +103,27 @@ export function readActivations(context: ActivationContext, keys: ReadonlyArray<
     new Uint8Array(values.buffer, row * length * 4, length * 4).set(bytes);
   });
   return tf.tensor4d(values, [keys.length, ...context.split.cutShape]);
+}
+
+/**
+ * Cut activations of freshly augmented pixels, for one training step on a GPU: the images' model-ready
+ * pixels (cached by ensureActivations) get a random flip, rotation, zoom, brightness and contrast each,
+ * and the frozen lower backbone runs on them in inference mode.
+ */
+export async function augmentedActivations(
+  context: ActivationContext,
+  images: readonly ImageSource[],
+  augmentation: PixelAugmentation,
+  random: Random,
+): Promise<tf.Tensor4D> {
+  const size = context.split.inputSize;
+  const pixels = await Promise.all(images.map((image) => modelReadyPixels(context.cacheDir, context.preprocessor, size, image)));
+  const stacked = new Uint8Array(images.length * size * size * 3);
+  pixels.forEach((p, i) => stacked.set(p, i * size * size * 3));
+  const batch = tf.tensor4d(stacked, [images.length, size, size, 3], 'int32');
+  try {
+    return tf.tidy(() => context.split.lower(context.split.normalise(augmentPixels(batch, augmentation, random))));
+  } finally {
+    batch.dispose();
+  }
 }

@@ -6,9 +6,11 @@ import type { Engine } from '../engine';
 import { preprocessorFor } from '../preprocessing';
 import type { ActivationContext } from './activations-cache';
 import { splitBackbone } from './split-backbone';
+import { fineTuneBatchSize } from './batch-size';
+import { DEFAULT_PIXEL_AUGMENTATION, type PixelAugmentation } from './pixel-augmentation';
 
 /**
- * Fine-tuning runs where the backend offers it (the native tfjs-node backends). The pure-JavaScript cpu
+ * Fine-tuning runs where the backend offers it (a GPU through WebGPU or CUDA, or native TensorFlow). The pure-JavaScript cpu
  * backend has every gradient kernel but takes seconds per batch even at 96 px, so it is not offered;
  * GRADEDESK_FINE_TUNE_ON_CPU=1 allows it on cpu anyway, for tests on machines without a native backend.
  * wasm has no convolution gradients at all.
@@ -27,4 +29,18 @@ export async function activationContext(
   const backbone = engine.backbones.get(options.backboneId);
   const split = await splitBackbone(backbone, await engine.backbones.modelJsonPath(backbone), options.inputSize, options.unfreezeBlocks);
   return { cacheDir: engine.cacheDir, preprocessor: preprocessorFor(taskKind), split };
+}
+
+/** How a fine-tuning run trains on this backend. */
+export interface FineTunePlan {
+  /** The chosen batch, lowered to what one WebGPU binding holds. */
+  batchSize: number;
+  /** Pixels augmented afresh at every step on a GPU; elsewhere the cached views serve, since the lower backbone would run at every step. */
+  pixelAugmentation: PixelAugmentation | null;
+}
+
+export function fineTunePlan(backend: BackendInfo, options: Pick<TrainOptions, 'batchSize' | 'inputSize'>): FineTunePlan {
+  const onGpu = backend.backend === 'webgpu' || backend.backend === 'tensorflow-gpu';
+  const batchSize = backend.backend === 'webgpu' && backend.adapter ? Math.min(options.batchSize, fineTuneBatchSize(backend.adapter, options.inputSize)) : options.batchSize;
+  return { batchSize, pixelAugmentation: onGpu ? DEFAULT_PIXEL_AUGMENTATION : null };
 }

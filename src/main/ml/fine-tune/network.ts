@@ -25,7 +25,7 @@ export interface FineTuneNetwork {
    * Every weight's values, top, standardisation and head, in an order that does not change when blocks
    * are frozen or unfrozen (a LayersModel's getWeights puts the trainable ones first). For checkpoints.
    */
-  getWeights(): Float32Array[];
+  getWeights(): Promise<Float32Array[]>;
   setWeights(values: readonly Float32Array[]): void;
   /**
    * Cut activations → head outputs. The backbone always runs in inference mode, so its BatchNorm layers
@@ -70,7 +70,7 @@ export function buildNetwork(top: tf.LayersModel, blocks: BackboneBlock[], kind:
       return variables(unfrozen);
     },
     headVariables: () => variables(head.layers),
-    getWeights: () => stableWeights(model).map((w) => (w.read().dataSync() as Float32Array).slice()),
+    getWeights: () => Promise.all(stableWeights(model).map(async (w) => ((await w.read().data()) as Float32Array).slice())),
     setWeights: (values) => tf.tidy(() => stableWeights(model).forEach((w, i) => w.write(tf.tensor(values[i]!, w.shape as number[])))),
     forward: (x, training) =>
       tf.tidy(() => {

@@ -34,16 +34,19 @@ export async function fineTunedEnsemble(
   }
   return {
     prepare: (images, options) => ensureActivations(activations, images, TTA_VIEWS, options),
-    outputs(images) {
+    async outputs(images) {
       const x = readActivations(activations, images.flatMap((image) => TTA_VIEWS.map((view) => ({ sha256: image.sha256, view }))));
       try {
-        return tf.tidy(() => {
+        const mean = tf.tidy(() => {
           const perFold = folds.map((fold) => {
             const outputs = fold.predict(x, { batchSize: 64 }) as tf.Tensor2D;
             return tf.mean(tf.reshape(outputs, [images.length, TTA_VIEWS.length, outputs.shape[1]]), 1);
           });
-          return tf.mean(tf.stack(perFold), 0).arraySync() as number[][];
+          return tf.mean(tf.stack(perFold), 0);
         });
+        const outputs = (await mean.array()) as number[][];
+        mean.dispose();
+        return outputs;
       } finally {
         x.dispose();
       }

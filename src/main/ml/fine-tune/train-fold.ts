@@ -7,7 +7,9 @@ import { tf } from '../backend';
 import { classWeights, trainingRows, validationRows, type LabelledImage } from '../head-data';
 import type { Standardisation } from '../model-files';
 import { TTA_VIEWS, type ImageView } from '../views';
-import { readActivations, type ActivationContext } from './activations-cache';
+import { createRandom } from '../../demo/random';
+import { augmentedActivations, readActivations, type ActivationContext } from './activations-cache';
+import type { PixelAugmentation } from './pixel-augmentation';
 import { headStandardisation } from '../head-data';
 import { buildNetwork, pooledFeatures } from './network';
 import { averagedOutputs, trainTop, type FineTuneEpoch } from './train-top';
@@ -17,10 +19,15 @@ export interface FineTuneFoldJob {
   options: TrainOptions;
   classCount: number;
   seed: number;
-  trainSet: readonly LabelledImage[];
+  trainSet: ReadonlyArray<LabelledImage & { path: string }>;
   validationSet: readonly LabelledImage[];
-  /** Training views (the original and the augmentations). */
+  /** Training views (the original and the augmentations), each a row with cached activations. */
   views: readonly ImageView[];
+  /**
+   * Random pixel augmentations drawn at every step instead of the cached views (each image one row):
+   * the lower backbone then runs on every batch, which is affordable on a GPU.
+   */
+  pixelAugmentation?: PixelAugmentation | null;
   metric: ((outputs: number[][]) => number) | null;
   resume?: HeadCheckpoint;
   signal?: AbortSignal;
@@ -43,26 +50,30 @@ const POOL_CHUNK = 64;
 
 export async function fineTuneFold(job: FineTuneFoldJob): Promise<FineTunedFold> {
   const { activations, options } = job;
-  const rows = job.trainSet.flatMap((image) => job.views.map((view) => ({ sha256: image.sha256, view })));
+  const augmentation = job.pixelAugmentation ?? null;
+  const views = trainingRowViews(job);
+  const rows = job.trainSet.flatMap((image) => views.map((view) => ({ image, view })));
   if (rows.length === 0) throw new GradedeskError('invalid', 'There are no training images in this fold.');
   const top = await activations.split.loadTop();
   let pooled: Float32Array;
   try {
     // The standardisation comes from the pretrained top, so a resumed fold computes the same one.
-    pooled = pooledRows(top, activations, rows);
+    pooled = await pooledRows(top, activations, rows.map(({ image, view }) => ({ sha256: image.sha256, view })));
   } catch (error) {
     top.dispose();
     throw error;
   }
   const dim = pooled.length / rows.length;
   const standardisation = headStandardisation(pooled, dim);
+  // Resumed runs draw other augmentations than the interrupted run did; nothing else depends on them.
+  const random = createRandom(job.seed * 7919 + (job.resume?.epoch ?? 0));
   const network = buildNetwork(top, activations.split.blocks, options.head, job.classCount, job.seed, standardisation);
   try {
     const { x: _x, dim: _dim, ...targets } = trainingRows(
       pooled,
       dim,
       job.trainSet,
-      job.views.length,
+      views.length,
       options.head,
       job.classCount,
       classWeights(job.trainSet.map((i) => i.label), job.classCount, options.classWeights),
@@ -81,7 +92,12 @@ export async function fineTuneFold(job: FineTuneFoldJob): Promise<FineTunedFold>
       options,
       seed: job.seed,
       network,
-      train: { ...targets, input: (batch) => readActivations(activations, Array.from(batch, (row) => rows[row]!)) },
+      train: {
+        ...targets,
+        input: augmentation
+          ? (batch) => augmentedActivations(activations, Array.from(batch, (row) => rows[row]!.image), augmentation, random)
+          : (batch) => readActivations(activations, Array.from(batch, (row) => ({ sha256: rows[row]!.image.sha256, view: rows[row]!.view }))),
+      },
       validation: validationImages.length > 0 ? validation : null,
       metric: job.metric,
       ...(job.resume ? { resume: job.resume } : {}),
@@ -89,7 +105,7 @@ export async function fineTuneFold(job: FineTuneFoldJob): Promise<FineTunedFold>
       ...(job.onBatch ? { onBatch: job.onBatch } : {}),
       ...(job.onEpoch ? { onEpoch: job.onEpoch } : {}),
     });
-    const outputs = averagedOutputs(network, validation);
+    const outputs = await averagedOutputs(network, validation);
     return {
       model: network.model,
       standardisation,
@@ -103,13 +119,18 @@ export async function fineTuneFold(job: FineTuneFoldJob): Promise<FineTunedFold>
   }
 }
 
+/** The views that make training rows: the cached ones, or only the original when pixels are augmented at every step. */
+export function trainingRowViews(job: Pick<FineTuneFoldJob, 'views' | 'pixelAugmentation'>): readonly ImageView[] {
+  return job.pixelAugmentation ? ['original'] : job.views;
+}
+
 /** Pooled feature-layer maps of (image, view) rows with the top's current weights: rows × dim. */
-function pooledRows(top: tf.LayersModel, activations: ActivationContext, rows: ReadonlyArray<{ sha256: string; view: ImageView }>): Float32Array {
+async function pooledRows(top: tf.LayersModel, activations: ActivationContext, rows: ReadonlyArray<{ sha256: string; view: ImageView }>): Promise<Float32Array> {
   const parts: Float32Array[] = [];
   for (let from = 0; from < rows.length; from += POOL_CHUNK) {
     const x = readActivations(activations, rows.slice(from, from + POOL_CHUNK));
     const pooled = pooledFeatures(top, x);
-    parts.push(pooled.dataSync() as Float32Array);
+    parts.push((await pooled.data()) as Float32Array);
     tf.dispose([x, pooled]);
   }
   const out = new Float32Array(parts.reduce((n, part) => n + part.length, 0));

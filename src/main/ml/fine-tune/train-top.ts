@@ -13,8 +13,8 @@ import { epochOrder, type EpochResult, type HeadCheckpoint, type TrainingRows, t
 import type { FineTuneNetwork } from './network';
 
 export interface TopTrainingRows extends Omit<TrainingRows, 'x' | 'dim'> {
-  /** Cut activations of training rows (image × view), as one batch. */
-  input(rows: Int32Array): tf.Tensor4D;
+  /** Cut activations of training rows (image × view), as one batch (computed afresh from augmented pixels on a GPU). */
+  input(rows: Int32Array): tf.Tensor4D | Promise<tf.Tensor4D>;
 }
 
 export interface TopValidationRows extends Omit<ValidationRows, 'x'> {
@@ -113,7 +113,7 @@ export async function trainTop(job: TopTraining): Promise<{ bestEpoch: number; s
         setLearningRate(headOptimizer, learningRate);
         if (backbone.optimizer) setLearningRate(backbone.optimizer, learningRate * options.backboneLearningRateFactor);
         const batchRows = order.subarray(b * batchSize, Math.min(rows, (b + 1) * batchSize));
-        const x = train.input(batchRows);
+        const x = await train.input(batchRows);
         const indices = tf.tensor1d(batchRows, 'int32');
         const { value, grads } = tf.variableGrads(() => {
           const outputs = network.forward(x, true);
@@ -129,7 +129,7 @@ export async function trainTop(job: TopTraining): Promise<{ bestEpoch: number; s
         lossSum += loss;
         job.onBatch?.(b + 1, batches, loss, learningRate);
       }
-      const evaluated = validation ? evaluate(job, validation) : null;
+      const evaluated = validation ? await evaluate(job, validation) : null;
       const result: FineTuneEpoch = {
         epoch: epoch + 1,
         trainLoss: lossSum / batches,
@@ -141,13 +141,13 @@ export async function trainTop(job: TopTraining): Promise<{ bestEpoch: number; s
       };
       const improved = result.validationMetric !== null && (best === null || result.validationMetric > best.metric);
       if (improved) {
-        best = { epoch: epoch + 1, metric: result.validationMetric!, weights: network.getWeights() };
+        best = { epoch: epoch + 1, metric: result.validationMetric!, weights: await network.getWeights() };
         stale = 0;
       } else stale++;
       const optimizer = backbone.optimizer;
       const checkpoint = async (): Promise<HeadCheckpoint> => ({
         epoch: epoch + 1,
-        weights: network.getWeights(),
+        weights: await network.getWeights(),
         optimizer: [...(await optimizerEntries('head', headOptimizer)), ...(optimizer ? await optimizerEntries('backbone', optimizer) : [])],
         best,
         epochsWithoutImprovement: stale,
@@ -169,27 +169,32 @@ export async function trainTop(job: TopTraining): Promise<{ bestEpoch: number; s
 }
 
 /** Network outputs averaged over each validation image's views: images × outputs. */
-export function averagedOutputs(network: FineTuneNetwork, validation: Pick<TopValidationRows, 'images' | 'views' | 'input'>): number[][] {
+export async function averagedOutputs(network: FineTuneNetwork, validation: Pick<TopValidationRows, 'images' | 'views' | 'input'>): Promise<number[][]> {
   const outputs: number[][] = [];
   for (let from = 0; from < validation.images; from += VALIDATION_CHUNK) {
     const to = Math.min(validation.images, from + VALIDATION_CHUNK);
-    const x = validation.input(from, to);
+    const x = await validation.input(from, to);
     const averaged = tf.tidy(() => {
       const raw = network.forward(x, false);
       return tf.mean(tf.reshape(raw, [to - from, validation.views, raw.shape[1]]), 1);
     });
-    outputs.push(...(averaged.arraySync() as number[][]));
+    outputs.push(...((await averaged.array()) as number[][]));
     tf.dispose([x, averaged]);
   }
   return outputs;
 }
 
-function evaluate(job: TopTraining, validation: Pick<TopValidationRows, 'images' | 'views' | 'input'> & { targets: tf.Tensor2D; weights: tf.Tensor1D }): { loss: number; metric: number | null } {
-  const outputs = averagedOutputs(job.network, validation);
-  const loss = tf.tidy(() => {
+async function evaluate(
+  job: TopTraining,
+  validation: Pick<TopValidationRows, 'images' | 'views' | 'input'> & { targets: tf.Tensor2D; weights: tf.Tensor1D },
+): Promise<{ loss: number; metric: number | null }> {
+  const outputs = await averagedOutputs(job.network, validation);
+  const lossTensor = tf.tidy(() => {
     const perSample = lossPerSample(job.kind, validation.targets, tf.tensor2d(outputs), job.options.focalGamma);
-    return tf.div(tf.sum(tf.mul(perSample, validation.weights)), tf.maximum(tf.sum(validation.weights), 1e-6)).dataSync()[0]!;
+    return tf.div(tf.sum(tf.mul(perSample, validation.weights)), tf.maximum(tf.sum(validation.weights), 1e-6));
   });
+  const loss = (await lossTensor.data())[0]!;
+  lossTensor.dispose();
   return { loss, metric: job.metric ? job.metric(outputs) : null };
 }
 

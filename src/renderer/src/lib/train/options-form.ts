@@ -14,9 +14,11 @@ import {
   type BackendInfo,
   type HeadKind,
   type ScheduleKind,
+  type TrainingRate,
   type TrainingStrategy,
   type TrainOptions,
 } from '../../../../shared/ml';
+import { formatDuration } from '../projects/format';
 
 export type ClassWeightMode = 'inverse-frequency' | 'none' | 'custom';
 
@@ -132,7 +134,31 @@ export function sizeAfterBackboneChange(size: number, backbone: BackboneInfo): n
 /** Why fine-tuning cannot be chosen on this backend, or null when it can. (Why no faster backend runs is in its notes.) */
 export function fineTuneUnavailable(backend: BackendInfo | null): string | null {
   if (!backend || backend.strategies.includes('fine-tune')) return null;
-  return `Fine-tuning needs the native TensorFlow backend to compute convolution gradients at a useful speed; this computer runs the ${backend.backend} backend, which trains the head only.`;
+  return `Fine-tuning needs a GPU (WebGPU or CUDA) or native TensorFlow to compute convolution gradients at a useful speed; this computer runs the ${backend.backend} backend, which trains the head only.`;
+}
+
+/** "GPU: nvidia · nvidia-h200 (WebGPU)", or why there is none. */
+export function adapterLine(backend: BackendInfo): string {
+  const adapter = backend.adapter;
+  if (!adapter) return `No GPU for WebGPU: ${backend.adapterReason ?? 'not looked for.'}`;
+  return `GPU: ${[adapter.vendor, adapter.device || adapter.architecture, adapter.description].filter(Boolean).join(' · ')} (WebGPU)`;
+}
+
+/**
+ * The training steps' duration of the run the form describes, from the rate the last finished run of
+ * the same strategy and input size measured: "about 12 min (rate of model 4, …)", or why there is no estimate.
+ */
+export function runEstimate(form: TrainForm, rates: readonly TrainingRate[], labelled: number): string {
+  const rate = rates.find((r) => r.strategy === form.strategy && r.inputSize === form.inputSize);
+  if (!rate) return `No estimate yet: the first ${form.strategy === 'fine-tune' ? 'fine-tuning' : 'head'} run at ${form.inputSize} px measures the rate.`;
+  const epochs = Number(form.epochs);
+  const folds = Number(form.folds);
+  const fraction = Number(form.holdoutFraction);
+  const perEpoch = form.validationKind === 'k-fold' ? (labelled * (folds - 1)) / folds : labelled * (1 - fraction);
+  const runs = form.validationKind === 'k-fold' ? folds : 1;
+  if (!Number.isFinite(epochs) || !(perEpoch > 0) || !(epochs > 0)) return 'No estimate until the epochs and validation are valid.';
+  const seconds = rate.secondsPerImageEpoch * perEpoch * epochs * runs;
+  return `Training steps: about ${formatDuration(seconds)} at the rate of “${rate.modelName}” (at most; early stopping can end it sooner; extraction and GPU warm-up come on top).`;
 }
 
 /** "wasm (SIMD on) · 2 threads · @tensorflow/tfjs-backend-wasm". */

@@ -5,7 +5,7 @@
  * again from the job list after a reload.
  */
 import type { JobSnapshot, ProjectSummary } from '../../../../shared/api';
-import type { BackboneInfo, BackendInfo, LearningRateFinding, ModelDetail, ModelSummary } from '../../../../shared/ml';
+import type { BackboneInfo, BackendInfo, LearningRateFinding, ModelDetail, ModelSummary, TrainingRate } from '../../../../shared/ml';
 import { call, on } from '../api';
 import { errorSentence } from '../projects/projects.svelte';
 import { epochKey } from './epochs';
@@ -23,6 +23,8 @@ export const train = $state({
   problems: [] as FieldProblem[],
   backend: null as BackendInfo | null,
   backbones: [] as BackboneInfo[],
+  /** Rates measured by finished runs, for the estimate before Start. */
+  rates: [] as TrainingRate[],
   capabilitiesError: '',
   canPickFiles: false,
   models: [] as ModelSummary[],
@@ -55,6 +57,8 @@ export const trainingJob = new FollowedJob('training', (job, previous) => {
     void loadDetail(modelId);
   }
   if (firstSight || (ended && previous?.state === 'running')) void refreshModels();
+  // A finished run measured a new rate for the estimate before the next Start.
+  if (ended && previous?.state === 'running') void loadCapabilities();
 });
 
 export const learningRateJob = new FollowedJob('lr-finder', (job, previous) => {
@@ -112,6 +116,7 @@ async function loadCapabilities(): Promise<void> {
     const capabilities = await call('ml.capabilities', {});
     train.backend = capabilities.backend;
     train.backbones = capabilities.backbones;
+    train.rates = capabilities.rates;
     train.capabilitiesError = '';
   } catch (error) {
     train.capabilitiesError = `The training engine could not say what it can do: ${errorSentence(error)}`;
