@@ -43,6 +43,10 @@ test('trains from the Train view with live progress, and the new model becomes a
   const row = page.getByTestId('model-row').first();
   await expect(row).toHaveAttribute('data-status', 'ready', { timeout: 120_000 });
   await expect(row).toHaveAttribute('data-active', 'true');
+  // The run ends with a summary in words; the engine's own notes stay behind Details.
+  await expect(page.getByTestId('train-summary')).toContainText(/^“Model 1 \(128 px\)” finished in .*On \d+ images it did not train on: agreement with the readers’ grades -?\d\.\d{3} \(QWK\)/);
+  await expect(page.getByTestId('train-backend-details')).not.toHaveAttribute('open', '');
+  await expect(page.getByText(/Cannot find module/).first()).toBeHidden();
   await expect(page.getByTestId('epoch-row')).toHaveCount(12);
   await expect(row.locator('[data-metric="qwk"]')).not.toHaveText('—');
   // The finished run measured the rate: the next run at the same size gets an estimate before Start.
