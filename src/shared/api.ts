@@ -134,6 +134,8 @@ export interface ImageDetail {
   note: string | null;
   sourceMeta: Record<string, string> | null;
   label: CurrentLabel | null;
+  /** The same patient's other eye (another image of the group, the other eye first); null when there is none. */
+  fellowEyeId: number | null;
 }
 
 /** Where an image stands in a filtered, sorted view: what ←/→ in Review move through. */
@@ -215,6 +217,8 @@ export const api = {
   'labels.bulkEffect': call<{ unlabelled: number; same: number; replaced: number }>()(
     z.object({ imageIds: z.array(id).min(1).max(MAX_BULK_GRADE, BULK_GRADE_TOO_LARGE), value: z.number().int().min(0) }).strict(),
   ),
+  /** How many images of the project this reader has graded since `since` (a grading session's counter; undos not counted). */
+  'labels.gradedSince': call<{ graded: number }>()(z.object({ projectId: id, readerId: id, since: z.iso.datetime() }).strict()),
   /** Undoes a label, ungradable-flag or note event by writing one that restores the value it replaced. */
   'labels.undo': call<ImageEvent>()(z.object({ eventId: id, readerId: id }).strict()),
   /** Undoes a bulk grade in one transaction: every event, or none if one image was graded again since. */

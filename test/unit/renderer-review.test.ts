@@ -248,3 +248,15 @@ describe('undo guard for Ctrl+Z and the menu’s edit.undo', () => {
     expect(guard.accept('menu')).toBe(true);
   });
 });
+
+describe('a grading day', () => {
+  it('warns about a fundus photograph far below diagnostic resolution, and only then', async () => {
+    const { lowResolutionWarning } = await import('../../src/renderer/src/lib/review/format');
+    const { taskSpecFor } = await import('../../src/shared/domain');
+    const dr = taskSpecFor('dr-grade');
+    expect(lowResolutionWarning(dr, { width: 256, height: 256, status: 'ok' })).toMatch(/^Low resolution: 256 × 256 px/);
+    expect(lowResolutionWarning(dr, { width: 2048, height: 1536, status: 'ok' })).toBeNull();
+    expect(lowResolutionWarning(taskSpecFor('multiclass', ['a', 'b']), { width: 256, height: 256, status: 'ok' })).toBeNull();
+    expect(lowResolutionWarning(dr, { width: null, height: null, status: 'error' })).toBeNull();
+  });
+});

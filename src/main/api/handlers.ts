@@ -79,6 +79,7 @@ export function createHandlers(workspace: Workspace, events: ApiEvents, platform
       note: image.note,
       sourceMeta: image.sourceMeta,
       label: store.labels.current(imageId),
+      fellowEyeId: store.images.fellowEye(imageId),
     };
   };
   const changed = (projectId: number, imageIds: number[], what: 'labels' | 'flags') =>
@@ -153,6 +154,7 @@ export function createHandlers(workspace: Workspace, events: ApiEvents, platform
       return written;
     },
     'labels.bulkEffect': ({ imageIds, value }) => store.images.bulkGradeEffect(imageIds, value),
+    'labels.gradedSince': ({ projectId, readerId, since }) => ({ graded: store.labels.gradedSince(projectId, readerId, since) }),
     'labels.undo': ({ eventId, readerId }) => {
       const imageId = store.labels.event(eventId).imageId;
       const project = projectOfImage(imageId);

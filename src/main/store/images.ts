@@ -287,6 +287,21 @@ export class ImageStore {
     return { rows: this.gridRows(ids.subarray(offset, offset + limit)), total: ids.length };
   }
 
+  /**
+   * The same patient's other eye: another readable image of the image's group, one of the other eye
+   * first (EyePACS names give the eye), else the first by name; null when the image is alone in its group.
+   */
+  fellowEye(imageId: number): number | null {
+    const id = this.prepared(
+      `SELECT o.id FROM images i
+         JOIN images o ON o.project_id = i.project_id AND o.group_id = i.group_id AND o.id != i.id AND o.status = 'ok'
+       WHERE i.id = ?
+       ORDER BY (o.eye IS NOT NULL AND o.eye IS NOT i.eye) DESC, o.name_key, o.id
+       LIMIT 1`,
+    ).pluck().get(imageId) as number | undefined;
+    return id ?? null;
+  }
+
   /** Every image id the filter matches, in the sort order. */
   orderedIds(task: TaskSpec, query: ImageQuery): Int32Array {
     const key = JSON.stringify([query.projectId, query.filter ?? {}, query.sort ?? 'name', query.descending ?? false]);

@@ -176,6 +176,18 @@ export class LabelStore {
     return writeTransaction(this.db, () => this.noteInTransaction(imageId, readerId, note?.trim() || null, null));
   }
 
+  /** Images of the project this reader has graded (a label of their own, not an undo) since `since`. */
+  gradedSince(projectId: number, readerId: number, since: string): number {
+    return this.db
+      .prepare(
+        `SELECT COUNT(DISTINCT e.image_id) FROM label_events e JOIN images i ON i.id = e.image_id
+         WHERE i.project_id = ? AND e.reader_id = ? AND e.kind = 'label' AND e.undoes_event_id IS NULL
+           AND e.source IN ('reader', 'model-accepted') AND e.value IS NOT NULL AND e.created_at >= ?`,
+      )
+      .pluck()
+      .get(projectId, readerId, since) as number;
+  }
+
   event(eventId: number): ImageEvent {
     const row = this.selectEvent.get(eventId) as EventRow | undefined;
     if (!row) throw notFound(`There is no label event ${eventId}.`);

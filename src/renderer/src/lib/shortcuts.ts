@@ -26,6 +26,7 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { keys: 'P', action: 'Toggle original and preprocessed (Ben Graham) view', scope: 'Review' },
   { keys: 'G', action: 'Toggle the Grad-CAM of the active model (where it looked) over its input picture', scope: 'Review' },
   { keys: 'H', action: 'Show or hide the history panel', scope: 'Review' },
+  { keys: 'E', action: 'The same patient’s other eye (fellow eye)', scope: 'Review' },
   { keys: 'A', action: 'Accept the similar cases’ suggested label (when its vote reaches your threshold); Ctrl+Z undoes it', scope: 'Review' },
   { keys: '↑ / ↓, Page Up / Page Down, Home / End', action: 'Move through the queue', scope: 'Triage' },
   { keys: 'Enter', action: 'Grade the focused image in Review; ← / → then follow the queue', scope: 'Triage' },

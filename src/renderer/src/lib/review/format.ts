@@ -1,4 +1,5 @@
 import type { ImageDetail, ViewPosition } from '../../../../shared/api';
+import type { TaskSpec } from '../../../../shared/domain';
 
 const count = new Intl.NumberFormat('en');
 
@@ -24,4 +25,18 @@ export const formatTime = (iso: string): string => time.format(new Date(iso));
 
 export function eyeText(eye: ImageDetail['eye']): string {
   return eye === 'left' ? 'left eye' : eye === 'right' ? 'right eye' : 'eye not known';
+}
+
+/**
+ * Below this many pixels across its shorter side a fundus photograph cannot show microaneurysms, a few
+ * pixels wide even at camera resolution; screening cameras give 1,500 px and more.
+ */
+export const DIAGNOSTIC_SHORT_SIDE = 800;
+
+/** A warning for a fundus photograph far below diagnostic resolution; null otherwise (and for other tasks). */
+export function lowResolutionWarning(task: TaskSpec, image: Pick<ImageDetail, 'width' | 'height' | 'status'>): string | null {
+  if (task.kind !== 'dr-grade' || image.status !== 'ok' || !image.width || !image.height) return null;
+  const shorter = Math.min(image.width, image.height);
+  if (shorter >= DIAGNOSTIC_SHORT_SIDE) return null;
+  return `Low resolution: ${image.width} × ${image.height} px. Microaneurysms and small haemorrhages may not show at this size; grade with care, or mark it ungradable.`;
 }

@@ -11,6 +11,7 @@ export type ReviewAction =
   | { kind: 'preprocessed' }
   | { kind: 'gradcam' }
   | { kind: 'history' }
+  | { kind: 'fellow-eye' }
   | { kind: 'accept-suggestion' }
   | { kind: 'undo' }
   | { kind: 'library' };
@@ -67,6 +68,8 @@ export function reviewAction(event: KeyboardEvent): ReviewAction | null {
       return { kind: 'gradcam' };
     case 'h':
       return { kind: 'history' };
+    case 'e':
+      return { kind: 'fellow-eye' };
     case 'a':
       return { kind: 'accept-suggestion' };
   }
