@@ -255,3 +255,18 @@ describe('which finished jobs refresh predictions', () => {
     expect(changesPredictions({ kind: 'training', projectId: 8 }, 7)).toBe(false);
   });
 });
+
+describe('reading a DR grade prediction', () => {
+  it('shows a split between grades far apart as two possibilities, never as their average', async () => {
+    const { gradeReading, possibilitiesText } = await import('../../src/renderer/src/lib/predictions/format');
+    const split = gradeReading([0.6, 0, 0.4, 0, 0]);
+    expect(split).toEqual({ kind: 'two', first: { grade: 0, probability: 0.6 }, second: { grade: 2, probability: 0.4 } });
+    expect(possibilitiesText(drGrade, split as Extract<typeof split, { kind: 'two' }>)).toBe('grade 0 (No DR), 60%, or grade 2 (Moderate NPDR), 40%');
+  });
+
+  it('keeps one grade when the runner-up is a neighbour or small', async () => {
+    const { gradeReading } = await import('../../src/renderer/src/lib/predictions/format');
+    expect(gradeReading([0.55, 0.45, 0, 0, 0])).toEqual({ kind: 'one', grade: 0, probability: 0.55 });
+    expect(gradeReading([0.8, 0, 0.2, 0, 0])).toEqual({ kind: 'one', grade: 0, probability: 0.8 });
+  });
+});

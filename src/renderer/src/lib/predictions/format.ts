@@ -119,3 +119,25 @@ export function trainingRelation(outOfFold: boolean, labelledWhenTrained: boolea
   if (labelledWhenTrained === false) return 'Not in the training set: the image had no label when the model was trained.';
   return 'Not out-of-fold: the model may have trained on this image, so the prediction can look better than it would on a new image.';
 }
+
+/** Below this share a second grade is not called a possibility of its own. */
+const SECOND_POSSIBILITY = 0.25;
+
+export type GradeReading =
+  | { kind: 'one'; grade: number; probability: number }
+  /** The probability is split between two grades at least two apart: an average of them would be neither. */
+  | { kind: 'two'; first: { grade: number; probability: number }; second: { grade: number; probability: number } };
+
+/** How a DR grade prediction should be read: one likely grade, or two possibilities far apart. */
+export function gradeReading(probabilities: readonly number[]): GradeReading {
+  const ranked = probabilities.map((probability, grade) => ({ grade, probability })).sort((a, b) => b.probability - a.probability);
+  const [first, second] = ranked;
+  if (second && second.probability >= SECOND_POSSIBILITY && Math.abs(first!.grade - second.grade) >= 2) return { kind: 'two', first: first!, second };
+  return { kind: 'one', grade: first!.grade, probability: first!.probability };
+}
+
+/** "grade 0 (No DR), 60%, or grade 2 (Moderate NPDR), 40%". */
+export function possibilitiesText(task: TaskSpec, reading: Extract<GradeReading, { kind: 'two' }>): string {
+  const one = (p: { grade: number; probability: number }) => `${predictedText(task, p.grade)}, ${formatPercent(p.probability)}`;
+  return `${one(reading.first)}, or ${one(reading.second)}`;
+}
