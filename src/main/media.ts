@@ -32,8 +32,9 @@ export const isModelMedia = (kind: MediaKind): kind is ModelMediaKind => (MODEL_
  */
 export function parseMediaQuery(kind: MediaKind, query: URLSearchParams): MediaQueryParse {
   if (!isModelMedia(kind)) return { ok: true, model: null };
-  const wanted = kind === 'gradcam' ? ['model', 'class'] : ['model'];
-  const usage = kind === 'gradcam' ? '?model=<model id>&class=<class index>' : '?model=<model id>';
+  const withClass = kind !== 'model-input';
+  const wanted = withClass ? ['model', 'class'] : ['model'];
+  const usage = withClass ? '?model=<model id>&class=<class index>' : '?model=<model id>';
   const refuse = (why: string): MediaQueryParse => ({ ok: false, problem: `${why} A ${kind} image is asked for as /${kind}/<image id>${usage}.` });
   const keys = [...query.keys()];
   const extra = keys.find((key) => !wanted.includes(key));
@@ -76,7 +77,8 @@ export function modelMediaFile(
   if (target >= model.classes.length) throw notFound(`Model ${modelId} has no class ${target}; its classes are 0–${model.classes.length - 1}.`);
   const cached = cachedGradCam(cacheDir, model, imageId, target);
   if (!cached) throw notFound(`Model ${modelId} has no Grad-CAM of image ${imageId} for class ${target} yet; ask for one with gradcam.render.`);
-  return { file: cached.heatmap, contentType: 'image/png', etag: `"gradcam-${modelId}-${target}-${image.sha256}-${Math.round(cached.heatmapMtimeMs)}"` };
+  const file = kind === 'gradcam-photo' ? cached.photo : kind === 'gradcam-outline' ? cached.outline : cached.heatmap;
+  return { file, contentType: 'image/png', etag: `"${kind}-${modelId}-${target}-${image.sha256}-${Math.round(cached.heatmapMtimeMs)}"` };
 }
 
 /**

@@ -171,7 +171,7 @@ export interface GradCamRender {
   targetClass: number;
   ready: boolean;
   /** Where the class came from: the request, the model's prediction, or class 0 for an image the model has not predicted. */
-  classFrom: 'request' | 'prediction' | 'default';
+  classFrom: 'request' | 'prediction' | 'severest' | 'default';
 }
 
 export const api = {
@@ -360,9 +360,9 @@ export const isMethod = (name: unknown): name is Method => typeof name === 'stri
  * kinds also name a model in the query: `gradcam` (a heat map, `?model=<id>&class=<k>`) and
  * `model-input` (the picture the model saw, `?model=<id>`).
  */
-export const MEDIA_KINDS = ['thumbnail', 'display', 'preprocessed', 'gradcam', 'model-input'] as const;
+export const MEDIA_KINDS = ['thumbnail', 'display', 'preprocessed', 'gradcam', 'gradcam-photo', 'gradcam-outline', 'model-input'] as const;
 export type MediaKind = (typeof MEDIA_KINDS)[number];
-export const MODEL_MEDIA_KINDS = ['gradcam', 'model-input'] as const satisfies readonly MediaKind[];
+export const MODEL_MEDIA_KINDS = ['gradcam', 'gradcam-photo', 'gradcam-outline', 'model-input'] as const satisfies readonly MediaKind[];
 export type ModelMediaKind = (typeof MODEL_MEDIA_KINDS)[number];
 /** The query of a model's media URL. */
 export interface ModelMediaQuery {

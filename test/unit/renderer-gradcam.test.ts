@@ -31,7 +31,8 @@ describe('the Grad-CAM panel’s words', () => {
   });
 
   it('says which class "the model predicts" stands for once the answer came', () => {
-    expect(predictedOptionLabel(drGrade, null)).toBe('The class the model predicts');
+    expect(predictedOptionLabel(drGrade, null)).toBe('The severest grade with a real chance');
+    expect(predictedOptionLabel(drGrade, { targetClass: 3, classFrom: 'severest' })).toBe(`The severest grade with a real chance: grade 3 (${DR_GRADE_NAMES[3]})`);
     expect(predictedOptionLabel(drGrade, { targetClass: 3, classFrom: 'prediction' })).toBe(`The model predicts grade 3 (${DR_GRADE_NAMES[3]})`);
     expect(predictedOptionLabel(drGrade, { targetClass: 0, classFrom: 'default' })).toBe('Not predicted yet: grade 0 (No DR)');
     expect(predictedOptionLabel(dermoscopy, { targetClass: 2, classFrom: 'request' })).toBe('The class the model predicts');

@@ -8,6 +8,8 @@ import { gradCamFiles } from './gradcam-render';
 export interface CachedGradCam {
   heatmap: string;
   input: string;
+  photo: string;
+  outline: string;
   /** When the heat map was written, for telling one rendering from the next (ETags). */
   heatmapMtimeMs: number;
   inputMtimeMs: number;
@@ -24,6 +26,8 @@ export function cachedGradCam(cacheDir: string, model: ModelBirth, imageId: numb
   const heatmapMtimeMs = mtimeOf(files.heatmap);
   const inputMtimeMs = mtimeOf(files.input);
   if (heatmapMtimeMs === null || inputMtimeMs === null || heatmapMtimeMs < born || inputMtimeMs < born) return null;
+  // Maps rendered before they were carried onto the photograph are made again.
+  if ([files.photo, files.outline].some((file) => (mtimeOf(file) ?? -1) < born)) return null;
   return { ...files, heatmapMtimeMs, inputMtimeMs };
 }
 
@@ -55,9 +59,21 @@ export function dropStaleGradCams(cacheDir: string, model: ModelBirth): void {
   }
 }
 
-/** The class a Grad-CAM explains when none is asked for: the model's prediction (the first label of a multilabel one). */
-export function defaultGradCamClass(store: Store, modelId: number, imageId: number): { targetClass: number; classFrom: 'prediction' | 'default' } {
-  const predicted = store.predictions.forImage(modelId, imageId)?.predicted;
+/** A DR grade this probable is a real possibility a grader must see the evidence for. */
+export const REAL_POSSIBILITY = 0.2;
+
+/**
+ * The class a Grad-CAM explains when none is asked for. For DR grades, the severest grade with a real
+ * chance: where the model saw signs of it matters more than why it leans to a milder one. Otherwise the
+ * model's prediction (the first label of a multilabel one).
+ */
+export function defaultGradCamClass(store: Store, modelId: number, imageId: number): { targetClass: number; classFrom: 'prediction' | 'severest' | 'default' } {
+  const prediction = store.predictions.forImage(modelId, imageId);
+  const predicted = prediction?.predicted;
+  if (typeof predicted === 'number' && prediction!.probabilities && store.models.get(modelId).taskKind === 'dr-grade') {
+    const severest = prediction!.probabilities.findLastIndex((p) => p >= REAL_POSSIBILITY);
+    if (severest > predicted) return { targetClass: severest, classFrom: 'severest' };
+  }
   if (typeof predicted === 'number') return { targetClass: predicted, classFrom: 'prediction' };
   if (Array.isArray(predicted) && predicted.length) return { targetClass: predicted[0]!, classFrom: 'prediction' };
   return { targetClass: 0, classFrom: 'default' };

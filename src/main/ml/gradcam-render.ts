@@ -13,6 +13,9 @@ import { tf } from './backend';
 import { activationContext } from './fine-tune/context';
 import { foldModelParts } from './fine-tune/network';
 import { gradCam, gradCamOfParts, heatmapRgba, readGradCam, type GradCamMap } from './gradcam';
+import { gradCamOnPhoto, inputPlacement } from './gradcam-on-photo';
+import { MAX_IMAGE_BYTES } from '../imaging/decode';
+import { readRegularFile } from '../ingest/regular-file';
 import { loadFoldHead, readManifest, type LoadedHead, type ModelManifest } from './model-files';
 import { modelReadyPixels, type Preprocessor } from './preprocessing';
 
@@ -30,7 +33,13 @@ export interface RenderedGradCam {
 
 export function gradCamFiles(cacheDir: string, modelId: number, imageId: number, targetClass: number) {
   const dir = path.join(cacheDir, 'gradcam', String(modelId));
-  return { heatmap: path.join(dir, `${imageId}-class-${targetClass}.png`), input: path.join(dir, `${imageId}-input.png`) };
+  return {
+    heatmap: path.join(dir, `${imageId}-class-${targetClass}.png`),
+    input: path.join(dir, `${imageId}-input.png`),
+    /** The map carried back onto the photograph, as a heat map and as an outline. */
+    photo: path.join(dir, `${imageId}-class-${targetClass}-photo.png`),
+    outline: path.join(dir, `${imageId}-class-${targetClass}-outline.png`),
+  };
 }
 
 /** A model opened for Grad-CAM: its backbone and fold heads loaded once for many images. */
@@ -155,7 +164,11 @@ export async function renderGradCams(
         const input = sharp(pixels, { raw: { width: inputSize, height: inputSize, channels: 3 } }).resize(OVERLAY_SIZE, OVERLAY_SIZE);
         await writeCacheFile(files.input, await input.png().toBuffer());
       }
-      rendered.push({ imageId, targetClass: map.targetClass, ...files, computeMs });
+      const photograph = await readRegularFile(engine.store.images.get(imageId).path, MAX_IMAGE_BYTES);
+      const onPhoto = await gradCamOnPhoto(map, await inputPlacement(photograph, session.model.taskKind, inputSize), inputSize);
+      await writeCacheFile(files.photo, onPhoto.heat);
+      await writeCacheFile(files.outline, onPhoto.outline);
+      rendered.push({ imageId, targetClass: map.targetClass, heatmap: files.heatmap, input: files.input, computeMs });
       meter.done++;
       control.onProgress?.(meter.snapshot());
     }

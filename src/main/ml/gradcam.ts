@@ -106,7 +106,8 @@ export function upsample(map: GradCamMap, size: number): Float32Array {
   return out;
 }
 
-function sampleBilinear(map: GradCamMap, fx: number, fy: number): number {
+/** The map's value at (fx, fy) in map cells (pixel centres at whole numbers), bilinear. */
+export function sampleBilinear(map: GradCamMap, fx: number, fy: number): number {
   const x0 = Math.max(0, Math.min(map.width - 1, Math.floor(fx)));
   const y0 = Math.max(0, Math.min(map.height - 1, Math.floor(fy)));
   const x1 = Math.min(map.width - 1, x0 + 1);
@@ -118,7 +119,7 @@ function sampleBilinear(map: GradCamMap, fx: number, fy: number): number {
 }
 
 /** The jet colour map: blue → cyan → yellow → red. */
-function jet(value: number): [number, number, number] {
+export function jet(value: number): [number, number, number] {
   const v = Math.max(0, Math.min(1, value));
   const channel = (offset: number) => Math.round(255 * Math.max(0, Math.min(1, 1.5 - Math.abs(4 * v - offset))));
   return [channel(3), channel(2), channel(1)];

@@ -20,8 +20,9 @@ export function classOptions(task: TaskSpec): Array<{ value: number; label: stri
 
 /** The first entry of the class picker, which follows each image's prediction. */
 export function predictedOptionLabel(task: TaskSpec, answer: Pick<GradCamRender, 'targetClass' | 'classFrom'> | null): string {
-  if (!answer || answer.classFrom === 'request') return 'The class the model predicts';
+  if (!answer || answer.classFrom === 'request') return task.kind === 'dr-grade' ? 'The severest grade with a real chance' : 'The class the model predicts';
   if (answer.classFrom === 'default') return `Not predicted yet: ${gradCamClassName(task, answer.targetClass)}`;
+  if (answer.classFrom === 'severest') return `The severest grade with a real chance: ${gradCamClassName(task, answer.targetClass)}`;
   return `The model predicts ${gradCamClassName(task, answer.targetClass)}`;
 }
 
@@ -42,7 +43,7 @@ const MODEL_INPUT_PREPARATION: Record<TaskSpec['kind'], string> = {
 /** What the overlay is, what its colours mean, and what it does not say. */
 export function gradCamCaption(task: TaskSpec, targetClass: number): { input: string; colours: string; caveat: string } {
   return {
-    input: `The model’s input: the picture ${MODEL_INPUT_PREPARATION[task.kind]}, as the model saw it.`,
+    input: `Over the photograph: the map of the model’s input (the picture ${MODEL_INPUT_PREPARATION[task.kind]}) carried back onto it.`,
     colours: `Warmer = regions that raised the score for ${gradCamClassName(task, targetClass)}.`,
     caveat: 'Grad-CAM shows where the model looked, not that a lesion is there.',
   };

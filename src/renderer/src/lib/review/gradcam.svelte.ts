@@ -12,7 +12,7 @@ import { DEFAULT_OPACITY, type GradCamChoice } from './gradcam-text';
 export type GradCamShown =
   | { kind: 'off' }
   | { kind: 'computing'; imageId: number; progress: Progress | null }
-  | { kind: 'ready'; imageId: number; answer: GradCamRender; input: string; heatmap: string }
+  | { kind: 'ready'; imageId: number; answer: GradCamRender; input: string; heatmap: string; outline: string }
   | { kind: 'problem'; imageId: number; text: string };
 
 /** Jobs that ended recently, for an ending that overtakes the answer that started it. */
@@ -22,6 +22,8 @@ class GradCamState {
   on = $state(false);
   /** Heat-map opacity, 0–100. */
   opacity = $state(DEFAULT_OPACITY);
+  /** A coloured heat map, or its outline at two levels, which leaves the lesions under it in view. */
+  style = $state<'heat' | 'outline'>('heat');
   choice = $state<GradCamChoice>('predicted');
   shown = $state<GradCamShown>({ kind: 'off' });
   /** The last answer, for the class picker's "the model predicts …" (null until one came). */
@@ -36,7 +38,7 @@ class GradCamState {
   overlay(imageId: number): { input: string; heatmap: string; opacity: number } | null {
     const shown = this.shown;
     if (!this.on || shown.kind !== 'ready' || shown.imageId !== imageId) return null;
-    return { input: shown.input, heatmap: shown.heatmap, opacity: this.opacity };
+    return this.style === 'outline' ? { input: shown.input, heatmap: shown.outline, opacity: 100 } : { input: shown.input, heatmap: shown.heatmap, opacity: this.opacity };
   }
 
   /** Shows the map of an image (null: nothing to show), asking main for it and following its job. */
@@ -108,8 +110,10 @@ class GradCamState {
       kind: 'ready',
       imageId,
       answer,
-      input: mediaUrl('model-input', imageId, { model: answer.modelId }),
-      heatmap: mediaUrl('gradcam', imageId, { model: answer.modelId, class: answer.targetClass }),
+      // The colour photograph, with the map carried back onto it (registered by undoing the preprocessing).
+      input: mediaUrl('display', imageId),
+      heatmap: mediaUrl('gradcam-photo', imageId, { model: answer.modelId, class: answer.targetClass }),
+      outline: mediaUrl('gradcam-outline', imageId, { model: answer.modelId, class: answer.targetClass }),
     };
   }
 }
