@@ -303,6 +303,20 @@ export interface Interval {
   high: number;
 }
 
+/** The figures Evaluate leads with, by name, read off an evaluation. */
+export function headlineFigures(evaluation: Evaluation): Record<HeadlineMetric, number | null> {
+  return {
+    qwk: evaluation.qwk,
+    accuracy: evaluation.accuracy,
+    balancedAccuracy: evaluation.balancedAccuracy,
+    macroF1: evaluation.macroF1,
+    referableAuc: evaluation.referable?.auc ?? null,
+    sensitivity: evaluation.referable?.sensitivity ?? null,
+    specificity: evaluation.referable?.specificity ?? null,
+    ece: evaluation.calibration?.ece ?? null,
+  };
+}
+
 export type HeadlineIntervals = Partial<Record<HeadlineMetric, Interval | null>>;
 
 /** One headline figure of two models measured on the same images with the same labels. */

@@ -1,24 +1,13 @@
 import { expect, test, type Page } from '@playwright/test';
-import { openDemoSession, type DemoSession } from './support/gradedesk';
+import { shareDemoSession } from './support/gradedesk';
 
 /**
  * A clinician asks where the model looked: Grad-CAM over the model's input in Review (G), with its
  * opacity and class, following the reader from image to image; and maps for a Library selection.
  */
-test.describe.configure({ mode: 'serial' });
-
-let session: DemoSession;
 let page: Page;
 
-test.beforeAll(async ({ browser }) => {
-  test.setTimeout(240_000);
-  session = await openDemoSession(browser, { trained: true });
-  page = session.page;
-});
-
-test.afterAll(async () => {
-  await session?.close();
-});
+shareDemoSession({ trained: true, timeoutMs: 240_000 }, (opened) => (page = opened.page));
 
 const openView = (name: string) => page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name }).click();
 const picture = () => page.getByTestId('review-image');

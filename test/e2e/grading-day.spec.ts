@@ -1,22 +1,14 @@
 import { expect, test, type Page } from '@playwright/test';
-import { openDemoSession, type DemoSession } from './support/gradedesk';
+import { shareDemoSession } from './support/gradedesk';
 
 /** What a grading day needs beside the keys: the fellow eye one key away, a counter, honest warnings, a fresh status line. */
-test.describe.configure({ mode: 'serial' });
-
-let session: DemoSession;
 let page: Page;
 
-test.beforeAll(async ({ browser }) => {
-  test.setTimeout(120_000);
-  session = await openDemoSession(browser, { trained: false });
-  page = session.page;
+shareDemoSession({ trained: false, timeoutMs: 120_000 }, (opened) => (page = opened.page));
+
+test.beforeAll(async () => {
   await page.getByTestId('grid-cell').first().dblclick();
   await expect(page.getByTestId('review-image')).toHaveAttribute('data-kind', 'display');
-});
-
-test.afterAll(async () => {
-  await session?.close();
 });
 
 const shownId = async () => Number(await page.getByTestId('review-image').getAttribute('data-image-id'));

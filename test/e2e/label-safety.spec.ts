@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { gradedeskCli, openDemoSession, type DemoSession } from './support/gradedesk';
+import { gradedeskCli, shareDemoSession, type DemoSession } from './support/gradedesk';
 
 /**
  * A grading day's label safety (issue 10, items 1–5), in Debian's Chromium against browser mode on the
@@ -7,19 +7,12 @@ import { gradedeskCli, openDemoSession, type DemoSession } from './support/grade
  * undone in order, an undo to an imported value says so, and bulk grading confirms with the count of
  * grades it replaces. What was saved is read back through the CLI, not only from the screen.
  */
-test.describe.configure({ mode: 'serial' });
-
 let session: DemoSession;
 let page: Page;
 
-test.beforeAll(async ({ browser }) => {
-  test.setTimeout(120_000);
-  session = await openDemoSession(browser, { trained: false });
-  page = session.page;
-});
-
-test.afterAll(async () => {
-  await session?.close();
+shareDemoSession({ trained: false, timeoutMs: 120_000 }, (opened) => {
+  session = opened;
+  page = opened.page;
 });
 
 interface CliEvent {

@@ -1,24 +1,13 @@
 import { expect, test, type Page } from '@playwright/test';
-import { openDemoSession, type DemoSession } from './support/gradedesk';
+import { shareDemoSession } from './support/gradedesk';
 
 /**
  * Every view at a laptop's 1280×720 and a desktop's 1920×1080, with a trained model so that every panel
  * is filled: a screenshot of each, and no control drawn over another or cut off by the window.
  */
-test.describe.configure({ mode: 'serial' });
-
-let session: DemoSession;
 let page: Page;
 
-test.beforeAll(async ({ browser }) => {
-  test.setTimeout(240_000);
-  session = await openDemoSession(browser, { trained: true });
-  page = session.page;
-});
-
-test.afterAll(async () => {
-  await session?.close();
-});
+shareDemoSession({ trained: true, timeoutMs: 240_000 }, (opened) => (page = opened.page));
 
 const VIEWS = ['Projects', 'Library', 'Review', 'Triage', 'Train', 'Evaluate'] as const;
 

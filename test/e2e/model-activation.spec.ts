@@ -1,24 +1,17 @@
 import { expect, test, type Page } from '@playwright/test';
-import { gradedeskCli, openDemoSession, type DemoSession } from './support/gradedesk';
+import { gradedeskCli, shareDemoSession, type DemoSession } from './support/gradedesk';
 
 /**
  * A second, worse training run does not take over: the model that was active stays active (Library
  * badges, Review and Triage keep following it), and the Train view says which model is better, on how
  * many images, and offers to switch anyway.
  */
-test.describe.configure({ mode: 'serial' });
-
 let session: DemoSession;
 let page: Page;
 
-test.beforeAll(async ({ browser }) => {
-  test.setTimeout(300_000);
-  session = await openDemoSession(browser, { trained: true });
-  page = session.page;
-});
-
-test.afterAll(async () => {
-  await session?.close();
+shareDemoSession({ trained: true, timeoutMs: 300_000 }, (opened) => {
+  session = opened;
+  page = opened.page;
 });
 
 interface ListedModel {

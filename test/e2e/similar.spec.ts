@@ -1,25 +1,14 @@
 import { expect, test, type Page } from '@playwright/test';
-import { openDemoSession, type DemoSession } from './support/gradedesk';
+import { shareDemoSession } from './support/gradedesk';
 
 /**
  * A reader looks at the nearest graded cases of other patients in Review: computes the active model's
  * embedding from the panel, opens a neighbour, sets how strong a vote must be, accepts the neighbours'
  * suggestion (A) and undoes it (Ctrl+Z); Evaluate states the held-out neighbour accuracy.
  */
-test.describe.configure({ mode: 'serial' });
-
-let session: DemoSession;
 let page: Page;
 
-test.beforeAll(async ({ browser }) => {
-  test.setTimeout(240_000);
-  session = await openDemoSession(browser, { trained: true });
-  page = session.page;
-});
-
-test.afterAll(async () => {
-  await session?.close();
-});
+shareDemoSession({ trained: true, timeoutMs: 240_000 }, (opened) => (page = opened.page));
 
 /** similar.forImage's default k, which similar.accept also votes with. */
 const K = 10;

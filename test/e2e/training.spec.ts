@@ -1,24 +1,13 @@
 import { expect, test, type Page } from '@playwright/test';
-import { openDemoSession, type DemoSession } from './support/gradedesk';
+import { shareDemoSession } from './support/gradedesk';
 
 /**
  * A clinician trains a model from the Train view on the demo project, watches its progress and
  * curves, finds the model's predictions in the Library and Review, and its out-of-fold evaluation.
  */
-test.describe.configure({ mode: 'serial' });
-
-let session: DemoSession;
 let page: Page;
 
-test.beforeAll(async ({ browser }) => {
-  test.setTimeout(120_000);
-  session = await openDemoSession(browser, { trained: false });
-  page = session.page;
-});
-
-test.afterAll(async () => {
-  await session?.close();
-});
+shareDemoSession({ trained: false, timeoutMs: 120_000 }, (opened) => (page = opened.page));
 
 const openView = (name: string) => page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name }).click();
 

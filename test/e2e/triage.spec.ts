@@ -1,25 +1,14 @@
 import { expect, test, type Page } from '@playwright/test';
-import { openDemoSession, type DemoSession } from './support/gradedesk';
+import { shareDemoSession } from './support/gradedesk';
 
 /**
  * A reader works through the triage queue of a model trained on the demo project: the most likely
  * referable patients first, graded with Review's keys, the counter going up, and the queue picking
  * up where it was after a reload.
  */
-test.describe.configure({ mode: 'serial' });
-
-let session: DemoSession;
 let page: Page;
 
-test.beforeAll(async ({ browser }) => {
-  test.setTimeout(180_000);
-  session = await openDemoSession(browser, { trained: true });
-  page = session.page;
-});
-
-test.afterAll(async () => {
-  await session?.close();
-});
+shareDemoSession({ trained: true, timeoutMs: 180_000 }, (opened) => (page = opened.page));
 
 const items = () => page.getByTestId('triage-item');
 const focusedItem = () => page.locator('[data-testid="triage-item"][data-focused="true"]');

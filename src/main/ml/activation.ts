@@ -1,9 +1,9 @@
 // Whether a finished training run makes its model the project's active one. The active model drives the
 // Library's AI badges, Review, Triage and similar cases, so a new model takes over only when there is
 // none, or when it is better than the active one on the same images.
-import { validationMetricName, type ActivationComparison, type ActivationDecision, type Evaluation, type ModelSummary } from '../../shared/ml';
+import { headlineFigures, validationMetricName, type ActivationComparison, type ActivationDecision, type Evaluation, type ModelSummary } from '../../shared/ml';
 import type { Store } from '../store';
-import { headlineOf, measure } from './evaluation';
+import { measure } from './evaluation';
 import { onSameImages } from './model-comparison';
 
 const METRIC_WORDS = { qwk: 'QWK', 'balanced-accuracy': 'balanced accuracy', 'macro-f1': 'macro-F1' } as const;
@@ -19,7 +19,7 @@ export function compareOnSameImages(store: Store, candidateId: number, incumbent
   const score = (figures: () => Evaluation): number | null => {
     if (common.length === 0) return null;
     try {
-      const value = headlineOf(figures())[HEADLINE_BY_METRIC[metric]];
+      const value = headlineFigures(figures())[HEADLINE_BY_METRIC[metric]];
       return value !== null && Number.isFinite(value) ? value : null;
     } catch {
       return null;

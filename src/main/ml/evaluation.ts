@@ -1,6 +1,6 @@
 // The honest account of a model: metrics on images it did not train on (out-of-fold or held out).
 import { REFERABLE_GRADE, type LabelValue, type TaskKind } from '../../shared/domain';
-import type { ClassRates, Evaluation, HeadKind, HeadlineMetric } from '../../shared/ml';
+import { headlineFigures, type ClassRates, type Evaluation, type HeadKind } from '../../shared/ml';
 import { groupBootstrap } from './bootstrap';
 import {
   accuracy,
@@ -41,21 +41,7 @@ export interface EvaluationRequest {
 export function evaluate(request: EvaluationRequest): Evaluation {
   const evaluation = measure(request);
   if (request.images.length === 0) return evaluation;
-  return { ...evaluation, intervals: groupBootstrap(request.images, (sample) => headlineOf(measure({ ...request, images: sample }))) };
-}
-
-/** The figures Evaluate leads with, by name. */
-export function headlineOf(evaluation: Evaluation): Record<HeadlineMetric, number | null> {
-  return {
-    qwk: evaluation.qwk,
-    accuracy: evaluation.accuracy,
-    balancedAccuracy: evaluation.balancedAccuracy,
-    macroF1: evaluation.macroF1,
-    referableAuc: evaluation.referable?.auc ?? null,
-    sensitivity: evaluation.referable?.sensitivity ?? null,
-    specificity: evaluation.referable?.specificity ?? null,
-    ece: evaluation.calibration?.ece ?? null,
-  };
+  return { ...evaluation, intervals: groupBootstrap(request.images, (sample) => headlineFigures(measure({ ...request, images: sample }))) };
 }
 
 /** The figures alone, without intervals. */

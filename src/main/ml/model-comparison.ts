@@ -3,11 +3,11 @@
 // 95% interval from resampling the same patients for both models.
 import { GradedeskError } from '../../shared/errors';
 import { sameLabel } from '../../shared/labels';
-import { HEADLINE_METRICS, type ComparedMetric, type ModelComparison, type ModelDetail } from '../../shared/ml';
+import { HEADLINE_METRICS, headlineFigures, type ComparedMetric, type ModelComparison, type ModelDetail } from '../../shared/ml';
 import type { Store } from '../store';
 import { groupBootstrap } from './bootstrap';
 import { snapshotLabels } from './ensemble';
-import { evaluate, headlineOf, measure, type EvaluatedImage, type EvaluationRequest } from './evaluation';
+import { evaluate, measure, type EvaluatedImage, type EvaluationRequest } from './evaluation';
 
 /** The images two models both held out, each with its label now, as evaluation requests for either model. */
 export function onSameImages(store: Store, aId: number, bId: number) {
@@ -43,12 +43,12 @@ export function compareModels(store: Store, aId: number, bId: number, thresholds
   // Paired: one draw of patients, both models measured on it.
   const paired = common.map((id, i) => ({ group: images.get(id)!.groupId, i }));
   const differences = groupBootstrap(paired, (sample) => {
-    const figuresA = headlineOf(measure(request(a, sample.map((s) => rowsA[s.i]!), thresholds.a)));
-    const figuresB = headlineOf(measure(request(b, sample.map((s) => rowsB[s.i]!), thresholds.b)));
+    const figuresA = headlineFigures(measure(request(a, sample.map((s) => rowsA[s.i]!), thresholds.a)));
+    const figuresB = headlineFigures(measure(request(b, sample.map((s) => rowsB[s.i]!), thresholds.b)));
     return Object.fromEntries(HEADLINE_METRICS.map((metric) => [metric, difference(figuresA[metric], figuresB[metric])]));
   });
-  const headlineA = headlineOf(evaluationA);
-  const headlineB = headlineOf(evaluationB);
+  const headlineA = headlineFigures(evaluationA);
+  const headlineB = headlineFigures(evaluationB);
   const metrics: ComparedMetric[] = HEADLINE_METRICS.filter((metric) => headlineA[metric] !== null || headlineB[metric] !== null).map((metric) => ({
     metric,
     a: headlineA[metric],

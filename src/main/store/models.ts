@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { GradedeskError } from '../../shared/errors';
 import type { LabelValue, TaskKind } from '../../shared/domain';
-import type { ActivationDecision, EpochRecord, Evaluation, HeadlineMetrics, ModelDetail, ModelStatus, ModelSummary, TrainOptions } from '../../shared/ml';
+import { headlineFigures, type ActivationDecision, type EpochRecord, type Evaluation, type HeadlineMetrics, type ModelDetail, type ModelStatus, type ModelSummary, type TrainOptions } from '../../shared/ml';
 import type { Db } from './database';
 import { writeTransaction } from './write-transaction';
 
@@ -224,15 +224,8 @@ export class ModelStore {
 const SELECT = `SELECT m.*, (SELECT count(*) FROM model_training_images t WHERE t.model_id = m.id) AS training_images FROM models m`;
 
 export function headline(evaluation: Evaluation): HeadlineMetrics {
-  return {
-    samples: evaluation.samples,
-    qwk: evaluation.qwk,
-    accuracy: evaluation.accuracy,
-    balancedAccuracy: evaluation.balancedAccuracy,
-    referableAuc: evaluation.referable?.auc ?? null,
-    macroF1: evaluation.macroF1,
-    ece: evaluation.calibration?.ece ?? null,
-  };
+  const { qwk, accuracy, balancedAccuracy, referableAuc, macroF1, ece } = headlineFigures(evaluation);
+  return { samples: evaluation.samples, qwk, accuracy, balancedAccuracy, referableAuc, macroF1, ece };
 }
 
 function processAlive(pid: number): boolean {

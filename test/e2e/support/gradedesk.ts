@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from '@playwright/test';
+import { test, type Browser, type Page } from '@playwright/test';
 
 export interface RunningGradedesk {
   /** The tokened link `gradedesk serve` prints. */
@@ -89,4 +89,21 @@ export async function openDemoSession(browser: Browser, options: { trained: bool
       await fs.rm(root, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * One demo session shared by a spec's tests, which then run in order: opened before them (given
+ * `timeoutMs` to train when `trained`), closed after; `onOpen` receives it.
+ */
+export function shareDemoSession(options: { trained: boolean; timeoutMs: number }, onOpen: (session: DemoSession) => void): void {
+  let session: DemoSession | undefined;
+  test.describe.configure({ mode: 'serial' });
+  test.beforeAll(async ({ browser }) => {
+    test.setTimeout(options.timeoutMs);
+    session = await openDemoSession(browser, { trained: options.trained });
+    onOpen(session);
+  });
+  test.afterAll(async () => {
+    await session?.close();
+  });
 }
