@@ -108,6 +108,9 @@ describe('Grad-CAM media through the gradedesk: protocol', () => {
     const files = gradCamFiles(workspace.cacheDir, modelId, imageId, 3);
     await plant(files.heatmap, await png(448, 4));
     await plant(files.input, await png(448, 3));
+    // The map carried back onto the photograph, as a heat map and as an outline.
+    await plant(files.photo, await png(448, 4));
+    await plant(files.outline, await png(448, 4));
   });
 
   afterAll(async () => {
@@ -115,13 +118,18 @@ describe('Grad-CAM media through the gradedesk: protocol', () => {
     await fs.rm(root, { recursive: true, force: true });
   });
 
-  it('serves the cached heat map and model input as PNGs, with the other media’s caching headers', async () => {
-    for (const url of [`gradedesk://media/gradcam/${imageId}?model=${modelId}&class=3`, `gradedesk://media/model-input/${imageId}?model=${modelId}`]) {
+  it('serves the cached heat map (on the model input and on the photograph), its outline and the model input as PNGs, with the other media’s caching headers', async () => {
+    for (const url of [
+      `gradedesk://media/gradcam/${imageId}?model=${modelId}&class=3`,
+      `gradedesk://media/gradcam-photo/${imageId}?model=${modelId}&class=3`,
+      `gradedesk://media/gradcam-outline/${imageId}?model=${modelId}&class=3`,
+      `gradedesk://media/model-input/${imageId}?model=${modelId}`,
+    ]) {
       const response = await get(url);
       expect(response.status, url).toBe(200);
       expect(response.headers.get('content-type')).toBe('image/png');
       expect(response.headers.get('cache-control')).toBe('private, no-cache');
-      expect(response.headers.get('etag')).toMatch(/^"(gradcam|model-input)-/);
+      expect(response.headers.get('etag')).toMatch(/^"(gradcam|gradcam-photo|gradcam-outline|model-input)-/);
       const body = Buffer.from(await response.arrayBuffer());
       expect((await sharp(body).metadata()).width).toBe(448);
     }
