@@ -38,10 +38,13 @@ beforeAll(async () => {
   const rows = fs.readFileSync(demo.labelsFile, 'utf8').trim().split('\n');
   const edited = rows.map((row, n) => {
     if (n === 0) return row;
-    const [name] = row.split(',');
-    return flipped.has(`${name}.jpeg`) ? `${name},${flipped.get(`${name}.jpeg`)}` : row;
+    // The demo writes its text cells quoted, as every CSV Gradedesk writes.
+    const [cell] = row.split(',');
+    const name = cell!.replace(/^"(.*)"$/, '$1');
+    return flipped.has(`${name}.jpeg`) ? `${cell},${flipped.get(`${name}.jpeg`)}` : row;
   });
   fs.writeFileSync(demo.labelsFile, `${edited.join('\n')}\n`);
+  expect(edited.filter((row, n) => row !== rows[n]).length).toBe(flipped.size);
 
   workspace = Workspace.open(path.join(dir, 'data'));
   project = workspace.store.projects.create('Screening', taskSpecFor('dr-grade'));
