@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the self-contained kit the GPU device check runs from (`npm run bench -- gpu` on a machine with
-# no Node and no network): under $DEVICE_ROOT/.device (default /work/main/.device) it writes
+# no Node and no network): under $DEVICE_ROOT/.device (default: this checkout) it writes
 #   node.xz       this machine's Node binary
 #   app.tar.xz    out/main, package.json and the node_modules the bench needs at run time, pruned
 #                 (webgpu with only its linux-x64 dawn.node, tfjs without browser bundles, sharp for linux-x64)
@@ -10,7 +10,7 @@
 # KIT_LIMIT=N keeps only the first N labelled images (for a dry run here).
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
-ROOT=${DEVICE_ROOT:-/work/main}
+ROOT=${DEVICE_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 KIT=$ROOT/.device
 DATASET=${GRADEDESK_BENCH_DATASET:-$ROOT/../shared/datasets/eyepacs-dev-256}
 QUALITY=${KIT_JPEG_QUALITY:-80}
