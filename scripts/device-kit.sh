@@ -10,7 +10,7 @@
 # KIT_LIMIT=N keeps only the first N labelled images (for a dry run here).
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
-ROOT=${DEVICE_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
+ROOT=${DEVICE_ROOT:-$REPO}
 KIT=$ROOT/.device
 DATASET=${GRADEDESK_BENCH_DATASET:-$ROOT/../shared/datasets/eyepacs-dev-256}
 QUALITY=${KIT_JPEG_QUALITY:-80}
