@@ -55,11 +55,16 @@ export function removeArcFace(modelDir: string): void {
   fs.rmSync(arcFaceDir(modelDir), { recursive: true, force: true });
 }
 
-/** Whether the model has an ArcFace head of the current format. */
-export function hasArcFace(modelDir: string): boolean {
+/** What the model's ArcFace head is, without its weights; null when it has none of the current format. */
+export function currentArcFaceManifest(modelDir: string): ArcFaceManifest | null {
   const file = path.join(arcFaceDir(modelDir), 'arcface.json');
-  return fs.existsSync(file) && (JSON.parse(fs.readFileSync(file, 'utf8')) as { format?: string }).format === ARCFACE_FORMAT;
+  if (!fs.existsSync(file)) return null;
+  const manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as ArcFaceManifest;
+  return manifest.format === ARCFACE_FORMAT ? manifest : null;
 }
+
+/** Whether the model has an ArcFace head of the current format. */
+export const hasArcFace = (modelDir: string): boolean => currentArcFaceManifest(modelDir) !== null;
 
 /** What the head is, without its weights (what search and the summaries need). */
 export function readArcFaceManifest(modelDir: string): ArcFaceManifest {

@@ -10,7 +10,7 @@ import type { LabelEvent, LabelValue } from '../../shared/domain';
 import type { EmbeddingSummary, NeighbourVote, SimilarCase, SimilarCasesAnswer } from '../../shared/similar';
 import { GradedeskError } from '../../shared/errors';
 import { sameLabel } from '../../shared/labels';
-import { hasArcFace, readArcFaceManifest } from '../ml/arcface-files';
+import { currentArcFaceManifest, type ArcFaceManifest } from '../ml/arcface-files';
 import type { Store } from '../store';
 import { EmbeddingStore, FULL_SPACE } from '../store/embeddings';
 import { createIndex, indexFileName, loadIndex, type NearestIndex, type Neighbour } from './nearest-index';
@@ -48,21 +48,19 @@ export class SimilarCases {
     this.embeddings = new EmbeddingStore(store.db);
   }
 
-  /** The model whose embeddings answer for a project: the active one, if it has been embedded. */
-  embeddedModel(projectId: number): number {
-    const model = this.store.models.active(projectId);
-    if (!model) throw new GradedeskError('invalid', 'The project has no active model; train one, then compute embeddings.');
-    if (!hasArcFace(this.store.models.dir(model.id)) || this.embeddings.count(model.id) === 0) {
-      throw new GradedeskError('invalid', `Model ${model.id} has no embeddings yet; compute them first (embed).`);
+  /** The model's ArcFace manifest, read once per lookup; refused when the model has no embeddings. */
+  private embeddedManifest(modelId: number): ArcFaceManifest {
+    const manifest = currentArcFaceManifest(this.store.models.dir(modelId));
+    if (!manifest || this.embeddings.count(modelId) === 0) {
+      throw new GradedeskError('invalid', `Model ${modelId} has no embeddings yet; compute them first (embed).`);
     }
-    return model.id;
+    return manifest;
   }
 
   /** What a model's embedding is, or null before it has one. */
   summary(modelId: number): EmbeddingSummary | null {
-    const dir = this.store.models.dir(modelId);
-    if (!hasArcFace(dir)) return null;
-    const manifest = readArcFaceManifest(dir);
+    const manifest = currentArcFaceManifest(this.store.models.dir(modelId));
+    if (!manifest) return null;
     return {
       embeddingDim: manifest.embeddingDim,
       groupBy: manifest.groupBy,
@@ -76,8 +74,8 @@ export class SimilarCases {
   }
 
   /** The model's index of one space, brought up to date with its stored embeddings and saved when it changed. */
-  index(modelId: number, space = FULL_SPACE): NearestIndex {
-    const stamp = readArcFaceManifest(this.store.models.dir(modelId)).createdAt.replace(/[^0-9]/g, '');
+  private index(modelId: number, manifest: ArcFaceManifest, space: number): NearestIndex {
+    const stamp = manifest.createdAt.replace(/[^0-9]/g, '');
     const base = path.join(this.dataDir, 'search', `model-${modelId}-${stamp}${space === FULL_SPACE ? '' : `-fold-${space}`}`);
     const cacheKey = `${modelId}/${stamp}/${space}`;
     let index = this.indexes.get(cacheKey);
@@ -101,22 +99,27 @@ export class SimilarCases {
     return index;
   }
 
-  /** The space an image is looked up in: its snapshot fold's, when that fold has one. */
-  spaceOf(modelId: number, imageId: number): number {
+  /**
+   * The space an image is looked up in (its snapshot fold's, when that fold has one), and whether the
+   * image's label was in the snapshot the embedding trained on.
+   */
+  private spaceOf(modelId: number, manifest: ArcFaceManifest, imageId: number): { space: number; inSnapshot: boolean } {
     let folds = this.snapshotFolds.get(modelId);
     if (!folds) {
       folds = new Map(this.store.models.trainingImages(modelId).map((image) => [image.imageId, image.fold]));
       this.snapshotFolds.set(modelId, folds);
     }
     const fold = folds.get(imageId);
-    const spaces = readArcFaceManifest(this.store.models.dir(modelId)).folds;
-    return fold !== undefined && spaces.includes(fold) ? fold : FULL_SPACE;
+    return { space: fold !== undefined && manifest.folds.includes(fold) ? fold : FULL_SPACE, inSnapshot: fold !== undefined };
   }
 
+  /** The nearest graded cases of an image in a model's embedding (by default the project's active model). */
   forImage(imageId: number, k = DEFAULT_K, modelId?: number): SimilarCasesAnswer {
     const image = this.store.images.get(imageId);
-    const model = modelId ?? this.embeddedModel(image.projectId);
-    const space = this.spaceOf(model, imageId);
+    const model = modelId ?? this.store.models.active(image.projectId)?.id;
+    if (model === undefined) throw new GradedeskError('invalid', 'The project has no active model; train one, then compute embeddings.');
+    const manifest = this.embeddedManifest(model);
+    const { space, inSnapshot } = this.spaceOf(model, manifest, imageId);
     const query = this.embeddings.get(model, imageId, space);
     if (!query) throw new GradedeskError('invalid', `Image ${imageId} has no embedding in model ${model}; compute embeddings again.`);
     const readable = this.store.images.readable(image.projectId);
@@ -127,7 +130,7 @@ export class SimilarCases {
       const other = graded.get(id);
       return !other || id === imageId || (groupId !== null && other.groupId === groupId);
     };
-    const found: Neighbour[] = this.index(model, space).search(query, k, skip);
+    const found: Neighbour[] = this.index(model, manifest, space).search(query, k, skip);
     const neighbours = found.map((n): SimilarCase => {
       const other = graded.get(n.id)!;
       return { imageId: n.id, fileName: path.basename(other.path), label: other.label!, similarity: n.similarity };
@@ -138,7 +141,7 @@ export class SimilarCases {
       neighbours,
       suggestion: neighbourVote(neighbours, current),
       threshold: SUGGESTION_THRESHOLD,
-      learnedThisLabel: space === FULL_SPACE && this.snapshotFolds.get(model)?.has(imageId) === true,
+      learnedThisLabel: space === FULL_SPACE && inSnapshot,
     };
   }
 
