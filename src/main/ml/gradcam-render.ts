@@ -13,7 +13,6 @@ import { tf } from './backend';
 import { activationContext } from './fine-tune/context';
 import { foldModelParts } from './fine-tune/network';
 import { gradCam, gradCamOfParts, heatmapRgba, readGradCam, type GradCamMap } from './gradcam';
-import { defaultGradCamClass } from './gradcam-class';
 import { gradCamOnPhoto, inputPlacement } from './gradcam-on-photo';
 import { MAX_IMAGE_BYTES } from '../imaging/decode';
 import { readRegularFile } from '../ingest/regular-file';
@@ -68,7 +67,8 @@ export async function openGradCamSession(engine: Engine, modelId: number, target
       if (image.projectId !== model.projectId) throw new GradedeskError('invalid', `Image ${imageId} is not in model ${modelId}'s project.`);
       if (image.status !== 'ok') throw new GradedeskError('invalid', `Image ${imageId} (${image.fileName}) could not be imported; there is nothing to explain.`);
       if (requested !== null) checkClass(model, requested);
-      const target = requested ?? defaultGradCamClass(store, modelId, imageId).targetClass;
+      const predicted = store.predictions.forImage(modelId, imageId)?.predicted;
+      const target = requested ?? (typeof predicted === 'number' ? predicted : Array.isArray(predicted) && predicted.length ? predicted[0]! : 0);
       const pixels = await modelReadyPixels(engine.cacheDir, explainer.preprocessor, model.inputSize, image);
       const started = performance.now();
       const map = await explainer.map(pixels, target);
