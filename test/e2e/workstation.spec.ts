@@ -127,12 +127,22 @@ test('after a reload every grade and event is still there, and a filter shows ex
   await expect(page.getByTestId('current-label')).toContainText(/unlabelled/i);
 });
 
-test('Esc closes the reader picker and keeps the reader', async () => {
+test('Esc closes the reader picker and keeps the reader, even while its list of readers is still loading', async () => {
+  // A busy machine answers slowly; the picker must take the keys from the moment it shows.
+  let releaseList = () => {};
+  let listAnswered = Promise.resolve();
+  await page.route('**/api/readers.list', (route) => {
+    listAnswered = new Promise<void>((resolve) => (releaseList = resolve)).then(() => route.continue());
+    return listAnswered;
+  });
   await page.getByRole('button', { name: /Reader:/ }).click();
   const picker = page.getByRole('dialog', { name: 'Who is reading?' });
   await expect(picker).toBeVisible();
   await page.keyboard.press('Escape');
   await expect(picker).toHaveCount(0);
+  releaseList();
+  await listAnswered;
+  await page.unroute('**/api/readers.list');
   await expect(page.getByRole('button', { name: /Reader:/ })).toContainText('Dr Okafor');
 });
 
