@@ -257,16 +257,6 @@ export class ImageStore {
     );
   }
 
-  setUngradable(id: number, ungradable: boolean): void {
-    this.get(id);
-    this.prepared('UPDATE images SET ungradable = ? WHERE id = ?').run(ungradable ? 1 : 0, id);
-  }
-
-  setNote(id: number, note: string | null): void {
-    this.get(id);
-    this.prepared('UPDATE images SET note = ? WHERE id = ?').run(note?.trim() || null, id);
-  }
-
   markDuplicate(id: number, originalId: number, kind: 'exact' | 'near'): void {
     this.prepared('UPDATE images SET duplicate_of = ?, duplicate_kind = ? WHERE id = ?').run(originalId, kind, id);
   }
