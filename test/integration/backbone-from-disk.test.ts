@@ -22,7 +22,7 @@ beforeAll(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'gradedesk-backbone-disk-'));
   fs.mkdirSync(path.join(root, 'data'));
   store = Store.open(path.join(root, 'data'));
-  registry = new BackboneRegistry(store.db, path.join(root, 'cache'));
+  registry = new BackboneRegistry(store.backbones, path.join(root, 'cache'));
 });
 
 afterAll(() => {

@@ -8,7 +8,6 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { activateIfBetter, compareOnSameImages } from '../../src/main/ml/activation';
 import { Store } from '../../src/main/store';
-import { EmbeddingStore } from '../../src/main/store/embeddings';
 import { taskSpecFor, type Project } from '../../src/shared/domain';
 import { defaultTrainOptions, type Evaluation } from '../../src/shared/ml';
 import { newImage } from '../fixtures/store-rows';
@@ -72,7 +71,7 @@ describe('activation after a training run', () => {
   it('leaves a better active model active, keeps its embeddings, and says which is better on how many images', () => {
     const incumbent = finishedModel('ordinal@224', fair);
     activateIfBetter(store, incumbent);
-    const embeddings = new EmbeddingStore(store.db);
+    const { embeddings } = store;
     embeddings.put(incumbent, imageIds.map((imageId) => ({ imageId, vector: new Float32Array([1, 0]) })));
 
     const worse = finishedModel('softmax@128', poor);

@@ -9,7 +9,6 @@ import { writeDemoDataset } from '../../src/main/demo/dataset';
 import { hasArcFace, loadArcFace } from '../../src/main/ml/arcface-files';
 import { runCli } from '../../src/main/cli/program';
 import { SimilarCases } from '../../src/main/search/similar-cases';
-import { EmbeddingStore } from '../../src/main/store/embeddings';
 import { Workspace } from '../../src/main/workspace';
 
 let root: string;
@@ -44,7 +43,7 @@ describe('nearest cases', () => {
     expect(outcome).toMatchObject({ modelId, embeddingDim: 512 });
     expect(outcome.losses.at(-1)!).toBeLessThan(outcome.losses[0]!);
     const readable = workspace.store.images.readable(project.id).length;
-    expect(new EmbeddingStore(workspace.store.db).count(modelId)).toBe(readable);
+    expect(workspace.store.embeddings.count(modelId)).toBe(readable);
     const dir = workspace.store.models.dir(modelId);
     expect(hasArcFace(dir)).toBe(true);
     expect(loadArcFace(dir).manifest).toMatchObject({ groupBy: 'label', options: { margin: 0.5, scale: 30 } });

@@ -163,7 +163,7 @@ function trainedProject(
     const id = store.images.insert(newImage(project.id, `${name}.jpeg`));
     ids[name] = id;
     if (image.label !== null) store.labels.record(project.task, { imageId: id, value: image.label, source: 'import', origin: 'labels.csv' });
-    if (image.ungradable) store.images.setUngradable(id, true);
+    if (image.ungradable) store.labels.setUngradable(id, true, reader().id);
   }
   const modelId = store.models.create({
     projectId: project.id,
@@ -478,7 +478,7 @@ describe('a queue kept between calls', () => {
     store.labels.record(fixture.project.task, { imageId: fixture.ids.e!, value: 3, source: 'reader', readerId: reader().id });
     const all = queue(fixture, 'referable', { includeReviewed: true });
     expect(all.items[2]).toMatchObject({ fileName: 'e.jpeg', label: 3, reviewed: true });
-    store.images.setUngradable(fixture.ids.b!, true);
+    store.labels.setUngradable(fixture.ids.b!, true, reader().id);
     expect(names(fixture, 'referable', { includeReviewed: true })).toEqual(['c', 'e', 'd', 'a']);
     expect(queue(fixture, 'referable')).toMatchObject({ reviewed: 1, remaining: 3, total: 4 });
   });

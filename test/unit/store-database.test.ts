@@ -449,8 +449,8 @@ describe('store.transaction()', () => {
         store.labels.record(project.task, { imageId: added, value: 4, source: 'reader', readerId: bob.id });
         store.labels.record(project.task, { imageId: kept, value: 3, source: 'reader', readerId: bob.id });
         store.labels.recordMany(project.task, [{ imageId: kept, value: 0, source: 'reader', readerId: bob.id }]);
-        store.images.setUngradable(kept, true);
-        store.images.setNote(kept, 'blurry');
+        store.labels.setUngradable(kept, true, bob.id);
+        store.labels.setNote(kept, 'blurry', bob.id);
         throw new Error('power cut');
       }),
     ).toThrow('power cut');

@@ -108,15 +108,15 @@ describe('a dr-grade library', () => {
       grade('i.png', 2);
       store.images.markDuplicate(id['c.jpg']!, id['a_left.png']!, 'exact');
       store.images.markDuplicate(id['d.jpg']!, id['a_right.png']!, 'near');
-      store.images.setUngradable(id['d.jpg']!, true);
-      store.images.setUngradable(id['b_left.png']!, true);
+      store.labels.setUngradable(id['d.jpg']!, true, alice.id);
+      store.labels.setUngradable(id['b_left.png']!, true, alice.id);
 
       for (const row of [newImage(other.id, 'c.jpg'), newImage(other.id, 'z.png'), errorImage(other.id, 'y.png', 'empty-file')]) {
         otherId[row.fileName] = store.images.insert(row);
       }
       store.labels.record(project.task, { imageId: otherId['c.jpg']!, value: 2, source: 'import' });
       store.labels.record(project.task, { imageId: otherId['z.png']!, value: 3, source: 'import' });
-      store.images.setUngradable(otherId['z.png']!, true);
+      store.labels.setUngradable(otherId['z.png']!, true, alice.id);
       store.images.markDuplicate(otherId['z.png']!, otherId['c.jpg']!, 'exact');
     });
     expect(id['i.png']).toBe(11);
@@ -475,43 +475,45 @@ describe('resolving ambiguous references', () => {
 describe('image flags', () => {
   let store: Store;
   let project: Project;
+  let reader: Reader;
   let a: number;
   let b: number;
   beforeEach(() => {
     store = openFreshStore();
     project = store.projects.create('Screening', taskSpecFor('dr-grade'));
+    reader = store.readers.ensure('Alice');
     a = store.images.insert(newImage(project.id, 'a.png'));
     b = store.images.insert(newImage(project.id, 'b.png'));
   });
   afterEach(() => store.close());
 
-  it('setUngradable sets and clears the flag', () => {
-    store.images.setUngradable(a, true);
+  it('setUngradable sets and clears the flag the grid filters on and the stats count', () => {
+    store.labels.setUngradable(a, true, reader.id);
     expect(store.images.get(a).ungradable).toBe(true);
     expect(store.images.get(b).ungradable).toBe(false);
     expect(store.images.page(project.task, { projectId: project.id, filter: { ungradable: true } }).rows.map((r) => r.id)).toEqual([a]);
     expect(store.stats(project).ungradable).toBe(1);
-    store.images.setUngradable(a, true);
+    store.labels.setUngradable(a, true, reader.id);
     expect(store.stats(project).ungradable).toBe(1);
-    store.images.setUngradable(a, false);
+    store.labels.setUngradable(a, false, reader.id);
     expect(store.images.get(a).ungradable).toBe(false);
     expect(store.stats(project).ungradable).toBe(0);
   });
 
   it('setNote trims the note and clears it when blank or null', () => {
-    store.images.setNote(a, '  blurry, re-take  ');
+    store.labels.setNote(a, '  blurry, re-take  ', reader.id);
     expect(store.images.get(a).note).toBe('blurry, re-take');
-    store.images.setNote(a, '   ');
+    store.labels.setNote(a, '   ', reader.id);
     expect(store.images.get(a).note).toBeNull();
-    store.images.setNote(a, 'laser scars');
-    store.images.setNote(a, null);
+    store.labels.setNote(a, 'laser scars', reader.id);
+    store.labels.setNote(a, null, reader.id);
     expect(store.images.get(a).note).toBeNull();
     expect(store.images.get(b).note).toBeNull();
   });
 
   it('setUngradable and setNote of an unknown image are not-found errors', () => {
-    expectGradedeskError(() => store.images.setUngradable(99, true), 'not-found', 'There is no image with id 99.');
-    expectGradedeskError(() => store.images.setNote(99, 'x'), 'not-found', 'There is no image with id 99.');
+    expectGradedeskError(() => store.labels.setUngradable(99, true, reader.id), 'not-found', 'There is no image with id 99.');
+    expectGradedeskError(() => store.labels.setNote(99, 'x', reader.id), 'not-found', 'There is no image with id 99.');
   });
 
   it('markDuplicate records the original and the kind', () => {
@@ -648,11 +650,11 @@ describe('grid views are cached until the database changes', () => {
   it('a flag between two pages is reflected', () => {
     expect(view({ filter: { ungradable: true } })).toEqual({ rows: [], total: 0 });
     expect(page({ filter: { ungradable: false } }).total).toBe(4);
-    store.images.setUngradable(id['b.png']!, true);
+    store.labels.setUngradable(id['b.png']!, true, alice.id);
     expect(view({ filter: { ungradable: true } })).toEqual({ rows: [['b.png', null]], total: 1 });
     expect(page({ filter: { ungradable: false } }).total).toBe(3);
     expect(page().rows.find((r) => r.fileName === 'b.png')?.ungradable).toBe(true);
-    store.images.setUngradable(id['b.png']!, false);
+    store.labels.setUngradable(id['b.png']!, false, alice.id);
     expect(view({ filter: { ungradable: true } })).toEqual({ rows: [], total: 0 });
 
     expect(page({ filter: { duplicates: true } }).total).toBe(0);
@@ -680,7 +682,7 @@ describe('grid views are cached until the database changes', () => {
     const second = Store.open(path.dirname(store.db.name));
     try {
       second.labels.record(project.task, { imageId: id['b.png']!, value: 2, source: 'import' });
-      second.images.setUngradable(id['d.png']!, true);
+      second.labels.setUngradable(id['d.png']!, true, alice.id);
     } finally {
       second.close();
     }

@@ -7,10 +7,10 @@ import type { ApiEvents } from './events';
  * Returns the function that stops watching.
  */
 export function watchExternalChanges(workspace: Workspace, events: ApiEvents, intervalMs = 1500): () => void {
-  const version = workspace.store.db.prepare('PRAGMA data_version').pluck();
-  let last = version.get() as number;
+  const { dataVersion } = workspace.store;
+  let last = dataVersion.committedByOthers();
   const timer = setInterval(() => {
-    const current = version.get() as number;
+    const current = dataVersion.committedByOthers();
     if (current === last) return;
     last = current;
     events.emit('data.changed', { projectId: null, imageIds: null, what: 'labels' });

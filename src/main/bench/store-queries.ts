@@ -1,14 +1,14 @@
 import path from 'node:path';
-import { taskSpecFor, type ImageQuery, type Project } from '../../shared/domain';
+import { taskSpecFor, type ImageQuery, type Project, type Reader } from '../../shared/domain';
 import { Store } from '../store';
+import { bareImagePage, bareOneRowWrites } from '../store/bare-sql';
 import type { NewImage } from '../store/images';
 import { percentile, printFigure, sampleMs } from './measure';
 
 const IMAGES = 100_000;
 
 /** A 100,000-image project: EyePACS-like names, two eyes per patient, 60% graded, some flags. */
-function fillProject(store: Store, project: Project): void {
-  const reader = store.readers.ensure('Bench reader');
+function fillProject(store: Store, project: Project, reader: Reader): void {
   store.transaction(() => {
     for (let i = 0; i < IMAGES; i++) {
       const patient = 10000 + Math.floor(i / 2);
@@ -21,7 +21,7 @@ function fillProject(store: Store, project: Project): void {
       };
       const id = store.images.insert(row);
       if (i % 10 < 6) store.labels.record(project.task, { imageId: id, value: (i * 7) % 5, source: 'reader', readerId: reader.id });
-      if (i % 50 === 0) store.images.setUngradable(id, true);
+      if (i % 50 === 0) store.labels.setUngradable(id, true, reader.id);
     }
   });
 }
@@ -30,7 +30,8 @@ export function benchStoreQueries(scratch: string): void {
   const store = Store.open(path.join(scratch, 'grid-store'));
   try {
     const project = store.projects.create('Large', taskSpecFor('dr-grade'));
-    fillProject(store, project);
+    const reader = store.readers.ensure('Bench reader');
+    fillProject(store, project, reader);
 
     const queries: Array<[string, ImageQuery]> = [
       ['grade 2, by name', { projectId: project.id, filter: { label: 2 }, sort: 'name' }],
@@ -47,12 +48,12 @@ export function benchStoreQueries(scratch: string): void {
       const offsets = [0, Math.floor(total / 2), Math.max(0, total - 200)];
       pageTimes.push(...sampleMs(60, (i) => store.images.page(project.task, { ...query, offset: offsets[i % 3]!, limit: 200 })));
       for (let i = 0; i < 15; i++) {
-        store.images.setNote(1, `bench ${i}`);
+        store.labels.setNote(1, `bench ${i}`, reader.id);
         coldTimes.push(...sampleMs(1, () => store.images.page(project.task, { ...query, limit: 200 })));
       }
     }
-    const bare = store.db.prepare('SELECT * FROM images WHERE project_id = ? LIMIT 200 OFFSET ?');
-    const bareTimes = sampleMs(240, (i) => bare.all(project.id, (i % 3) * 49_000));
+    const barePage = bareImagePage(store);
+    const bareTimes = sampleMs(240, (i) => barePage(project.id, (i % 3) * 49_000));
     const p95 = percentile(pageTimes, 95);
     printFigure({
       name: `grid page (200 rows, filtered and sorted, offsets start/middle/end) over ${IMAGES.toLocaleString('en')} images, p95`,
@@ -73,14 +74,13 @@ export function benchStoreQueries(scratch: string): void {
     });
 
     // One grade = one transaction with its event, as a reader's keypress writes it.
-    const reader = store.readers.ensure('Rate reader');
+    const rater = store.readers.ensure('Rate reader');
     const writes = 3000;
     const labelMs = sampleMs(writes, (i) =>
-      store.labels.record(project.task, { imageId: 1 + ((i * 37) % IMAGES), value: i % 5, source: 'reader', readerId: reader.id }),
+      store.labels.record(project.task, { imageId: 1 + ((i * 37) % IMAGES), value: i % 5, source: 'reader', readerId: rater.id }),
     );
-    store.db.exec('CREATE TABLE bare_writes (a INTEGER, b TEXT)');
-    const bareInsert = store.db.prepare('INSERT INTO bare_writes (a, b) VALUES (?, ?)');
-    const bareMs = sampleMs(writes, (i) => store.db.transaction(() => bareInsert.run(i, 'x'))());
+    const bareWrite = bareOneRowWrites(store);
+    const bareMs = sampleMs(writes, bareWrite);
     const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
     printFigure({
       name: 'label write with its event (one transaction each)',

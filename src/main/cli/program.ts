@@ -13,7 +13,7 @@ import { startBridge } from '../bridge/server';
 import { DEMO_PROJECT_NAME, openDemoProject } from '../demo/demo-project';
 import { currentLabelsCsv, labelHistoryCsv } from '../export/labels-csv';
 import { resolveDataDir } from '../paths';
-import { backupDatabase, restoreDatabase } from '../store/backup';
+import { restoreDatabase } from '../store/backup';
 import { DATABASE_FILE_NAME } from '../store/database';
 import { storageFailure } from '../store/failures';
 import { Workspace } from '../workspace';
@@ -208,7 +208,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO, pla
     .command('backup <file>')
     .description('copy the database to FILE while Gradedesk may keep working (SQLite online backup)')
     .action(async (file: string) => {
-      const copy = await backupDatabase(open().store.db, file);
+      const copy = await open().store.backup(file);
       print(copy, `Backed up the database to ${copy.file} (${copy.bytes} bytes).\n`);
     });
 

@@ -6,7 +6,6 @@ import { GradedeskError } from '../../shared/errors';
 import type { NeighbourAccuracy } from '../../shared/similar';
 import { ProgressMeter } from '../jobs/progress';
 import { HeldOutTally } from '../search/held-out';
-import { EmbeddingStore } from '../store/embeddings';
 import { DEFAULT_ARCFACE, type ArcFaceOptions } from './arcface';
 import { ARCFACE_FORMAT, removeArcFace, saveArcFace, type EmbeddingGrouping } from './arcface-files';
 import { embedByFold, embeddingTrainingSet, embedImages, fitArcFace } from './arcface-fit';
@@ -69,7 +68,7 @@ export async function embedProject(engine: Engine, modelId: number, request: Emb
         control.onProgress?.(meter.snapshot(`epoch ${epoch}: loss ${loss.toFixed(4)}`));
       },
     });
-    const embeddings = new EmbeddingStore(store.db);
+    const { embeddings } = store;
     removeArcFace(store.models.dir(modelId));
     embeddings.clear(modelId);
     const d = options.embeddingDim;

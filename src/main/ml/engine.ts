@@ -20,7 +20,7 @@ export interface Engine {
 
 export function createEngine(store: Store, dataDir: string): Engine {
   const cacheDir = path.join(dataDir, 'cache');
-  return { store, dataDir, cacheDir, modelsDir: path.join(dataDir, 'models'), backbones: new BackboneRegistry(store.db, cacheDir) };
+  return { store, dataDir, cacheDir, modelsDir: path.join(dataDir, 'models'), backbones: new BackboneRegistry(store.backbones, cacheDir) };
 }
 
 export async function featureContext(engine: Engine, backboneId: string, inputSize: number, taskKind: TaskKind): Promise<FeatureContext & { backend: BackendInfo }> {

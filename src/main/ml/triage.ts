@@ -10,7 +10,6 @@ import { GradedeskError, invalid } from '../../shared/errors';
 import { DEFAULT_REFERRAL_THRESHOLD, type ModelDetail, type Prediction } from '../../shared/ml';
 import { probabilityText, type TriageCounts, type TriageItem, type TriageOrder, type TriagePage, type TriagePosition } from '../../shared/triage';
 import type { Store } from '../store';
-import type { Db } from '../store/database';
 import { classThresholds, confidentJoint } from './confident-learning';
 
 export interface TriageOptions {
@@ -31,7 +30,7 @@ export function triageQueue(store: Store, projectId: number, order: TriageOrder,
   const listed = options.includeReviewed ? queue.entries : queue.entries.filter((entry) => !queue.reviewed.has(entry.image.imageId));
   const page = listed.slice(offset, offset + limit);
   // A kept ranking of the referable or uncertainty order may predate a grade: labels are read afresh.
-  const labels = labelsOf(store.db, page.map((entry) => entry.image.imageId));
+  const labels = store.triage.labelsOf(page.map((entry) => entry.image.imageId));
   return {
     items: page.map((entry) => toItem(entry, labels.get(entry.image.imageId) ?? null, queue.reviewed, queue.referralThreshold)),
     ...queue.counts,
@@ -116,7 +115,7 @@ interface Caches {
   queues: Map<string, { version: string; queue: Queue }>;
 }
 
-const caches = new WeakMap<Db, Caches>();
+const caches = new WeakMap<Store, Caches>();
 const LABEL_FREE_ORDERS: readonly TriageOrder[] = ['referable', 'uncertainty'];
 
 function rankedQueue(store: Store, projectId: number, order: TriageOrder): Queue {
@@ -126,19 +125,19 @@ function rankedQueue(store: Store, projectId: number, order: TriageOrder): Queue
     throw new GradedeskError('not-found', `${project.name} has no active model yet: train one (Train view, or gradedesk train) and its predictions make the triage queue.`);
   }
   // Inside a transaction the queue could include writes that are later rolled back: never cache those.
-  const cache = store.db.inTransaction ? null : cachesOf(store.db);
+  const cache = store.inTransaction ? null : cachesOf(store);
   const key = `${active.id}:${order}`;
-  const version = databaseVersion(store.db);
+  const version = store.dataVersion.current();
   const cached = cache?.queues.get(key);
   if (cached && cached.version === version) return cached.queue;
 
-  const stamps = sourceStamps(store.db, projectId, active.id);
+  const stamps = store.triage.stamps(projectId, active.id);
   const models = modelPredictions(store, active.id, stamps.predictions, cache);
   const rankingStamp = `${stamps.predictions}|${stamps.listed}|${LABEL_FREE_ORDERS.includes(order) ? '' : stamps.labels}`;
   let ranking = cache?.rankings.get(key);
   if (!ranking || ranking.stamp !== rankingStamp) {
     const images: PredictedImage[] = [];
-    for (const [imageId, label] of currentLabels(store.db, projectId)) {
+    for (const [imageId, label] of store.triage.listedLabels(projectId)) {
       const predicted = models.predictions.get(imageId);
       if (predicted) images.push({ ...predicted, label });
     }
@@ -146,7 +145,7 @@ function rankedQueue(store: Store, projectId: number, order: TriageOrder): Queue
     ranking = { stamp: rankingStamp, entries, ids: entries.map((entry) => entry.image.imageId) };
     if (cache) remember(cache.rankings, key, ranking);
   }
-  const reviewed = reviewedImages(store.db, projectId, models.model.createdAt);
+  const reviewed = store.triage.reviewedSince(projectId, models.model.createdAt);
   const remainingIds = ranking.ids.filter((id) => !reviewed.has(id));
   const queue: Queue = {
     modelId: active.id,
@@ -162,9 +161,9 @@ function rankedQueue(store: Store, projectId: number, order: TriageOrder): Queue
   return queue;
 }
 
-function cachesOf(db: Db): Caches {
-  let cache = caches.get(db);
-  if (!cache) caches.set(db, (cache = { models: new Map(), rankings: new Map(), queues: new Map() }));
+function cachesOf(store: Store): Caches {
+  let cache = caches.get(store);
+  if (!cache) caches.set(store, (cache = { models: new Map(), rankings: new Map(), queues: new Map() }));
   return cache;
 }
 
@@ -173,22 +172,6 @@ function remember<K, T>(map: Map<K, T>, key: K, value: T, keep = MAX_CACHED_QUEU
   map.delete(key);
   if (map.size >= keep) map.delete(map.keys().next().value!);
   map.set(key, value);
-}
-
-/**
- * Cheap fingerprints of a ranking's sources: the model's predictions (each save stamps them), the
- * project's unreadable and ungradable images (from their partial indexes), and the latest label event.
- */
-function sourceStamps(db: Db, projectId: number, modelId: number): { predictions: string; listed: string; labels: string } {
-  return db
-    .prepare(
-      `SELECT
-         (SELECT count(*) || ':' || ifnull(max(created_at), '') FROM predictions WHERE model_id = @modelId) AS predictions,
-         (SELECT count(*) || ':' || total(id) FROM images WHERE project_id = @projectId AND ungradable = 1) || '/' ||
-         (SELECT count(*) || ':' || total(id) FROM images WHERE project_id = @projectId AND status = 'error') AS listed,
-         (SELECT ifnull(max(id), 0) FROM label_events) AS labels`,
-    )
-    .get({ projectId, modelId }) as { predictions: string; listed: string; labels: string };
 }
 
 /** The model's parsed predictions: reading and parsing them is most of a queue's cost, and a grade does not change them. */
@@ -399,53 +382,10 @@ function labelErrorsFirst({ model, images, trainedLabels }: RankingContext): Ran
 // ---- what the rankings read ----
 
 function predictionsOf(store: Store, modelId: number): Map<number, Omit<PredictedImage, 'label'>> {
-  const fileNames = new Map(
-    (store.db.prepare('SELECT p.image_id, i.file_name FROM predictions p JOIN images i ON i.id = p.image_id WHERE p.model_id = ?').raw().all(modelId) as Array<[number, string]>),
-  );
+  const fileNames = store.triage.predictedFileNames(modelId);
   return new Map(
     store.predictions.forModel(modelId).map(({ modelId: _model, ...prediction }) => [prediction.imageId, { ...prediction, fileName: fileNames.get(prediction.imageId)! }]),
   );
-}
-
-/** The current label of every readable image not marked ungradable: which images a queue may list. */
-function currentLabels(db: Db, projectId: number): Map<number, LabelValue | null> {
-  const rows = db
-    .prepare(`SELECT id, label_value FROM images WHERE project_id = ? AND status = 'ok' AND ungradable = 0`)
-    .raw()
-    .all(projectId) as Array<[number, string | null]>;
-  return new Map(rows.map(([id, label]) => [id, label === null ? null : (JSON.parse(label) as LabelValue)]));
-}
-
-function labelsOf(db: Db, imageIds: readonly number[]): Map<number, LabelValue | null> {
-  if (imageIds.length === 0) return new Map();
-  const rows = db
-    .prepare('SELECT id, label_value FROM images WHERE id IN (SELECT value FROM json_each(?))')
-    .raw()
-    .all(JSON.stringify(imageIds)) as Array<[number, string | null]>;
-  return new Map(rows.map(([id, label]) => [id, label === null ? null : (JSON.parse(label) as LabelValue)]));
-}
-
-/**
- * Images a reader graded (or accepted a model's label for) after `since`. A grade later undone does
- * not count; undo events carry the note "undo of event N" (LabelStore.undo) and are not grades themselves.
- */
-function reviewedImages(db: Db, projectId: number, since: string): Set<number> {
-  const ids = db
-    .prepare(
-      `SELECT DISTINCT e.image_id FROM label_events e JOIN images i ON i.id = e.image_id
-       WHERE i.project_id = ? AND e.kind = 'label' AND e.source IN ('reader', 'model-accepted') AND e.created_at > ?
-         AND (e.note IS NULL OR e.note NOT LIKE 'undo of event %')
-         AND NOT EXISTS (SELECT 1 FROM label_events u WHERE u.image_id = e.image_id AND u.note = 'undo of event ' || e.id)`,
-    )
-    .pluck()
-    .all(projectId, since) as number[];
-  return new Set(ids);
-}
-
-/** Changes with every write on this connection (total_changes) and every commit by another (data_version). */
-function databaseVersion(db: Db): string {
-  const row = db.prepare('SELECT total_changes() AS changes, (SELECT data_version FROM pragma_data_version) AS version').get() as { changes: number; version: number };
-  return `${row.changes}:${row.version}`;
 }
 
 // ---- small helpers ----

@@ -12,7 +12,7 @@ import { GradedeskError } from '../../shared/errors';
 import { sameLabel } from '../../shared/labels';
 import { currentArcFaceManifest, type ArcFaceManifest } from '../ml/arcface-files';
 import type { Store } from '../store';
-import { EmbeddingStore, FULL_SPACE } from '../store/embeddings';
+import { FULL_SPACE } from '../store/embeddings';
 import { createIndex, indexFileName, loadIndex, type NearestIndex, type Neighbour } from './nearest-index';
 
 export const SUGGESTION_THRESHOLD = 0.7;
@@ -39,19 +39,15 @@ export class SimilarCases {
   private readonly indexes = new Map<string, NearestIndex>();
   /** Each model's snapshot folds by image id (a snapshot never changes). */
   private readonly snapshotFolds = new Map<number, Map<number, number>>();
-  private readonly embeddings: EmbeddingStore;
-
   constructor(
     private readonly store: Store,
     private readonly dataDir: string,
-  ) {
-    this.embeddings = new EmbeddingStore(store.db);
-  }
+  ) {}
 
   /** The model's ArcFace manifest, read once per lookup; refused when the model has no embeddings. */
   private embeddedManifest(modelId: number): ArcFaceManifest {
     const manifest = currentArcFaceManifest(this.store.models.dir(modelId));
-    if (!manifest || this.embeddings.count(modelId) === 0) {
+    if (!manifest || this.store.embeddings.count(modelId) === 0) {
       throw new GradedeskError('invalid', `Model ${modelId} has no embeddings yet; compute them first (embed).`);
     }
     return manifest;
@@ -67,7 +63,7 @@ export class SimilarCases {
       margin: manifest.options.margin,
       scale: manifest.options.scale,
       trainingImages: manifest.trainingImages,
-      embeddedImages: this.embeddings.count(modelId),
+      embeddedImages: this.store.embeddings.count(modelId),
       createdAt: manifest.createdAt,
       heldOut: manifest.heldOut ?? null,
     };
@@ -83,9 +79,9 @@ export class SimilarCases {
       const saved = ['.exact', '.usearch'].map((ext) => base + ext).find((file) => fs.existsSync(file));
       index = saved ? loadIndex(saved) : undefined;
     }
-    const count = this.embeddings.count(modelId, space);
+    const count = this.store.embeddings.count(modelId, space);
     if (!index || index.size < count) {
-      const rows = this.embeddings.all(modelId, space);
+      const rows = this.store.embeddings.all(modelId, space);
       const dim = rows[0]?.vector.length ?? 0;
       index ??= createIndex(dim, count);
       const added = rows.filter((row) => !index!.has(row.imageId));
@@ -120,7 +116,7 @@ export class SimilarCases {
     if (model === undefined) throw new GradedeskError('invalid', 'The project has no active model; train one, then compute embeddings.');
     const manifest = this.embeddedManifest(model);
     const { space, inSnapshot } = this.spaceOf(model, manifest, imageId);
-    const query = this.embeddings.get(model, imageId, space);
+    const query = this.store.embeddings.get(model, imageId, space);
     if (!query) throw new GradedeskError('invalid', `Image ${imageId} has no embedding in model ${model}; compute embeddings again.`);
     const readable = this.store.images.readable(image.projectId);
     const graded = new Map(readable.filter((i) => i.label !== null && !i.ungradable).map((i) => [i.id, i]));

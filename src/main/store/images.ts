@@ -11,6 +11,7 @@ import type {
 } from '../../shared/domain';
 import { invalid, notFound } from '../../shared/errors';
 import type { Statement } from 'better-sqlite3';
+import type { DataVersion } from './data-version';
 import type { Db } from './database';
 import { storedJson } from './failures';
 import { naturalKey } from './natural-order';
@@ -117,7 +118,10 @@ export class ImageStore {
   private readonly statements = new Map<string, Statement>();
   private readonly views = new Map<string, { version: string; ids: Int32Array }>();
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly dataVersion: DataVersion,
+  ) {}
 
   insert(image: NewImage): number {
     const { lastInsertRowid } = this.prepared(
@@ -253,16 +257,6 @@ export class ImageStore {
     );
   }
 
-  setUngradable(id: number, ungradable: boolean): void {
-    this.get(id);
-    this.prepared('UPDATE images SET ungradable = ? WHERE id = ?').run(ungradable ? 1 : 0, id);
-  }
-
-  setNote(id: number, note: string | null): void {
-    this.get(id);
-    this.prepared('UPDATE images SET note = ? WHERE id = ?').run(note?.trim() || null, id);
-  }
-
   markDuplicate(id: number, originalId: number, kind: 'exact' | 'near'): void {
     this.prepared('UPDATE images SET duplicate_of = ?, duplicate_kind = ? WHERE id = ?').run(originalId, kind, id);
   }
@@ -307,7 +301,7 @@ export class ImageStore {
     const key = JSON.stringify([query.projectId, query.filter ?? {}, query.sort ?? 'name', query.descending ?? false]);
     // Inside a transaction the view could include writes that are later rolled back: never cache those.
     const cacheable = !this.db.inTransaction;
-    const version = this.databaseVersion();
+    const version = this.dataVersion.current();
     const cached = this.views.get(key);
     if (cacheable && cached && cached.version === version) return cached.ids;
 
@@ -359,15 +353,6 @@ export class ImageStore {
 
   private projectOf(id: number): number {
     return this.prepared('SELECT project_id FROM images WHERE id = ?').pluck().get(id) as number;
-  }
-
-  /** Changes with every write on this connection (total_changes) and every commit by another (data_version). */
-  private databaseVersion(): string {
-    const { changes, version } = this.prepared('SELECT total_changes() AS changes, (SELECT data_version FROM pragma_data_version) AS version').get() as {
-      changes: number;
-      version: number;
-    };
-    return `${changes}:${version}`;
   }
 
   private prepared(sql: string): Statement {

@@ -1,6 +1,11 @@
 import path from 'node:path';
+import { BackboneStore } from './backbones';
+import { backupDatabase } from './backup';
 import { integrityProblems } from './check';
+import { DataVersion } from './data-version';
 import { DATABASE_FILE_NAME, openDatabase, schemaVersion, type Db } from './database';
+import { EmbeddingStore } from './embeddings';
+import { ExportStore } from './exports';
 import { FeatureStore } from './features';
 import { ImageStore } from './images';
 import { LabelStore } from './labels';
@@ -8,6 +13,7 @@ import { ModelStore } from './models';
 import { PredictionStore } from './predictions';
 import { ProjectStore } from './projects';
 import { ReaderStore } from './readers';
+import { TriageStore } from './triage';
 import { writeTransaction } from './write-transaction';
 import { projectStats } from './stats';
 import type { Project, ProjectStats } from '../../shared/domain';
@@ -21,15 +27,32 @@ export class Store {
   readonly models: ModelStore;
   readonly predictions: PredictionStore;
   readonly features: FeatureStore;
+  readonly embeddings: EmbeddingStore;
+  readonly backbones: BackboneStore;
+  readonly triage: TriageStore;
+  readonly exports: ExportStore;
+  readonly dataVersion: DataVersion;
 
-  private constructor(readonly db: Db) {
+  /**
+   * The connection, for the store's own modules and for tests that inspect or damage the file. Code
+   * outside src/main/store goes through the objects above (test/unit/sql-in-store.test.ts checks it).
+   */
+  readonly db: Db;
+
+  private constructor(db: Db) {
+    this.db = db;
+    this.dataVersion = new DataVersion(db);
     this.projects = new ProjectStore(db);
     this.readers = new ReaderStore(db);
-    this.images = new ImageStore(db);
+    this.images = new ImageStore(db, this.dataVersion);
     this.labels = new LabelStore(db);
     this.models = new ModelStore(db);
     this.predictions = new PredictionStore(db);
     this.features = new FeatureStore(db);
+    this.embeddings = new EmbeddingStore(db);
+    this.backbones = new BackboneStore(db);
+    this.triage = new TriageStore(db);
+    this.exports = new ExportStore(db);
   }
 
   static open(dataDir: string): Store {
@@ -46,6 +69,16 @@ export class Store {
 
   integrityProblems(): string[] {
     return integrityProblems(this.db);
+  }
+
+  /** Inside a transaction, a read may see writes that are later rolled back. */
+  get inTransaction(): boolean {
+    return this.db.inTransaction;
+  }
+
+  /** Writes a consistent copy of the database to `file` with SQLite's online backup, while others keep working. */
+  backup(file: string): Promise<{ file: string; bytes: number }> {
+    return backupDatabase(this.db, file);
   }
 
   /**

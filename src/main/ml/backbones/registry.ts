@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { GradedeskError } from '../../../shared/errors';
 import type { BackboneInfo, Normalisation } from '../../../shared/ml';
-import type { Db } from '../../store/database';
+import type { BackboneStore, StoredBackbone } from '../../store/backbones';
 import { extractNsfwjsModel } from './nsfwjs-bundle';
 
 export const DEFAULT_BACKBONE_ID = 'mobilenet-v2-nsfwjs';
@@ -29,12 +29,6 @@ export const BUNDLED_BACKBONES: readonly BackboneInfo[] = [
   },
 ];
 
-/** A user backbone as stored: its description plus, for URL downloads, the expected checksum and size. */
-export interface StoredBackbone extends BackboneInfo {
-  sha256?: string;
-  size?: number;
-}
-
 export interface AddBackboneRequest {
   id: string;
   name?: string;
@@ -51,30 +45,29 @@ export interface AddBackboneRequest {
 
 export class BackboneRegistry {
   constructor(
-    private readonly db: Db,
+    private readonly stored: BackboneStore,
     private readonly cacheDir: string,
   ) {}
 
   list(): BackboneInfo[] {
-    const rows = this.db.prepare('SELECT spec FROM backbones ORDER BY created_at, id').all() as Array<{ spec: string }>;
-    return [...BUNDLED_BACKBONES, ...rows.map((row) => publicInfo(JSON.parse(row.spec) as StoredBackbone))];
+    return [...BUNDLED_BACKBONES, ...this.stored.list().map(publicInfo)];
   }
 
   get(id: string): StoredBackbone {
     const bundled = BUNDLED_BACKBONES.find((b) => b.id === id);
     if (bundled) return bundled;
-    const row = this.db.prepare('SELECT spec FROM backbones WHERE id = ?').get(id) as { spec: string } | undefined;
-    if (!row) {
+    const stored = this.stored.get(id);
+    if (!stored) {
       throw new GradedeskError('not-found', `There is no backbone "${id}". Known: ${this.list().map((b) => b.id).join(', ')}.`);
     }
-    return JSON.parse(row.spec) as StoredBackbone;
+    return stored;
   }
 
   add(request: AddBackboneRequest): BackboneInfo {
     if (!/^[a-z0-9][a-z0-9._-]{0,79}$/i.test(request.id)) {
       throw new GradedeskError('invalid', `A backbone id is letters, digits, dots, dashes or underscores (up to 80), not "${request.id}".`);
     }
-    if (BUNDLED_BACKBONES.some((b) => b.id === request.id) || this.db.prepare('SELECT 1 FROM backbones WHERE id = ?').get(request.id)) {
+    if (BUNDLED_BACKBONES.some((b) => b.id === request.id) || this.stored.has(request.id)) {
       throw new GradedeskError('conflict', `A backbone "${request.id}" already exists.`);
     }
     const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(request.location);
@@ -101,13 +94,13 @@ export class BackboneRegistry {
     if (!spec.inputSizes.includes(spec.defaultInputSize)) {
       throw new GradedeskError('invalid', `The default input size ${spec.defaultInputSize} is not one of ${spec.inputSizes.join(', ')}.`);
     }
-    this.db.prepare('INSERT INTO backbones (id, spec, created_at) VALUES (?, ?, ?)').run(spec.id, JSON.stringify(spec), new Date().toISOString());
+    this.stored.add(spec);
     return publicInfo(spec);
   }
 
   remove(id: string): void {
     if (BUNDLED_BACKBONES.some((b) => b.id === id)) throw new GradedeskError('invalid', `The bundled backbone "${id}" cannot be removed.`);
-    if (this.db.prepare('DELETE FROM backbones WHERE id = ?').run(id).changes === 0) {
+    if (!this.stored.remove(id)) {
       throw new GradedeskError('not-found', `There is no backbone "${id}".`);
     }
   }

@@ -1,0 +1,111 @@
+import type { Eye, ImageEventKind, LabelSource, LabelValue } from '../../shared/domain';
+import type { Db } from './database';
+import { storedJson } from './failures';
+
+/** One readable image of a project with its current label and who gave it. */
+export interface CurrentLabelRow {
+  imageId: number;
+  stem: string;
+  fileName: string;
+  groupId: string;
+  eye: Eye | null;
+  ungradable: boolean;
+  value: LabelValue | null;
+  updatedAt: string | null;
+  source: LabelSource | null;
+  reader: string | null;
+}
+
+/** One event of a project's audit trail; `value` and `previousValue` are a label, a flag or a note's text, by its kind. */
+export interface EventRow {
+  eventId: number;
+  imageId: number;
+  stem: string;
+  createdAt: string;
+  source: LabelSource;
+  reader: string | null;
+  origin: string | null;
+  previousValue: unknown;
+  value: unknown;
+  note: string | null;
+  kind: ImageEventKind;
+}
+
+/** A whole project's labels and label events, in the order the exports write them. */
+export class ExportStore {
+  constructor(private readonly db: Db) {}
+
+  /** Every readable image of the project, by file name. */
+  currentLabels(projectId: number): CurrentLabelRow[] {
+    const rows = this.db
+      .prepare(
+        `SELECT i.id, i.stem, i.file_name, i.group_id, i.eye, i.ungradable, i.label_value AS value,
+           i.label_updated_at AS updated_at, e.source, r.name AS reader
+         FROM images i
+         LEFT JOIN label_events e ON e.id = i.label_event_id
+         LEFT JOIN readers r ON r.id = e.reader_id
+         WHERE i.project_id = ? AND i.status = 'ok' ORDER BY i.file_name, i.id`,
+      )
+      .all(projectId) as Array<{
+      id: number;
+      stem: string;
+      file_name: string;
+      group_id: string;
+      eye: Eye | null;
+      ungradable: number;
+      value: string | null;
+      updated_at: string | null;
+      source: LabelSource | null;
+      reader: string | null;
+    }>;
+    return rows.map((row) => ({
+      imageId: row.id,
+      stem: row.stem,
+      fileName: row.file_name,
+      groupId: row.group_id,
+      eye: row.eye,
+      ungradable: row.ungradable === 1,
+      value: row.value === null ? null : storedJson<LabelValue>(row.value, `the label of image ${row.id}`),
+      updatedAt: row.updated_at,
+      source: row.source,
+      reader: row.reader,
+    }));
+  }
+
+  /** Every event of the project (labels, ungradable flags, notes), oldest first. */
+  events(projectId: number): EventRow[] {
+    const rows = this.db
+      .prepare(
+        `SELECT e.id, e.image_id, i.stem, e.created_at, e.source, r.name AS reader, e.origin, e.previous_value, e.value, e.note, e.kind
+         FROM label_events e JOIN images i ON i.id = e.image_id LEFT JOIN readers r ON r.id = e.reader_id
+         WHERE i.project_id = ? ORDER BY e.id`,
+      )
+      .all(projectId) as Array<{
+      id: number;
+      image_id: number;
+      stem: string;
+      created_at: string;
+      source: LabelSource;
+      reader: string | null;
+      origin: string | null;
+      previous_value: string | null;
+      value: string | null;
+      note: string | null;
+      kind: ImageEventKind;
+    }>;
+    const parse = (json: string | null): unknown => (json === null ? null : storedJson<unknown>(json, 'an event value'));
+    return rows.map((row) => ({
+      eventId: row.id,
+      imageId: row.image_id,
+      stem: row.stem,
+      createdAt: row.created_at,
+      source: row.source,
+      reader: row.reader,
+      origin: row.origin,
+      previousValue: parse(row.previous_value),
+      value: parse(row.value),
+      note: row.note,
+      kind: row.kind,
+    }));
+  }
+}
