@@ -10,9 +10,9 @@ import {
   logTicks,
   niceStep,
   niceTicks,
-} from '../../src/renderer/src/lib/train/chart-scale';
+} from '../../src/renderer/src/lib/charts/chart-scale';
 import { currentFold, epochKey, foldSeries, metricTitle, progressLine } from '../../src/renderer/src/lib/train/epochs';
-import { follows, isStale, latestJob, modelIdOf } from '../../src/renderer/src/lib/train/job-follow';
+import { follows, isStale, latestJob } from '../../src/renderer/src/lib/jobs/job-follow';
 import {
   canActivate,
   canResume,
@@ -21,6 +21,7 @@ import {
   deleteQuestion,
   headlineCells,
   metricsBasis,
+  modelIdOf,
 } from '../../src/renderer/src/lib/train/models';
 import {
   adapterLine,

@@ -4,9 +4,9 @@
  * reader is in the Library or Review; the report stays until dismissed.
  */
 import type { JobSnapshot } from '../../../../shared/api';
-import { call, on } from '../api';
+import { call, errorSentence, on } from '../api';
 import { session } from '../session.svelte';
-import { errorSentence, refreshProjects } from './projects.svelte';
+import { refreshProjects } from './projects.svelte';
 
 export const importJob = $state({
   job: null as JobSnapshot | null,

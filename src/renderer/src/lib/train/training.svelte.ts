@@ -6,12 +6,11 @@
  */
 import type { JobSnapshot, ProjectSummary } from '../../../../shared/api';
 import type { BackboneInfo, BackendInfo, LearningRateFinding, ModelDetail, ModelSummary, TrainingRate } from '../../../../shared/ml';
-import { call, on } from '../api';
-import { errorSentence } from '../projects/projects.svelte';
+import { call, errorSentence, on } from '../api';
 import { epochKey } from './epochs';
-import { FollowedJob } from './followed-job.svelte';
-import { latestJob, modelIdOf } from './job-follow';
-import { defaultModelId } from './models';
+import { FollowedJob } from '../jobs/followed-job.svelte';
+import { latestJob } from '../jobs/job-follow';
+import { defaultModelId, modelIdOf } from './models';
 import { defaultForm, optionsFromForm, rateForForm, type FieldProblem, type TrainForm } from './options-form';
 
 export const train = $state({
