@@ -1,5 +1,5 @@
 /**
- * One kind of job this window follows (training, the learning-rate finder, prediction): the one it started,
+ * One kind of job this window follows (an import, training, prediction, Grad-CAM…): the one it started,
  * or one found running. It lives outside the views so that switching views keeps it, and is caught up from
  * the job list after a reload.
  */
@@ -14,9 +14,14 @@ export class FollowedJob {
   /** Why the last start or cancel was refused, as main said it. */
   error = $state('');
 
+  /**
+   * `holdEnded`: an ended job stays followed until cleared (the import's report waits to be dismissed)
+   * rather than giving way to the next running job of its kind.
+   */
   constructor(
     readonly kind: JobKind,
     private readonly changed: (job: JobSnapshot, previous: JobSnapshot | null) => void = () => undefined,
+    private readonly holdEnded = false,
   ) {}
 
   get running(): boolean {
@@ -25,7 +30,7 @@ export class FollowedJob {
 
   /** Takes an event's snapshot if it concerns the job followed. */
   offer(job: JobSnapshot): void {
-    if (follows(this.kind, this.job, this.starting, job) && !isStale(this.job, job)) this.adopt(job);
+    if (follows(this.kind, this.job, this.starting, job, this.holdEnded) && !isStale(this.job, job)) this.adopt(job);
   }
 
   /** Follows this job from now on (one found in the job list after a reload). */
@@ -39,7 +44,7 @@ export class FollowedJob {
   catchUp(jobs: readonly JobSnapshot[], pick: (jobs: readonly JobSnapshot[]) => JobSnapshot | null): void {
     const followed = this.job && jobs.find((job) => job.id === this.job!.id);
     if (followed) this.offer(followed);
-    if (this.job?.state === 'running' || this.starting) return;
+    if (this.job?.state === 'running' || this.starting || (this.holdEnded && this.job)) return;
     const found = pick(jobs);
     if (found && found.id !== this.job?.id) this.adopt(found);
   }

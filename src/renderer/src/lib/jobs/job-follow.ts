@@ -3,14 +3,14 @@ import type { JobSnapshot } from '../../../../shared/api';
 import type { JobKind } from '../../../../shared/jobs';
 
 /**
- * Whether an event about `job` concerns the job followed. While one runs, only its own events do. Otherwise
- * a job being started here (events can overtake the start call's answer) or any running one of the kind
- * (another window, the CLI) is taken up.
+ * Whether an event about `job` concerns the job followed. While one runs (or, with `holdEnded`, while an
+ * ended one is still shown) only its own events do. Otherwise a job being started here (events can
+ * overtake the start call's answer) or any running one of the kind (another window, the CLI) is taken up.
  */
-export function follows(kind: JobKind, followed: JobSnapshot | null, starting: boolean, job: JobSnapshot): boolean {
+export function follows(kind: JobKind, followed: JobSnapshot | null, starting: boolean, job: JobSnapshot, holdEnded = false): boolean {
   if (job.kind !== kind) return false;
   if (followed?.id === job.id) return true;
-  if (followed?.state === 'running') return false;
+  if (followed?.state === 'running' || (holdEnded && followed)) return false;
   return starting || job.state === 'running';
 }
 
