@@ -1,7 +1,8 @@
 /** The project's models as the Train view lists them, and which actions each allows. */
 import type { JobSnapshot } from '../../../../shared/api';
 import type { ModelStatus, ModelSummary } from '../../../../shared/ml';
-import { formatMetric, formatPercent, NONE, plural } from '../evaluate/format';
+import { formatMetric, formatPercent, NONE } from '../evaluate/format';
+import { plural } from '../format';
 
 export const STATUS_NAMES: Record<ModelStatus, string> = {
   training: 'Training',
