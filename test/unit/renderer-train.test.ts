@@ -313,6 +313,14 @@ describe('following a training job', () => {
     expect(follows('training', job('a', { state: 'done' }), false, job('b'))).toBe(true);
   });
 
+  it('holds an ended job (the import report) until cleared when asked to, still taking its own events', () => {
+    const ended = job('a', { kind: 'import', state: 'done' });
+    expect(follows('import', ended, false, job('b', { kind: 'import' }), true)).toBe(false);
+    expect(follows('import', ended, false, job('a', { kind: 'import', state: 'done' }), true)).toBe(true);
+    expect(follows('import', null, false, job('b', { kind: 'import' }), true)).toBe(true);
+    expect(follows('import', ended, false, job('b', { kind: 'import' }))).toBe(true);
+  });
+
   it('never brings an ended job back to running', () => {
     expect(isStale(job('a', { state: 'cancelled' }), job('a'))).toBe(true);
     expect(isStale(job('a'), job('a', { state: 'done' }))).toBe(false);
