@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatCount, formatDuration, formatRate, plural } from '../../src/renderer/src/lib/projects/format';
+import { formatCount, formatDuration, formatRate, plural } from '../../src/renderer/src/lib/format';
 
 describe('progress and report figures', () => {
   it('groups thousands with commas', () => {

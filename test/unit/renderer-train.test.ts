@@ -10,9 +10,9 @@ import {
   logTicks,
   niceStep,
   niceTicks,
-} from '../../src/renderer/src/lib/train/chart-scale';
+} from '../../src/renderer/src/lib/charts/chart-scale';
 import { currentFold, epochKey, foldSeries, metricTitle, progressLine } from '../../src/renderer/src/lib/train/epochs';
-import { follows, isStale, latestJob, modelIdOf } from '../../src/renderer/src/lib/train/job-follow';
+import { follows, isStale, latestJob } from '../../src/renderer/src/lib/jobs/job-follow';
 import {
   canActivate,
   canResume,
@@ -21,6 +21,7 @@ import {
   deleteQuestion,
   headlineCells,
   metricsBasis,
+  modelIdOf,
 } from '../../src/renderer/src/lib/train/models';
 import {
   adapterLine,
@@ -310,6 +311,14 @@ describe('following a training job', () => {
     expect(follows('training', null, false, job('b', { state: 'done' }))).toBe(false);
     expect(follows('training', null, true, job('b', { state: 'done' }))).toBe(true);
     expect(follows('training', job('a', { state: 'done' }), false, job('b'))).toBe(true);
+  });
+
+  it('holds an ended job (the import report) until cleared when asked to, still taking its own events', () => {
+    const ended = job('a', { kind: 'import', state: 'done' });
+    expect(follows('import', ended, false, job('b', { kind: 'import' }), true)).toBe(false);
+    expect(follows('import', ended, false, job('a', { kind: 'import', state: 'done' }), true)).toBe(true);
+    expect(follows('import', null, false, job('b', { kind: 'import' }), true)).toBe(true);
+    expect(follows('import', ended, false, job('b', { kind: 'import' }))).toBe(true);
   });
 
   it('never brings an ended job back to running', () => {

@@ -12,6 +12,9 @@ export class CallError extends Error {
   }
 }
 
+/** A failed call's sentence for the reader: main's own message, else the error as text. */
+export const errorSentence = (error: unknown): string => (error instanceof CallError ? error.message : String(error));
+
 export async function call<M extends Method>(method: M, request: RequestOf<M>): Promise<ResponseOf<M>> {
   const result = await transport.invoke(method, request);
   if (!result.ok) throw new CallError(result.error);

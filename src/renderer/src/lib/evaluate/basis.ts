@@ -1,7 +1,7 @@
 /** What an evaluation was measured on, and why a panel has nothing to show, in plain words. */
 import type { TaskKind } from '../../../../shared/domain';
 import type { Evaluation } from '../../../../shared/ml';
-import { plural } from './format';
+import { plural } from '../format';
 
 /** Folds are grouped by patient for fundus photographs; dermoscopy and microscopy group by lesion or specimen. */
 export const groupWord = (kind: TaskKind): string => (kind === 'dr-grade' ? 'patient' : 'group');

@@ -1,7 +1,7 @@
 /** Two models compared on the same images and labels, in words and table rows. */
 import type { ComparedMetric, ModelComparison } from '../../../../shared/ml';
-import { plural } from './format';
 import { FIGURE_STYLE, FIGURE_WORDS, formatFigure } from './headline';
+import { plural } from '../format';
 
 export interface ComparisonRow {
   metric: ComparedMetric['metric'];

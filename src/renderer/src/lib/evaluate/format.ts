@@ -5,12 +5,8 @@
 
 export const NONE = '—';
 
-const counts = new Intl.NumberFormat('en-US');
-
-export const formatCount = (n: number): string => counts.format(n);
-
-/** "1 image", "312 images". */
-export const plural = (n: number, one: string, many = `${one}s`): string => `${formatCount(n)} ${n === 1 ? one : many}`;
+// lib/review still imports plural from here; it moves to '../format' with Review's rewrite (issue 11).
+export { plural } from '../format';
 
 const defined = (value: number | null | undefined): value is number => typeof value === 'number' && Number.isFinite(value);
 

@@ -1,7 +1,8 @@
 /** The headline figures of an evaluation, each with its 95% interval and what it was measured on. */
 import type { TaskKind } from '../../../../shared/domain';
 import type { Evaluation, HeadlineMetric, Interval } from '../../../../shared/ml';
-import { formatCount, formatMetric, formatPercent, plural } from './format';
+import { formatMetric, formatPercent } from './format';
+import { formatCount, plural } from '../format';
 
 export interface HeadlineRow {
   key: 'qwk' | 'accuracy' | 'balanced-accuracy' | 'macro-f1' | 'ece' | 'referable-auc';

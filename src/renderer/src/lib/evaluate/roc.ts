@@ -4,7 +4,8 @@
  * score at or above the threshold counts as referable.
  */
 import type { RocPoint } from '../../../../shared/ml';
-import { formatPercent, plural } from './format';
+import { formatPercent } from './format';
+import { plural } from '../format';
 
 /** Main sends the first point's +∞ as 1 (JSON has no infinity); JSON would also turn it into null. */
 type WireRocPoint = Omit<RocPoint, 'threshold'> & { threshold: number | null };

@@ -3,7 +3,7 @@
  * finishing while another view is on screen still refreshes it.
  */
 import type { ProjectSummary } from '../../../../shared/api';
-import { call, CallError } from '../api';
+import { call, errorSentence } from '../api';
 import { session } from '../session.svelte';
 
 export const projects = $state({
@@ -12,7 +12,8 @@ export const projects = $state({
   error: '',
 });
 
-export const errorSentence = (error: unknown): string => (error instanceof CallError ? error.message : String(error));
+// lib/review still imports errorSentence from here; it moves to '../api' with Review's rewrite (issue 11).
+export { errorSentence };
 
 export async function refreshProjects(): Promise<void> {
   try {

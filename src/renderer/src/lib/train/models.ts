@@ -1,6 +1,8 @@
 /** The project's models as the Train view lists them, and which actions each allows. */
+import type { JobSnapshot } from '../../../../shared/api';
 import type { ModelStatus, ModelSummary } from '../../../../shared/ml';
-import { formatMetric, formatPercent, NONE, plural } from '../evaluate/format';
+import { formatMetric, formatPercent, NONE } from '../evaluate/format';
+import { plural } from '../format';
 
 export const STATUS_NAMES: Record<ModelStatus, string> = {
   training: 'Training',
@@ -57,4 +59,12 @@ export function defaultModelId(models: readonly ModelSummary[]): number | null {
 /** Evaluate's default: the active model, else the newest ready one. */
 export function defaultEvaluatedId(models: readonly ModelSummary[]): number | null {
   return defaultModelId(models.filter((model) => model.active || model.status === 'ready'));
+}
+
+/** A training job's model: from its live progress, else from what it was asked (`details.modelId`). */
+export function modelIdOf(job: JobSnapshot | null): number | null {
+  if (!job) return null;
+  if (job.progress?.training) return job.progress.training.modelId;
+  const id = Number(job.details.modelId);
+  return Number.isInteger(id) && id > 0 ? id : null;
 }

@@ -4,6 +4,7 @@
  * ones main's request schema enforces.
  */
 import type { TaskSpec } from '../../../../shared/domain';
+import { formatDuration } from '../format';
 import {
   AUGMENTATIONS,
   defaultTrainOptions,
@@ -18,7 +19,6 @@ import {
   type TrainingStrategy,
   type TrainOptions,
 } from '../../../../shared/ml';
-import { formatDuration } from '../projects/format';
 
 export type ClassWeightMode = 'inverse-frequency' | 'none' | 'custom';
 

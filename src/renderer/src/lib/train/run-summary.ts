@@ -1,8 +1,8 @@
 /** The few lines a finished training run ends with: which model, how long, and how good on held-out images. */
 import type { JobSnapshot } from '../../../../shared/api';
 import type { ModelSummary } from '../../../../shared/ml';
-import { formatMetric, formatPercent, plural } from '../evaluate/format';
-import { formatDuration } from '../projects/format';
+import { formatMetric, formatPercent } from '../evaluate/format';
+import { formatDuration, plural } from '../format';
 
 export function runSummary(job: JobSnapshot, model: ModelSummary | null): string | null {
   if (job.kind !== 'training' || job.state !== 'done' || !model) return null;

@@ -6,12 +6,12 @@
  */
 import type { JobSnapshot, ProjectSummary } from '../../../../shared/api';
 import type { BackboneInfo, BackendInfo, LearningRateFinding, ModelDetail, ModelSummary, TrainingRate } from '../../../../shared/ml';
-import { call, on } from '../api';
-import { errorSentence } from '../projects/projects.svelte';
+import { call, errorSentence, on } from '../api';
 import { epochKey } from './epochs';
-import { FollowedJob } from './followed-job.svelte';
-import { latestJob, modelIdOf } from './job-follow';
-import { defaultModelId } from './models';
+import { FollowedJob } from '../jobs/followed-job.svelte';
+import { latestJob } from '../jobs/job-follow';
+import { catchUpFromJobList, watchJobs } from '../jobs/job-watch';
+import { defaultModelId, modelIdOf } from './models';
 import { defaultForm, optionsFromForm, rateForForm, type FieldProblem, type TrainForm } from './options-form';
 
 export const train = $state({
@@ -73,35 +73,24 @@ export const predictionJob = new FollowedJob('prediction', (job, previous) => {
   if (job.state === 'done' && previous?.state === 'running') train.message = { text: 'Predictions finished: the Library and Review show them.', tone: 'info' };
 });
 
-const followed = [trainingJob, learningRateJob, predictionJob];
-
 let watching = false;
 
 /** Starts following jobs for the rest of the window's life; safe to call again. */
 export function watchTraining(): void {
   if (watching) return;
   watching = true;
-  for (const event of ['job.progress', 'job.finished'] as const) on(event, (job) => followed.forEach((f) => f.offer(job)));
   // A run or a prediction finished elsewhere (another window, the CLI) changes the model list too.
   on('data.changed', ({ projectId, what }) => {
     if (what === 'predictions' && projectId === train.projectId) void refreshModels();
   });
   call('app.info', {}).then((info) => (train.canPickFiles = info.canPickFiles), () => undefined);
   void loadCapabilities();
-  void catchUpWithJobs();
-  // Events sent while the browser's event socket reconnects are lost; the job list has the truth.
-  setInterval(() => {
-    if (followed.some((f) => f.job?.state === 'running')) void catchUpWithJobs();
-  }, 5000);
+  watchJobs([trainingJob, learningRateJob, predictionJob], catchUpFrom);
 }
 
-export async function catchUpWithJobs(): Promise<void> {
-  let jobs: JobSnapshot[];
-  try {
-    jobs = await call('jobs.list', {});
-  } catch {
-    return; // Main is unreachable for now; the next catch-up will tell.
-  }
+export const catchUpWithJobs = (): Promise<void> => catchUpFromJobList(catchUpFrom);
+
+function catchUpFrom(jobs: readonly JobSnapshot[]): void {
   trainingJob.catchUp(jobs, (list) => latestJob(list, 'training', { running: true }));
   predictionJob.catchUp(jobs, (list) => latestJob(list, 'prediction', { running: true }));
   // A finished finder is found again too, so its plot survives a reload.

@@ -1,4 +1,4 @@
-/** Numbers and durations as progress bars and reports show them. */
+/** Counts, rates and durations as every view shows them. */
 
 const counts = new Intl.NumberFormat('en-US');
 
