@@ -37,6 +37,8 @@ test('the import report lists the links, loops and FIFOs it skipped, and why', a
   await page.getByRole('button', { name: 'Start reading' }).click();
   await page.getByTestId('create-name').fill('Links');
   await page.getByTestId('create-submit').click();
+  // Creating a project opens its Library; wait for that before moving on, or the Library would open over Projects.
+  await expect(page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Library' })).toHaveAttribute('aria-current', 'page');
   await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Projects' }).click();
 
   await page.getByTestId('import-folder').fill(path.join(root, 'links'));

@@ -52,6 +52,8 @@ test('creates a project and imports a folder with its label file, listing every 
 
   await page.getByTestId('create-name').fill('Screening');
   await page.getByTestId('create-submit').click();
+  // Creating a project opens its Library; wait for that before moving on, or the Library would open over Projects.
+  await expect(page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Library' })).toHaveAttribute('aria-current', 'page');
   await openView('Projects');
 
   await page.getByTestId('import-folder').fill(planted.dir);
