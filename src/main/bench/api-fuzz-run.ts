@@ -2,7 +2,7 @@
 // default) against the real HTTP bridge on a demo project with a trained model, then the integrity check.
 import fs from 'node:fs';
 import path from 'node:path';
-import { openDemoProject } from '../demo/demo-project';
+import { openDemoProject } from '../app/demo';
 import { startBridge } from '../bridge/server';
 import { Workspace } from '../workspace';
 import { fuzzApi, type FuzzReport } from './api-fuzz';

@@ -10,7 +10,7 @@ import { describeLabel, parseLabelInput } from '../../shared/labels';
 import { version } from '../../../package.json';
 import { isLoopback } from '../bridge/hosts';
 import { startBridge } from '../bridge/server';
-import { DEMO_PROJECT_NAME, openDemoProject } from '../demo/demo-project';
+import { DEMO_PROJECT_NAME, openDemoProject } from '../app/demo';
 import { currentLabelsCsv, labelHistoryCsv } from '../export/labels-csv';
 import { resolveDataDir } from '../paths';
 import { backupDatabase, restoreDatabase } from '../store/backup';
