@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { GradedeskError } from '../../shared/errors';
 import { currentLabelsCsv, labelHistoryCsv } from '../export/labels-csv';
+import { errorCode, writeProblem } from '../export/write-problems';
 import type { CsvTable } from '../export/csv';
 import type { Workspace } from '../workspace';
 import type { Validated } from './operation';
@@ -17,7 +19,11 @@ export function exportOperations({ store }: Workspace) {
     labels({ file, ...request }: Validated<'exports.labels'>) {
       const { text, rows } = labelsCsv(request);
       const written = path.resolve(file);
-      fs.writeFileSync(written, text);
+      try {
+        fs.writeFileSync(written, text);
+      } catch (error) {
+        throw new GradedeskError('invalid', `The labels could not be written to "${written}": ${writeProblem(errorCode(error))}.`);
+      }
       return { file: written, rows };
     },
   };
