@@ -15,7 +15,7 @@ import { handleMediaRequest } from './desktop/media-protocol';
 import { menuTemplate } from './desktop/menu';
 import { createPickers } from './desktop/pickers';
 import { showWhenReady, windowOptions } from './desktop/window-options';
-import { Workspace } from './workspace';
+import { Workspace } from './app/workspace';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const location: AppLocation = {

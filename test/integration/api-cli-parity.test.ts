@@ -15,7 +15,7 @@ import { dispatch } from '../../src/main/api/dispatch';
 import { createHandlers, type Handlers } from '../../src/main/api/handlers';
 import { writeDemoDataset } from '../../src/main/demo/dataset';
 import { DATABASE_FILE_NAME } from '../../src/main/store/database';
-import { Workspace } from '../../src/main/workspace';
+import { Workspace } from '../../src/main/app/workspace';
 
 const bin = fileURLToPath(new URL('../../bin/gradedesk.js', import.meta.url));
 const builtCli = fileURLToPath(new URL('../../out/main/cli.js', import.meta.url));

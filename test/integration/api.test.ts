@@ -9,7 +9,7 @@ import { watchExternalChanges } from '../../src/main/api/external-changes';
 import { createHandlers, forwardAppEvents, type Handlers } from '../../src/main/api/handlers';
 import { Store } from '../../src/main/store';
 import { taskSpecFor } from '../../src/shared/domain';
-import { Workspace } from '../../src/main/workspace';
+import { Workspace } from '../../src/main/app/workspace';
 import { writeJpeg } from '../fixtures/images';
 
 describe('the api table behind the renderer', () => {

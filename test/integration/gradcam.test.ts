@@ -14,7 +14,7 @@ import { startBridge, type Bridge } from '../../src/main/bridge/server';
 import { runCli } from '../../src/main/cli/program';
 import { writeDemoDataset } from '../../src/main/demo/dataset';
 import { gradCamFiles } from '../../src/main/ml/gradcam-render';
-import { Workspace } from '../../src/main/workspace';
+import { Workspace } from '../../src/main/app/workspace';
 
 const IMAGES = 60;
 

@@ -10,7 +10,7 @@ import { hasArcFace, loadArcFace } from '../../src/main/ml/arcface-files';
 import { runCli } from '../../src/main/cli/program';
 import { SimilarCases } from '../../src/main/search/similar-cases';
 import { EmbeddingStore } from '../../src/main/store/embeddings';
-import { Workspace } from '../../src/main/workspace';
+import { Workspace } from '../../src/main/app/workspace';
 
 let root: string;
 let workspace: Workspace;

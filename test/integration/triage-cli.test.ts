@@ -7,7 +7,7 @@ import { dispatch } from '../../src/main/api/dispatch';
 import { createHandlers, type Handlers } from '../../src/main/api/handlers';
 import { runCli } from '../../src/main/cli/program';
 import { Store } from '../../src/main/store';
-import { Workspace } from '../../src/main/workspace';
+import { Workspace } from '../../src/main/app/workspace';
 import { REFERABLE_GRADE, taskSpecFor } from '../../src/shared/domain';
 import { defaultTrainOptions } from '../../src/shared/ml';
 import type { TriagePage, TriagePosition } from '../../src/shared/triage';

@@ -8,7 +8,7 @@ import { ApiEvents } from '../../src/main/api/events';
 import { createHandlers, forwardAppEvents } from '../../src/main/api/handlers';
 import { isAppUrl } from '../../src/main/desktop/app-location';
 import { bindIpc, EVENT_CHANNEL, INVOKE_CHANNEL, type EventReceiver, type IpcMainLike } from '../../src/main/desktop/ipc';
-import { Workspace } from '../../src/main/workspace';
+import { Workspace } from '../../src/main/app/workspace';
 
 const rendererDir = path.resolve('/opt/gradedesk/out/renderer');
 const appUrl = pathToFileURL(path.join(rendererDir, 'index.html')).href;

@@ -5,7 +5,7 @@ import type { DataChange } from '../app/changes';
 import { jobSnapshot } from '../app/jobs';
 import type { Validated } from '../app/operation';
 import type { JobInfo } from '../jobs/runner';
-import type { Workspace } from '../workspace';
+import type { Workspace } from '../app/workspace';
 import type { ApiEvents } from './events';
 
 export type Handlers = {

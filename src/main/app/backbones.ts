@@ -4,7 +4,7 @@ import { GradedeskError, invalid } from '../../shared/errors';
 import type { Progress } from '../../shared/jobs';
 import type { BackboneInfo } from '../../shared/ml';
 import { downloadBackbone } from '../ml/backbones/download';
-import type { Workspace } from '../workspace';
+import type { Workspace } from './workspace';
 import type { Validated } from './operation';
 
 export function backboneOperations(workspace: Workspace) {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { taskSpecFor, type Project } from '../../shared/domain';
 import type { ImportReport } from '../../shared/import-report';
 import { ProgressMeter, type Progress } from '../jobs/progress';
-import type { Workspace } from '../workspace';
+import type { Workspace } from './workspace';
 import { writeDemoDataset } from '../demo/dataset';
 
 export const DEMO_PROJECT_NAME = 'Demo';

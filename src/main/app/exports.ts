@@ -4,7 +4,7 @@ import { GradedeskError } from '../../shared/errors';
 import { currentLabelsCsv, labelHistoryCsv } from '../export/labels-csv';
 import { errorCode, writeProblem } from '../export/write-problems';
 import type { CsvTable } from '../export/csv';
-import type { Workspace } from '../workspace';
+import type { Workspace } from './workspace';
 import type { Validated } from './operation';
 
 export function exportOperations({ store }: Workspace) {

@@ -5,7 +5,7 @@ import type { ModelDetail } from '../../shared/ml';
 import type { RunningJob } from '../jobs/runner';
 import { cachedGradCam, defaultGradCamClass, dropStaleGradCam, dropStaleGradCams } from '../ml/gradcam-cache';
 import { gradCamOverlay, type RenderedGradCam } from '../ml/gradcam-render';
-import type { Workspace } from '../workspace';
+import type { Workspace } from './workspace';
 import { jobSnapshot, startedJob } from './jobs';
 import type { Validated } from './operation';
 import { projectModel } from './project-model';

@@ -1,5 +1,5 @@
 import { positionIn, type ImageDetail } from '../../shared/api';
-import type { Workspace } from '../workspace';
+import type { Workspace } from './workspace';
 import type { Validated } from './operation';
 
 export function imageOperations(workspace: Workspace) {

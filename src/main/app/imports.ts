@@ -1,6 +1,6 @@
 import type { ImportReport } from '../../shared/import-report';
 import type { RunningJob } from '../jobs/runner';
-import type { Workspace } from '../workspace';
+import type { Workspace } from './workspace';
 import { startedJob } from './jobs';
 import type { Validated } from './operation';
 

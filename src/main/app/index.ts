@@ -1,7 +1,7 @@
 // The application layer: every operation of Gradedesk, written once, with its checks, side effects and
 // data-change announcements. The api table (src/main/api/handlers.ts) maps each method to one of these;
 // the CLI parses its arguments, names things and prints, and calls the same functions.
-import type { Workspace } from '../workspace';
+import type { Workspace } from './workspace';
 import { backboneOperations } from './backbones';
 import { openDemoProject } from './demo';
 import { exportOperations } from './exports';

@@ -2,7 +2,7 @@ import type { JobSnapshot } from '../../shared/api';
 import type { ImportReport } from '../../shared/import-report';
 import type { Progress } from '../../shared/jobs';
 import type { JobInfo, RunningJob } from '../jobs/runner';
-import type { Workspace } from '../workspace';
+import type { Workspace } from './workspace';
 import type { Validated } from './operation';
 
 /** A job as the windows see it: with its import report once an import has ended. */

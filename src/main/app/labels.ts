@@ -1,5 +1,5 @@
 import { GradedeskError } from '../../shared/errors';
-import type { Workspace } from '../workspace';
+import type { Workspace } from './workspace';
 import type { Validated } from './operation';
 
 export function labelOperations(workspace: Workspace) {

@@ -6,7 +6,7 @@ import { gradCamFiles } from '../ml/gradcam-render';
 import { compareModels } from '../ml/model-comparison';
 import { evaluateModel } from '../ml/model-evaluation';
 import { exportModelTo } from '../ml/model-export';
-import type { Workspace } from '../workspace';
+import type { Workspace } from './workspace';
 import type { Validated } from './operation';
 import { projectModel } from './project-model';
 

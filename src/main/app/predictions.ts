@@ -1,4 +1,4 @@
-import type { Workspace } from '../workspace';
+import type { Workspace } from './workspace';
 import { startedJob } from './jobs';
 import type { Validated } from './operation';
 

@@ -1,6 +1,6 @@
 import type { ProjectSummary } from '../../shared/api';
 import { taskSpecFor, type Project } from '../../shared/domain';
-import type { Workspace } from '../workspace';
+import type { Workspace } from './workspace';
 import type { Validated } from './operation';
 
 export function projectOperations(workspace: Workspace) {

@@ -1,5 +1,5 @@
 import type { Reader } from '../../shared/domain';
-import type { Workspace } from '../workspace';
+import type { Workspace } from './workspace';
 import type { Validated } from './operation';
 
 export function readerOperations({ store }: Workspace) {

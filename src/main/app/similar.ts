@@ -1,7 +1,7 @@
 import type { EmbedOutcome } from '../ml/embed';
 import type { RunningJob } from '../jobs/runner';
 import { SimilarCases } from '../search/similar-cases';
-import type { Workspace } from '../workspace';
+import type { Workspace } from './workspace';
 import { startedJob } from './jobs';
 import type { Validated } from './operation';
 

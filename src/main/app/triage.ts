@@ -1,5 +1,5 @@
 import { triagePosition, triageQueue } from '../ml/triage';
-import type { Workspace } from '../workspace';
+import type { Workspace } from './workspace';
 import type { Validated } from './operation';
 
 export function triageOperations({ store }: Workspace) {

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { openDemoProject } from '../app/demo';
 import { startBridge } from '../bridge/server';
-import { Workspace } from '../workspace';
+import { Workspace } from '../app/workspace';
 import { fuzzApi, type FuzzReport } from './api-fuzz';
 import { printFigure, timed } from './measure';
 

@@ -7,7 +7,7 @@ import { ApiEvents } from '../api/events';
 import { watchExternalChanges } from '../api/external-changes';
 import { createHandlers, forwardAppEvents } from '../api/handlers';
 import { storageFailure } from '../store/failures';
-import type { Workspace } from '../workspace';
+import type { Workspace } from '../app/workspace';
 import { serveApiCall } from './api-route';
 import { isAuthorized, newToken, sameToken, sessionCookie } from './auth';
 import { EventsSocket } from './events-socket';

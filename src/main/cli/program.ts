@@ -16,7 +16,7 @@ import { resolveDataDir } from '../paths';
 import { backupDatabase, restoreDatabase } from '../store/backup';
 import { DATABASE_FILE_NAME } from '../store/database';
 import { storageFailure } from '../store/failures';
-import { Workspace } from '../workspace';
+import { Workspace } from '../app/workspace';
 import { registerMlCommands } from './ml-commands';
 import { formatDuration, processIO, progressPrinter, table, type CliIO } from './output';
 import { checked, followJob } from './requests';

@@ -1,24 +1,24 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { GradedeskError } from '../shared/errors';
+import { GradedeskError } from '../../shared/errors';
 import type { Piscina } from 'piscina';
-import type { Project } from '../shared/domain';
-import type { ImportReport } from '../shared/import-report';
-import type { LearningRateFinding, TrainOptions } from '../shared/ml';
-import type { FileAnalysis, FileAnalysisRequest } from './ingest/analyse-file';
-import analyseWorkerScript from './ingest/analyse-worker?modulePath';
-import { importFolder, type ImportRequest } from './ingest/import-folder';
-import { JobRunner, type RunningJob } from './jobs/runner';
-import { createWorkerPool } from './jobs/worker-pool';
-import { createEngine, type Engine } from './ml/engine';
-import type { EmbedOutcome, EmbedRequest } from './ml/embed';
-import { runEngineTask } from './ml/engine-jobs';
-import type { RenderedGradCam } from './ml/gradcam-render';
-import type { TrainingOutcome } from './ml/training-run';
-import { prepareModel } from './ml/training-snapshot';
-import { Store } from './store';
-import { changeOfFinishedJob, DataChanges } from './app/changes';
-import { projectModel } from './app/project-model';
+import type { Project } from '../../shared/domain';
+import type { ImportReport } from '../../shared/import-report';
+import type { LearningRateFinding, TrainOptions } from '../../shared/ml';
+import type { FileAnalysis, FileAnalysisRequest } from '../ingest/analyse-file';
+import analyseWorkerScript from '../ingest/analyse-worker?modulePath';
+import { importFolder, type ImportRequest } from '../ingest/import-folder';
+import { JobRunner, type RunningJob } from '../jobs/runner';
+import { createWorkerPool } from '../jobs/worker-pool';
+import { createEngine, type Engine } from '../ml/engine';
+import type { EmbedOutcome, EmbedRequest } from '../ml/embed';
+import { runEngineTask } from '../ml/engine-jobs';
+import type { RenderedGradCam } from '../ml/gradcam-render';
+import type { TrainingOutcome } from '../ml/training-run';
+import { prepareModel } from '../ml/training-snapshot';
+import { Store } from '../store';
+import { changeOfFinishedJob, DataChanges } from './changes';
+import { projectModel } from './project-model';
 
 /**
  * One open data directory: its store, its cache of derived images, and the jobs running on it.
