@@ -3,6 +3,7 @@ import path from 'node:path';
 import { GradedeskError } from '../../shared/errors';
 import { currentLabelsCsv, labelHistoryCsv } from '../export/labels-csv';
 import { errorCode, writeProblem } from '../export/write-problems';
+import { storageFailure } from '../store/failures';
 import type { CsvTable } from '../export/csv';
 import type { Workspace } from './workspace';
 import type { Validated } from './operation';
@@ -22,7 +23,8 @@ export function exportOperations({ store }: Workspace) {
       try {
         fs.writeFileSync(written, text);
       } catch (error) {
-        throw new GradedeskError('invalid', `The labels could not be written to "${written}": ${writeProblem(errorCode(error))}.`);
+        // A full or read-only disk is said as everywhere else; a wrong path in its own words.
+        throw storageFailure(error) ?? new GradedeskError('invalid', `The labels could not be written to "${written}": ${writeProblem(errorCode(error))}.`);
       }
       return { file: written, rows };
     },
