@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, type OpenDialogOptions } from 'electron';
 import { ApiEvents } from './api/events';
 import { watchExternalChanges } from './api/external-changes';
-import { createHandlers, forwardJobEvents } from './api/handlers';
+import { createHandlers, forwardAppEvents } from './api/handlers';
 import { entryUrl, isAppUrl, type AppLocation } from './desktop/app-location';
 import { desktopDataDir } from './desktop/data-dir';
 import { hardenContents, hardenSession } from './desktop/hardening';
@@ -15,7 +15,7 @@ import { handleMediaRequest } from './desktop/media-protocol';
 import { menuTemplate } from './desktop/menu';
 import { createPickers } from './desktop/pickers';
 import { showWhenReady, windowOptions } from './desktop/window-options';
-import { Workspace } from './workspace';
+import { Workspace } from './app/workspace';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const location: AppLocation = {
@@ -58,12 +58,12 @@ function start(workspace: Workspace): void {
     const window = BrowserWindow.getFocusedWindow();
     return window ? dialog.showOpenDialog(window, options) : dialog.showOpenDialog(options);
   };
-  const handlers = createHandlers(workspace, events, {
+  const handlers = createHandlers(workspace, {
     mode: 'desktop',
     version: app.getVersion(),
     ...createPickers(showOpenDialog),
   });
-  forwardJobEvents(workspace, events);
+  forwardAppEvents(workspace, events);
   watchExternalChanges(workspace, events);
   const isTrusted = (url: string) => isAppUrl(location, url);
 

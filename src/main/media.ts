@@ -6,7 +6,7 @@ import { fittedImage, MAX_IMAGE_BYTES } from './imaging/decode';
 import { NotRegularFileError, readRegularFile } from './ingest/regular-file';
 import { preprocessFundus } from './imaging/fundus-preprocess';
 import { cachedGradCam, cachedModelInput } from './ml/gradcam-cache';
-import type { Workspace } from './workspace';
+import type { Workspace } from './app/workspace';
 
 /** Long side of the preprocessed (Ben Graham) view in Review. */
 const PREPROCESSED_SIZE = 1024;

@@ -327,6 +327,27 @@ export const api = {
       .strict(),
   ),
 
+  /** The current label of every image of the project, or (`history`) every label event, written to a CSV file. */
+  'exports.labels': call<{ file: string; rows: number }>()(z.object({ projectId: id, file: fsPath, history: z.boolean().optional() }).strict()),
+
+  'backbones.list': call<BackboneInfo[]>()(z.object({}).strict()),
+  /** Registers a tfjs backbone from a model.json path, or from a URL (with the sha256 of its model.json), which is downloaded now. */
+  'backbones.add': call<BackboneInfo>()(
+    z
+      .object({
+        id: z.string().min(1).max(80),
+        location: z.string().min(1).max(4096),
+        format: z.enum(['layers', 'graph']),
+        featureLayer: z.string().min(1).max(200),
+        inputSizes: z.array(z.number().int().min(32).max(1024)).min(1).max(16).optional(),
+        normalisation: z.enum(['unit', 'symmetric', 'imagenet']).optional(),
+        sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'a sha256 is 64 hexadecimal digits').optional(),
+        size: z.number().int().positive().optional(),
+        name: z.string().trim().min(1).max(120).optional(),
+      })
+      .strict(),
+  ),
+
   /** Native pickers (desktop only); null when the user cancels. */
   'dialogs.pickFolder': call<string | null>()(z.object({ title: z.string().max(200).optional() }).strict()),
   'dialogs.pickLabelFile': call<string | null>()(z.object({}).strict()),

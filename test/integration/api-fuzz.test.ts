@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contractMethods, fuzzApi, type FuzzOptions } from '../../src/main/bench/api-fuzz';
 import { startBridge, type Bridge } from '../../src/main/bridge/server';
 import { runCli } from '../../src/main/cli/program';
-import { Workspace } from '../../src/main/workspace';
+import { Workspace } from '../../src/main/app/workspace';
 import { api } from '../../src/shared/api';
 
 const cli = async (...args: string[]) => {

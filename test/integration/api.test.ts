@@ -6,10 +6,10 @@ import type { EventName, Events, JobSnapshot } from '../../src/shared/api';
 import { dispatch } from '../../src/main/api/dispatch';
 import { ApiEvents } from '../../src/main/api/events';
 import { watchExternalChanges } from '../../src/main/api/external-changes';
-import { createHandlers, forwardJobEvents, type Handlers } from '../../src/main/api/handlers';
+import { createHandlers, forwardAppEvents, type Handlers } from '../../src/main/api/handlers';
 import { Store } from '../../src/main/store';
 import { taskSpecFor } from '../../src/shared/domain';
-import { Workspace } from '../../src/main/workspace';
+import { Workspace } from '../../src/main/app/workspace';
 import { writeJpeg } from '../fixtures/images';
 
 describe('the api table behind the renderer', () => {
@@ -34,8 +34,8 @@ describe('the api table behind the renderer', () => {
     workspace = Workspace.open(path.join(root, 'data'));
     const events = new ApiEvents();
     events.onAny((event, payload) => received.push({ event, payload }));
-    handlers = createHandlers(workspace, events, { mode: 'browser', version: '0.0.0-test' });
-    forwardJobEvents(workspace, events);
+    handlers = createHandlers(workspace, { mode: 'browser', version: '0.0.0-test' });
+    forwardAppEvents(workspace, events);
 
     projectId = (await ok('projects.create', { name: 'Clinic', task: 'dr-grade' }) as { id: number }).id;
     readerId = (await ok('readers.ensure', { name: 'Dr Lee' }) as { id: number }).id;

@@ -26,7 +26,7 @@ import { preprocessorFor } from '../../src/main/ml/preprocessing';
 import type { HeadCheckpoint } from '../../src/main/ml/train-head';
 import { runTraining } from '../../src/main/ml/training-run';
 import { prepareModel } from '../../src/main/ml/training-snapshot';
-import { Workspace } from '../../src/main/workspace';
+import { Workspace } from '../../src/main/app/workspace';
 import { taskSpecFor, type Project } from '../../src/shared/domain';
 import { GradedeskError } from '../../src/shared/errors';
 import { defaultTrainOptions, type TrainOptions } from '../../src/shared/ml';

@@ -11,7 +11,7 @@ import { taskSpecFor } from '../../src/shared/domain';
 import { writeDemoDataset, type DemoManifest } from '../../src/main/demo/dataset';
 import { lesionMaskInModelFrame, measureLocalisation } from '../../src/main/ml/gradcam-localisation';
 import { openGradCamSession } from '../../src/main/ml/gradcam-render';
-import { Workspace } from '../../src/main/workspace';
+import { Workspace } from '../../src/main/app/workspace';
 
 /** 7 × 7 maps: at 128 px (4 × 4) a map is too coarse to tell one quadrant's lesions from another's. */
 const INPUT_SIZE = 224;

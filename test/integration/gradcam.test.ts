@@ -9,12 +9,12 @@ import type { ApiResult, GradCamRender, JobSnapshot } from '../../src/shared/api
 import { taskSpecFor, type Project } from '../../src/shared/domain';
 import { dispatch } from '../../src/main/api/dispatch';
 import { ApiEvents } from '../../src/main/api/events';
-import { createHandlers, forwardJobEvents, type Handlers } from '../../src/main/api/handlers';
+import { createHandlers, forwardAppEvents, type Handlers } from '../../src/main/api/handlers';
 import { startBridge, type Bridge } from '../../src/main/bridge/server';
 import { runCli } from '../../src/main/cli/program';
 import { writeDemoDataset } from '../../src/main/demo/dataset';
 import { gradCamFiles } from '../../src/main/ml/gradcam-render';
-import { Workspace } from '../../src/main/workspace';
+import { Workspace } from '../../src/main/app/workspace';
 
 const IMAGES = 60;
 
@@ -70,8 +70,8 @@ beforeAll(async () => {
   events.onAny((event, payload) => {
     if (event === 'job.finished') finished.set((payload as JobSnapshot).id, payload as JobSnapshot);
   });
-  handlers = createHandlers(workspace, events, { mode: 'browser', version: '0.0.0-test' });
-  forwardJobEvents(workspace, events);
+  handlers = createHandlers(workspace, { mode: 'browser', version: '0.0.0-test' });
+  forwardAppEvents(workspace, events);
 
   const all = workspace.store.images.page(project.task, { projectId: project.id, offset: 0, limit: 100 }).rows;
   brokenId = all.find((row) => row.status === 'error')!.id;

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startBridge, type Bridge } from '../../src/main/bridge/server';
-import { Workspace } from '../../src/main/workspace';
+import { Workspace } from '../../src/main/app/workspace';
 import type { JobSnapshot } from '../../src/shared/api';
 import { taskSpecFor, type GridPage, type Project } from '../../src/shared/domain';
 import { writeJpeg } from '../fixtures/images';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { taskSpecFor, type Project } from '../../src/shared/domain';
 import type { ImportReport } from '../../src/shared/import-report';
 import { cachedImagePath } from '../../src/main/imaging/cache';
-import { Workspace } from '../../src/main/workspace';
+import { Workspace } from '../../src/main/app/workspace';
 import { writePlantedFolder, type PlantedFolder } from '../fixtures/images';
 
 describe('importing a folder with planted bad files', () => {

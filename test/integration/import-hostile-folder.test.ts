@@ -11,7 +11,7 @@ import { taskSpecFor } from '../../src/shared/domain';
 import type { ImportReport } from '../../src/shared/import-report';
 import { runCli } from '../../src/main/cli/program';
 import { cachedImagePath } from '../../src/main/imaging/cache';
-import { Workspace } from '../../src/main/workspace';
+import { Workspace } from '../../src/main/app/workspace';
 import { writeJpeg } from '../fixtures/images';
 
 const GiB = 2 ** 30;

@@ -9,7 +9,7 @@ import { writeDemoDataset } from '../../src/main/demo/dataset';
 import { hasArcFace, loadArcFace } from '../../src/main/ml/arcface-files';
 import { runCli } from '../../src/main/cli/program';
 import { SimilarCases } from '../../src/main/search/similar-cases';
-import { Workspace } from '../../src/main/workspace';
+import { Workspace } from '../../src/main/app/workspace';
 
 let root: string;
 let workspace: Workspace;

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBridge, type Bridge } from '../../src/main/bridge/server';
 import { runCli } from '../../src/main/cli/program';
 import { Store } from '../../src/main/store';
-import { Workspace } from '../../src/main/workspace';
+import { Workspace } from '../../src/main/app/workspace';
 import type { ApiError } from '../../src/shared/api';
 import { taskSpecFor, type LabelEvent } from '../../src/shared/domain';
 import { writeJpeg } from '../fixtures/images';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { taskSpecFor, type Project } from '../../src/shared/domain';
 import { writeDemoDataset, type DemoImage, type DemoManifest } from '../../src/main/demo/dataset';
-import { Workspace } from '../../src/main/workspace';
+import { Workspace } from '../../src/main/app/workspace';
 import type { TrainOptions } from '../../src/shared/ml';
 
 const IMAGES = 100;

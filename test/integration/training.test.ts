@@ -13,7 +13,7 @@ import { createEnsemble } from '../../src/main/ml/ensemble';
 import { renderGradCams } from '../../src/main/ml/gradcam-render';
 import { exportModelTo } from '../../src/main/ml/model-export';
 import { DATABASE_FILE_NAME } from '../../src/main/store/database';
-import { Workspace } from '../../src/main/workspace';
+import { Workspace } from '../../src/main/app/workspace';
 import type { TrainOptions } from '../../src/shared/ml';
 
 const IMAGES = 240;

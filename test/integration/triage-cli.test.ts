@@ -4,11 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../../src/main/api/dispatch';
-import { ApiEvents } from '../../src/main/api/events';
 import { createHandlers, type Handlers } from '../../src/main/api/handlers';
 import { runCli } from '../../src/main/cli/program';
 import { Store } from '../../src/main/store';
-import { Workspace } from '../../src/main/workspace';
+import { Workspace } from '../../src/main/app/workspace';
 import { REFERABLE_GRADE, taskSpecFor } from '../../src/shared/domain';
 import { defaultTrainOptions } from '../../src/shared/ml';
 import type { TriagePage, TriagePosition } from '../../src/shared/triage';
@@ -80,7 +79,7 @@ describe('the triage api calls', () => {
 
   beforeAll(() => {
     workspace = Workspace.open(dataDir);
-    handlers = createHandlers(workspace, new ApiEvents(), { mode: 'browser', version: '0.0.0-test' });
+    handlers = createHandlers(workspace, { mode: 'browser', version: '0.0.0-test' });
   });
   afterAll(() => workspace?.close());
 

@@ -5,10 +5,10 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ApiResult, ProjectSummary } from '../../src/shared/api';
 import { ApiEvents } from '../../src/main/api/events';
-import { createHandlers } from '../../src/main/api/handlers';
+import { createHandlers, forwardAppEvents } from '../../src/main/api/handlers';
 import { isAppUrl } from '../../src/main/desktop/app-location';
 import { bindIpc, EVENT_CHANNEL, INVOKE_CHANNEL, type EventReceiver, type IpcMainLike } from '../../src/main/desktop/ipc';
-import { Workspace } from '../../src/main/workspace';
+import { Workspace } from '../../src/main/app/workspace';
 
 const rendererDir = path.resolve('/opt/gradedesk/out/renderer');
 const appUrl = pathToFileURL(path.join(rendererDir, 'index.html')).href;
@@ -61,7 +61,8 @@ describe('the IPC binding', () => {
     root = await fs.mkdtemp(path.join(os.tmpdir(), 'gradedesk-ipc-'));
     workspace = Workspace.open(root);
     closed.destroyed = true;
-    const handlers = createHandlers(workspace, events, { mode: 'desktop', version: '0.1.0' });
+    const handlers = createHandlers(workspace, { mode: 'desktop', version: '0.1.0' });
+    forwardAppEvents(workspace, events);
     unbind = bindIpc(ipcMain, handlers, events, isTrusted, () => [window, closed, foreign]);
   });
 

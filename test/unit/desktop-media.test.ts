@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { taskSpecFor } from '../../src/shared/domain';
 import { handleMediaRequest, parseMediaUrl } from '../../src/main/desktop/media-protocol';
-import { Workspace } from '../../src/main/workspace';
+import { Workspace } from '../../src/main/app/workspace';
 import { writeJpeg } from '../fixtures/images';
 
 describe('the gradedesk: media protocol', () => {

@@ -11,7 +11,7 @@ import { parseMediaPath } from '../../src/main/bridge/media-route';
 import { parseMediaQuery } from '../../src/main/media';
 import { dropStaleGradCam, dropStaleGradCams } from '../../src/main/ml/gradcam-cache';
 import { gradCamFiles } from '../../src/main/ml/gradcam-render';
-import { Workspace } from '../../src/main/workspace';
+import { Workspace } from '../../src/main/app/workspace';
 import { taskSpecFor, type Project } from '../../src/shared/domain';
 import { defaultTrainOptions } from '../../src/shared/ml';
 import { writeJpeg } from '../fixtures/images';

@@ -1,7 +1,17 @@
-import { api, isMethod, type ApiResult } from '../../shared/api';
+import { api, isMethod, type ApiResult, type Method } from '../../shared/api';
+import type { Validated } from '../app/operation';
 import { GradedeskError } from '../../shared/errors';
 import { storageFailure } from '../store/failures';
 import type { Handlers } from './handlers';
+
+/** A request checked against its method's schema, or the first problem with it in one sentence. */
+export function parseRequest<M extends Method>(method: M, payload: unknown): { ok: true; request: Validated<M> } | { ok: false; problem: string } {
+  const parsed = api[method].request.safeParse(payload);
+  if (parsed.success) return { ok: true, request: parsed.data as Validated<M> };
+  const issue = parsed.error.issues[0]!;
+  const where = issue.path.length ? ` at "${issue.path.join('.')}"` : '';
+  return { ok: false, problem: `Malformed ${method} request${where}: ${issue.message.replace(/\.$/, '')}.` };
+}
 
 /**
  * Runs one call from an untrusted renderer: an unknown method or a payload that does not match its
@@ -13,15 +23,11 @@ export async function dispatch(handlers: Handlers, method: unknown, payload: unk
   if (!isMethod(method)) {
     return { ok: false, error: { code: 'bad-request', message: `Unknown call ${JSON.stringify(method)}.` } };
   }
-  const parsed = api[method].request.safeParse(payload ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const where = issue.path.length ? ` at "${issue.path.join('.')}"` : '';
-    return { ok: false, error: { code: 'bad-request', message: `Malformed ${method} request${where}: ${issue.message.replace(/\.$/, '')}.` } };
-  }
+  const parsed = parseRequest(method, payload ?? {});
+  if (!parsed.ok) return { ok: false, error: { code: 'bad-request', message: parsed.problem } };
   try {
     const handler = handlers[method] as (request: unknown) => unknown;
-    return { ok: true, value: await handler(parsed.data) };
+    return { ok: true, value: await handler(parsed.request) };
   } catch (error) {
     const known = error instanceof GradedeskError ? error : storageFailure(error);
     if (known) return { ok: false, error: { code: known.code, message: known.message } };

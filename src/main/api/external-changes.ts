@@ -1,4 +1,4 @@
-import type { Workspace } from '../workspace';
+import type { Workspace } from '../app/workspace';
 import type { ApiEvents } from './events';
 
 /**

@@ -2,9 +2,9 @@
 // default) against the real HTTP bridge on a demo project with a trained model, then the integrity check.
 import fs from 'node:fs';
 import path from 'node:path';
-import { openDemoProject } from '../demo/demo-project';
+import { openDemoProject } from '../app/demo';
 import { startBridge } from '../bridge/server';
-import { Workspace } from '../workspace';
+import { Workspace } from '../app/workspace';
 import { fuzzApi, type FuzzReport } from './api-fuzz';
 import { printFigure, timed } from './measure';
 

@@ -96,7 +96,7 @@ export const contractMethods = (): Method[] => Object.keys(api) as Method[];
 const fuzzOrder = (methods: readonly Method[]): Method[] =>
   [...methods].sort((a, b) => Number(a.endsWith('.delete')) - Number(b.endsWith('.delete')));
 
-const PATH_KEYS = new Set(['dir', 'folder', 'labelsFile', 'path']);
+const PATH_KEYS = new Set(['dir', 'folder', 'labelsFile', 'path', 'file', 'location']);
 
 const requestSchema = (method: Method): JsonSchema => z.toJSONSchema(api[method].request, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
 

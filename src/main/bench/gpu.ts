@@ -24,7 +24,7 @@ import { evaluateModel } from '../ml/model-evaluation';
 import { modelReadyPixels, preprocessorFor } from '../ml/preprocessing';
 import { runTraining } from '../ml/training-run';
 import { prepareModel } from '../ml/training-snapshot';
-import { Workspace } from '../workspace';
+import { Workspace } from '../app/workspace';
 import { benchExtraction } from './ml-engine';
 import { printFigure, timed } from './measure';
 

@@ -9,7 +9,7 @@ import { featureContext } from '../ml/engine';
 import { measureLocalisation } from '../ml/gradcam-localisation';
 import { openGradCamSession, renderGradCams } from '../ml/gradcam-render';
 import { modelReadyPixels } from '../ml/preprocessing';
-import { Workspace } from '../workspace';
+import { Workspace } from '../app/workspace';
 import { percentile, printFigure, sampleMs, timed } from './measure';
 
 const IMAGES = 120;

@@ -6,7 +6,7 @@ import { taskSpecFor } from '../../shared/domain';
 import { writeDemoDataset } from '../demo/dataset';
 import { THUMBNAIL_SIZE } from '../imaging/cache';
 import { scanFolder } from '../ingest/scan-folder';
-import { Workspace } from '../workspace';
+import { Workspace } from '../app/workspace';
 import { percentile, printFigure, timed } from './measure';
 
 const RUNS = 3;

@@ -20,7 +20,7 @@ import { trainHead } from '../ml/train-head';
 import { runTraining } from '../ml/training-run';
 import { prepareModel } from '../ml/training-snapshot';
 import { Store } from '../store';
-import { Workspace } from '../workspace';
+import { Workspace } from '../app/workspace';
 import { percentile, printFigure, timed } from './measure';
 
 const RUNS = 3;

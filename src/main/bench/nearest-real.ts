@@ -17,7 +17,7 @@ import { TTA_VIEWS } from '../ml/views';
 import { AnnIndex } from '../search/ann-index';
 import { ExactIndex } from '../search/exact-index';
 import { recallAt } from '../search/synthetic';
-import { Workspace } from '../workspace';
+import { Workspace } from '../app/workspace';
 import { percentile, printFigure, sampleMs, timed } from './measure';
 
 const VECTORS = 100_000;

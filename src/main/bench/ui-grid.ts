@@ -7,7 +7,7 @@ import { taskSpecFor } from '../../shared/domain';
 import { startBridge } from '../bridge/server';
 import { cachedImagePath } from '../imaging/cache';
 import type { NewImage } from '../store/images';
-import { Workspace } from '../workspace';
+import { Workspace } from '../app/workspace';
 import { printFigure } from './measure';
 
 const IMAGES = 100_000;

@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { MEDIA_KINDS, type MediaKind } from '../../shared/api';
 import { notFound } from '../../shared/errors';
 import { isModelMedia, mediaFile, modelMediaFile, parseMediaQuery } from '../media';
-import type { Workspace } from '../workspace';
+import type { Workspace } from '../app/workspace';
 
 /** Media are per-session and may change meaning if the data directory is replaced: cache, but always revalidate. */
 const CACHE_CONTROL = 'private, no-cache';

@@ -5,9 +5,9 @@ import sirv from 'sirv';
 import { conflict, GradedeskError, invalid } from '../../shared/errors';
 import { ApiEvents } from '../api/events';
 import { watchExternalChanges } from '../api/external-changes';
-import { createHandlers, forwardJobEvents } from '../api/handlers';
+import { createHandlers, forwardAppEvents } from '../api/handlers';
 import { storageFailure } from '../store/failures';
-import type { Workspace } from '../workspace';
+import type { Workspace } from '../app/workspace';
 import { serveApiCall } from './api-route';
 import { isAuthorized, newToken, sameToken, sessionCookie } from './auth';
 import { EventsSocket } from './events-socket';
@@ -67,8 +67,8 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   const host = options.host ?? '127.0.0.1';
   const token = options.token ?? newToken();
   const events = new ApiEvents();
-  const handlers = createHandlers(workspace, events, { mode: 'browser', version: options.version });
-  const stopForwardingJobs = forwardJobEvents(workspace, events);
+  const handlers = createHandlers(workspace, { mode: 'browser', version: options.version });
+  const stopForwardingApp = forwardAppEvents(workspace, events);
   const stopWatchingOthers = watchExternalChanges(workspace, events);
   const eventsSocket = new EventsSocket(events);
   const renderer = sirv(options.rendererDir, {
@@ -163,7 +163,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     origin,
     token,
     async close() {
-      stopForwardingJobs();
+      stopForwardingApp();
       stopWatchingOthers();
       await eventsSocket.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

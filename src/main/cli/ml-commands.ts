@@ -7,36 +7,26 @@ import { GradedeskError, invalid } from '../../shared/errors';
 import { AUGMENTATIONS, type Augmentation, type Evaluation, type HeadKind, type ModelDetail, type TrainOptions } from '../../shared/ml';
 import { DEFAULT_ARCFACE } from '../ml/arcface';
 import type { EmbeddingGrouping } from '../ml/arcface-files';
-import { initBackend } from '../ml/backend';
 import { doctorLines } from '../ml/doctor';
-import { downloadBackbone } from '../ml/backbones/download';
-import { evaluateModel } from '../ml/model-evaluation';
-import { defaultGradCamClass, dropStaleGradCam } from '../ml/gradcam-cache';
-import { gradCamOverlay } from '../ml/gradcam-render';
-import { SimilarCases } from '../search/similar-cases';
-import { createEnsemble } from '../ml/ensemble';
-import { exportModelTo } from '../ml/model-export';
-import { triageQueue } from '../ml/triage';
 import { describeLabel } from '../../shared/labels';
 import { scoreText, TRIAGE_ORDER_INFO, TRIAGE_ORDERS, type TriageOrder, type TriagePage } from '../../shared/triage';
-import type { Workspace } from '../workspace';
-import type { RunningJob } from '../jobs/runner';
+import type { App } from '../app';
 import { formatDuration, progressPrinter, table, type CliIO } from './output';
+import { checked, followJob } from './requests';
 
 export interface CliContext {
   io: CliIO;
-  open: () => Workspace;
+  app: () => App;
   print: (json: unknown, text: string) => void;
   projectNamed: (name: string) => Project;
 }
 
-export function registerMlCommands(program: Command, { io, open, print, projectNamed }: CliContext): void {
+export function registerMlCommands(program: Command, { io, app, print, projectNamed }: CliContext): void {
   program
     .command('doctor')
     .description('which tfjs backend runs here and why not a faster one, the GPU adapter, and what each backend can train')
     .action(async () => {
-      const backend = await initBackend();
-      const backbones = open().engine.backbones.list();
+      const { backend, backbones } = await app().training.capabilities();
       print({ ...backend, backbones }, [...doctorLines(backend), `Backbones: ${backbones.map((b) => b.id).join(', ')}`, ''].join('\n'));
     });
 
@@ -44,7 +34,7 @@ export function registerMlCommands(program: Command, { io, open, print, projectN
   backbones
     .command('list')
     .action(() => {
-      const list = open().engine.backbones.list();
+      const list = app().backbones.list();
       print(list, table([['ID', 'FORMAT', 'SOURCE', 'SIZES', 'LOCATION'], ...list.map((b) => [b.id, b.format, b.source, b.inputSizes.join(','), b.location])]));
     });
   backbones
@@ -58,21 +48,11 @@ export function registerMlCommands(program: Command, { io, open, print, projectN
     .option('--size <bytes>', 'expected total download size in bytes', Number)
     .option('--name <name>')
     .action(async (id: string, location: string, options: { format: 'layers' | 'graph'; featureLayer: string; sizes: string; normalisation: 'unit'; sha256?: string; size?: number; name?: string }) => {
-      const registry = open().engine.backbones;
       const inputSizes = options.sizes.split(',').map(Number);
-      const added = registry.add({ id, location, format: options.format, featureLayer: options.featureLayer, inputSizes, normalisation: options.normalisation,
+      const request = checked('backbones.add', { id, location, format: options.format, featureLayer: options.featureLayer, inputSizes, normalisation: options.normalisation,
         ...(options.sha256 ? { sha256: options.sha256 } : {}), ...(options.size ? { size: options.size } : {}), ...(options.name ? { name: options.name } : {}) });
-      if (added.source === 'url') {
-        const progress = progressPrinter(io);
-        try {
-          await downloadBackbone({ url: location, sha256: options.sha256!, cacheDir: registry.backbonesDir, onProgress: progress.update, ...(options.size ? { size: options.size } : {}) });
-        } catch (error) {
-          registry.remove(id);
-          throw error;
-        } finally {
-          progress.end();
-        }
-      }
+      const progress = progressPrinter(io);
+      const added = await app().backbones.add(request, progress.update).finally(progress.end);
       print(added, `Added backbone ${added.id} (${added.format}, ${added.source}).\n`);
     });
 
@@ -97,19 +77,13 @@ export function registerMlCommands(program: Command, { io, open, print, projectN
     .option('--name <name>', 'model name')
     .option('--resume <modelId>', 'continue an interrupted or cancelled run instead', parseWhole)
     .action(async (options: TrainCliOptions) => {
-      const workspace = open();
       const target = projectNamed(options.project);
-      let job: RunningJob<unknown>;
-      let modelId: number;
-      if (options.resume) {
-        modelId = options.resume;
-        job = workspace.resumeTraining(modelId);
-      } else {
-        ({ modelId, job } = workspace.startTraining(target, trainOptions(workspace, options), options.name));
-      }
+      const { modelId, job } = options.resume
+        ? { modelId: options.resume, job: app().training.runResumed({ modelId: options.resume }) }
+        : app().training.run(checked('training.start', { projectId: target.id, options: trainOptions(app(), options), ...(options.name ? { name: options.name } : {}) }));
       io.stderr(`Training model ${modelId}; Ctrl+C stops it after the current batch (resume with --resume ${modelId}).\n`);
-      await followJob(workspace, job, io);
-      const model = workspace.store.models.get(modelId);
+      await followJob(app(), job, io);
+      const model = app().models.get({ modelId });
       const activation = model.activation ? `${model.activation.reason}\n` : '';
       print(model, `${describeModel(model)}\n${describeEvaluation(model.evaluation)}${activation}`);
     });
@@ -120,9 +94,8 @@ export function registerMlCommands(program: Command, { io, open, print, projectN
     .requiredOption('--project <name>')
     .option('--model <id>', 'model id', parseWhole)
     .action(async (options: { project: string; model?: number }) => {
-      const workspace = open();
-      const job = workspace.startPrediction(projectNamed(options.project), options.model);
-      const result = (await followJob(workspace, job, io)) as { predicted: number; failed: number };
+      const job = app().predictions.run(checked('predictions.start', { projectId: projectNamed(options.project).id, modelId: options.model }));
+      const result = await followJob(app(), job, io);
       print(result, `Predicted ${result.predicted} images${result.failed ? `; ${result.failed} could not be read` : ''}.\n`);
     });
 
@@ -133,9 +106,8 @@ export function registerMlCommands(program: Command, { io, open, print, projectN
     .option('--model <id>', 'model id', parseWhole)
     .option('--threshold <p>', 'referable operating point', Number)
     .action((options: { project: string; model?: number; threshold?: number }) => {
-      const workspace = open();
-      const model = modelOf(workspace, projectNamed(options.project), options.model);
-      const evaluation = evaluateModel(workspace.store, model.id, options.threshold);
+      const model = app().models.ofProject(projectNamed(options.project).id, options.model);
+      const evaluation = app().models.evaluate(checked('models.evaluate', { modelId: model.id, threshold: options.threshold }));
       print(
         {
           model: model.id,
@@ -163,7 +135,7 @@ export function registerMlCommands(program: Command, { io, open, print, projectN
     .command('list')
     .requiredOption('--project <name>')
     .action((options: { project: string }) => {
-      const list = open().store.models.list(projectNamed(options.project).id);
+      const list = app().models.list({ projectId: projectNamed(options.project).id });
       print(list, list.length === 0 ? 'No models yet.\n' : table([
         ['ID', 'ACTIVE', 'STATUS', 'HEAD', 'BACKBONE', 'SIZE', 'IMAGES', 'QWK', 'AUC', 'CREATED'],
         ...list.map((m) => [m.id, m.active ? '*' : '', m.status, m.head, m.backboneId, m.inputSize, m.trainingImages, fixed(m.metrics?.qwk), fixed(m.metrics?.referableAuc), m.createdAt.slice(0, 16)]),
@@ -172,7 +144,7 @@ export function registerMlCommands(program: Command, { io, open, print, projectN
   models
     .command('activate <id>')
     .action((id: string) => {
-      const model = open().store.models.activate(parseWhole(id));
+      const model = app().models.activate({ modelId: parseWhole(id) });
       print(model, `Model ${model.id} is now the active model of its project.\n`);
     });
   models
@@ -181,14 +153,14 @@ export function registerMlCommands(program: Command, { io, open, print, projectN
     .action((id: string, p: string) => {
       const threshold = p === 'default' ? null : Number(p);
       if (threshold !== null && !(threshold >= 0 && threshold <= 1)) throw invalid(`The referral threshold is a probability from 0 to 1, or 'default', not "${p}".`);
-      const model = open().store.models.setReferralThreshold(parseWhole(id), threshold);
+      const model = app().models.setReferralThreshold({ modelId: parseWhole(id), threshold });
       print(model, `Model ${model.id} refers an eye at P(referable) ≥ ${(model.referralThreshold ?? 0.5).toFixed(2)}${model.referralThreshold === null ? ' (the default)' : ''}.\n`);
     });
   models
     .command('export <id> <dir>')
     .description('write the model in tfjs format (fold heads, standardisation, manifest) to a folder')
     .action((id: string, dir: string) => {
-      const exported = exportModelTo(open().store, parseWhole(id), dir);
+      const exported = app().models.export(checked('models.export', { modelId: parseWhole(id), dir }));
       print(exported, `Exported model ${id} to ${exported.dir} (${exported.files.length} files).\n`);
     });
   models
@@ -196,20 +168,15 @@ export function registerMlCommands(program: Command, { io, open, print, projectN
     .description('a new model averaging the probabilities of two or more finished models')
     .option('--name <name>')
     .action((ids: string[], options: { name?: string }) => {
-      const workspace = open();
-      const ensemble = createEnsemble(workspace.store, workspace.engine.modelsDir, ids.map(parseWhole), options.name);
-      const model = workspace.store.models.get(ensemble.id);
+      const ensemble = app().models.ensemble(checked('models.ensemble', { modelIds: ids.map(parseWhole), name: options.name }));
+      const model = app().models.get({ modelId: ensemble.id });
       print(model, `Created model ${model.id}, ${model.name}.\n${describeEvaluation(model.evaluation)}`);
     });
   models
     .command('delete <id>')
     .action((id: string) => {
-      const store = open().store;
-      const modelId = parseWhole(id);
-      const dir = store.models.dir(modelId);
-      store.models.delete(modelId);
-      fs.rmSync(dir, { recursive: true, force: true });
-      print({ deleted: modelId }, `Deleted model ${modelId}.\n`);
+      const { deleted } = app().models.delete({ modelId: parseWhole(id) });
+      print({ deleted }, `Deleted model ${deleted}.\n`);
     });
 
   program
@@ -221,7 +188,7 @@ export function registerMlCommands(program: Command, { io, open, print, projectN
     .option('--include-reviewed', 'list images a reader graded since the model was made too')
     .action((options: { project: string; order: TriageOrder; limit: number; includeReviewed?: boolean }) => {
       const target = projectNamed(options.project);
-      const page = triageQueue(open().store, target.id, options.order, { limit: options.limit, includeReviewed: options.includeReviewed ?? false });
+      const page = app().triage.queue(checked('triage.queue', { projectId: target.id, order: options.order, limit: options.limit, includeReviewed: options.includeReviewed ?? false }));
       print(page, describeTriage(target, page));
     });
 
@@ -239,21 +206,17 @@ export function registerMlCommands(program: Command, { io, open, print, projectN
     .option('--opacity <share>', 'opacity of the heat map, 0–1', parseOpacity, 0.6)
     .requiredOption('--out <file>', 'PNG file to write')
     .action(async (imageRef: string, options: { project: string; class?: string; opacity: number; out: string }) => {
-      const workspace = open();
       const target = projectNamed(options.project);
-      const image = workspace.store.images.resolve(target.id, imageRef);
-      if (image.status !== 'ok') throw invalid(`${image.fileName} could not be imported, so there is no picture for Grad-CAM to explain.`);
-      const model = modelOf(workspace, target);
-      const asked = options.class === undefined ? null : gradCamClassOf(model, options.class);
-      // The overlay is composed from the cached files: none may be left from an earlier model with this id.
-      dropStaleGradCam(workspace.cacheDir, model, image.id, asked ?? defaultGradCamClass(workspace.store, model.id, image.id).targetClass);
-      const job = workspace.startGradCam(target, [image.id], asked, model.id);
-      const [rendered] = await followJob(workspace, job, io);
+      const image = app().images.resolve(target.id, imageRef);
+      const model = app().gradcam.model(target.id);
+      const asked = options.class === undefined ? undefined : gradCamClassOf(model, options.class);
+      const job = app().gradcam.run({ projectId: target.id, imageIds: [image.id], targetClass: asked });
+      const [rendered] = await followJob(app(), job, io);
       if (!rendered) throw new GradedeskError('cancelled', 'Grad-CAM was cancelled; nothing was written.');
       const out = path.resolve(options.out);
-      fs.writeFileSync(out, await gradCamOverlay(rendered, options.opacity));
+      fs.writeFileSync(out, await app().gradcam.overlay(rendered, options.opacity));
       const className = model.classes[rendered.targetClass] ?? String(rendered.targetClass);
-      const why = asked === null ? (workspace.store.predictions.forImage(model.id, image.id) ? ', the class it predicts' : '; the model has not predicted this image, so class 0') : '';
+      const why = asked === undefined ? (app().predictions.forImage({ imageId: image.id }) ? ', the class it predicts' : '; the model has not predicted this image, so class 0') : '';
       print(
         { image: { id: image.id, fileName: image.fileName }, model: model.id, targetClass: rendered.targetClass, className, computeMs: rendered.computeMs, file: out },
         `${image.fileName}: Grad-CAM of model ${model.id} for class ${rendered.targetClass} (${className}${why}), computed in ${Math.round(rendered.computeMs)} ms.\n` +
@@ -271,10 +234,9 @@ export function registerMlCommands(program: Command, { io, open, print, projectN
     .option('--scale <s>', 'ArcFace logit scale', numberIn('--scale', 1, 128), DEFAULT_ARCFACE.scale)
     .option('--dim <n>', 'embedding dimension', wholeNumberIn('--dim', 16, 2048), DEFAULT_ARCFACE.embeddingDim)
     .action(async (options: { project: string; groupBy: EmbeddingGrouping; margin: number; scale: number; dim: number }) => {
-      const workspace = open();
       const target = projectNamed(options.project);
-      const request = { groupBy: options.groupBy, options: { margin: options.margin, scale: options.scale, embeddingDim: options.dim } };
-      const outcome = await followJob(workspace, workspace.startEmbedding(target, request), io);
+      const request = checked('embeddings.start', { projectId: target.id, groupBy: options.groupBy, margin: options.margin, scale: options.scale, embeddingDim: options.dim });
+      const outcome = await followJob(app(), app().embeddings.run(request), io);
       const heldOut = outcome.heldOut
         ? `Top-1 neighbour accuracy on held-out patients: ${(outcome.heldOut.accuracy * 100).toFixed(1)}% ` +
           `(always guessing the commonest label: ${(outcome.heldOut.majorityRate * 100).toFixed(1)}%; ${outcome.heldOut.images} images, ${outcome.heldOut.folds} folds).\n`
@@ -298,10 +260,9 @@ export function registerMlCommands(program: Command, { io, open, print, projectN
       return k;
     }, 10)
     .action((imageRef: string, options: { project: string; k: number }) => {
-      const workspace = open();
       const target = projectNamed(options.project);
-      const image = workspace.store.images.resolve(target.id, imageRef);
-      const answer = new SimilarCases(workspace.store, workspace.dataDir).forImage(image.id, options.k);
+      const image = app().images.resolve(target.id, imageRef);
+      const answer = app().similar.forImage({ imageId: image.id, k: options.k });
       const label = (value: Parameters<typeof describeLabel>[1]) => describeLabel(target.task, value);
       const vote = answer.suggestion
         ? `Suggestion: ${label(answer.suggestion.label)} (${Math.round(answer.suggestion.confidence * 100)}% of the neighbours' similarity${answer.suggestion.confidence >= answer.threshold ? '' : `, below the ${Math.round(answer.threshold * 100)}% threshold`})` +
@@ -347,10 +308,10 @@ interface TrainCliOptions {
   resume?: number;
 }
 
-function trainOptions(workspace: Workspace, cli: TrainCliOptions): Partial<TrainOptions> {
+function trainOptions(app: App, cli: TrainCliOptions): Partial<TrainOptions> {
   const options: Partial<TrainOptions> = {};
   if (cli.head) options.head = cli.head;
-  if (cli.backbone) options.backboneId = backboneFor(workspace, cli.backbone, cli.featureLayer, cli.size);
+  if (cli.backbone) options.backboneId = app.backbones.byIdOrFile(cli.backbone, cli.featureLayer, cli.size);
   if (cli.size) options.inputSize = cli.size;
   if (cli.epochs) options.epochs = cli.epochs;
   if (cli.folds && cli.holdout) throw invalid('Choose --folds or --holdout, not both.');
@@ -377,26 +338,6 @@ function trainOptions(workspace: Workspace, cli: TrainCliOptions): Partial<Train
   return options;
 }
 
-/** `--backbone` is a registered id, or a model.json path registered on the fly. */
-function backboneFor(workspace: Workspace, reference: string, featureLayer: string | undefined, size: number | undefined): string {
-  const registry = workspace.engine.backbones;
-  if (registry.list().some((b) => b.id === reference)) return reference;
-  if (!reference.endsWith('.json') || !fs.existsSync(reference)) {
-    throw new GradedeskError('not-found', `There is no backbone "${reference}" and no model.json at that path. Known: ${registry.list().map((b) => b.id).join(', ')}.`);
-  }
-  if (!featureLayer) throw invalid('A backbone given as a path needs --feature-layer (the layer whose output is its last convolutional maps).');
-  const id = `file-${path.basename(path.dirname(path.resolve(reference)))}-${Date.now().toString(36)}`;
-  return registry.add({ id, location: reference, format: 'layers', featureLayer, inputSizes: [size ?? 224] }).id;
-}
-
-function modelOf(workspace: Workspace, project: Project, modelId?: number): ModelDetail {
-  const id = modelId ?? workspace.store.models.active(project.id)?.id;
-  if (id === undefined) throw invalid(`${project.name} has no active model; train one first.`);
-  const model = workspace.store.models.get(id);
-  if (model.projectId !== project.id) throw invalid(`Model ${id} belongs to another project.`);
-  return model;
-}
-
 /** `--class` of the gradcam command: a class index or name of the model. */
 function gradCamClassOf(model: ModelDetail, text: string): number {
   const byName = model.classes.findIndex((name) => name.toLowerCase() === text.trim().toLowerCase());
@@ -404,22 +345,6 @@ function gradCamClassOf(model: ModelDetail, text: string): number {
   const index = Number(text);
   if (/^\d+$/.test(text.trim()) && index < model.classes.length) return index;
   throw invalid(`"${text}" is not one of model ${model.id}'s classes: ${model.classes.map((name, k) => `${k} ${name}`).join(', ')}.`);
-}
-
-/** Shows a job's progress until it ends; Ctrl+C cancels it (what it finished is kept). */
-async function followJob<T>(workspace: Workspace, job: RunningJob<T>, io: CliIO): Promise<T> {
-  const progress = progressPrinter(io);
-  const onProgress = (info: { id: string; progress: import('../../shared/jobs').Progress | null }) => info.id === job.info.id && info.progress && progress.update(info.progress);
-  const cancel = () => workspace.jobs.cancel(job.info.id);
-  workspace.jobs.on('progress', onProgress);
-  process.once('SIGINT', cancel);
-  try {
-    return await job.done;
-  } finally {
-    progress.end();
-    workspace.jobs.off('progress', onProgress);
-    process.off('SIGINT', cancel);
-  }
 }
 
 function describeModel(model: ModelDetail): string {

@@ -3,22 +3,23 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
-import { HAM10000_CLASSES, HPA_LABELS, taskSpecFor, type TaskKind } from '../../shared/domain';
+import { HAM10000_CLASSES, HPA_LABELS, type TaskKind } from '../../shared/domain';
 import { GradedeskError, invalid } from '../../shared/errors';
 import type { ImportReport } from '../../shared/import-report';
 import { describeLabel, parseLabelInput } from '../../shared/labels';
 import { version } from '../../../package.json';
 import { isLoopback } from '../bridge/hosts';
 import { startBridge } from '../bridge/server';
-import { DEMO_PROJECT_NAME, openDemoProject } from '../demo/demo-project';
-import { currentLabelsCsv, labelHistoryCsv } from '../export/labels-csv';
+import { createApp, type App } from '../app';
+import { DEMO_PROJECT_NAME } from '../app/demo';
 import { resolveDataDir } from '../paths';
 import { restoreDatabase } from '../store/backup';
 import { DATABASE_FILE_NAME } from '../store/database';
 import { storageFailure } from '../store/failures';
-import { Workspace } from '../workspace';
+import { Workspace } from '../app/workspace';
 import { registerMlCommands } from './ml-commands';
 import { formatDuration, processIO, progressPrinter, table, type CliIO } from './output';
+import { checked, followJob } from './requests';
 
 interface GlobalOptions {
   data?: string;
@@ -35,6 +36,7 @@ export interface CliPlaces {
 /** Runs one CLI invocation and returns its exit code: 0 success, 1 a failure explained to the user, 2 a usage error. */
 export async function runCli(argv: readonly string[], io: CliIO = processIO, places: CliPlaces = {}): Promise<number> {
   let workspace: Workspace | null = null;
+  let application: App | null = null;
   const program = new Command('gradedesk')
     .description('Gradedesk: grade, triage and train on medical images, on this machine.')
     .option('--data <dir>', 'data directory (default: $GRADEDESK_DATA, else the desktop app\'s folder)')
@@ -44,8 +46,9 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO, pla
 
   const globals = () => program.opts<GlobalOptions>();
   const open = () => (workspace ??= Workspace.open(resolveDataDir(globals().data)));
+  const app = () => (application ??= createApp(open()));
   const print = (json: unknown, text: string) => io.stdout(globals().json ? `${JSON.stringify(json, null, 2)}\n` : text);
-  const projectNamed = (name: string) => open().store.projects.byName(name);
+  const projectNamed = (name: string) => app().projects.named(name);
 
   const project = program.command('project').description('create and list projects');
   project
@@ -55,16 +58,16 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO, pla
     .option('--classes <names>', 'comma-separated class names, or a preset: ham10000, hpa')
     .action((name: string, options: { task: TaskKind; classes?: string }) => {
       const preset = options.classes ? CLASS_PRESETS[options.classes.toLowerCase()] : undefined;
-      const classes = preset ?? options.classes?.split(',').map((c) => c.trim()).filter(Boolean);
-      const created = open().store.projects.create(name, taskSpecFor(options.task, classes));
+      const classes = preset ? [...preset] : options.classes?.split(',').map((c) => c.trim()).filter(Boolean);
+      const created = app().projects.create(checked('projects.create', { name, task: options.task, classes }));
       print(created, `Created project "${created.name}" (${created.task.kind}: ${created.task.classes.join(', ')}).\n`);
     });
   project
     .command('list')
     .description('list projects')
     .action(() => {
-      const projects = open().store.projects.list();
-      const rows = projects.map((p) => ({ ...p, images: open().store.stats(p).images }));
+      const projects = app().projects.list();
+      const rows = projects.map(({ stats, ...p }) => ({ ...p, images: stats.images }));
       print(rows, projects.length ? table([['NAME', 'TASK', 'IMAGES', 'CREATED'], ...rows.map((p) => [p.name, p.task.kind, p.images, p.createdAt.slice(0, 10)])]) : 'No projects yet.\n');
     });
 
@@ -75,10 +78,8 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO, pla
     .option('--labels <csv>', 'label file (APTOS, EyePACS, HAM10000, HPA or generic file,label)')
     .action(async (folder: string, options: { project: string; labels?: string }) => {
       const target = projectNamed(options.project);
-      const progress = progressPrinter(io);
-      const job = open().startImport({ project: target, folder, labelsFile: options.labels });
-      open().jobs.on('progress', (info) => info.id === job.info.id && info.progress && progress.update(info.progress));
-      const report = await job.done.finally(progress.end);
+      const job = app().imports.run(checked('imports.start', { projectId: target.id, folder, labelsFile: options.labels }));
+      const report = await followJob(app(), job, io, { cancelOnInterrupt: false });
       print(report, describeImport(report));
       if (report.cancelled) throw new GradedeskError('cancelled', 'The import was cancelled.');
     });
@@ -89,7 +90,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO, pla
     .requiredOption('--project <name>')
     .action((options: { project: string }) => {
       const target = projectNamed(options.project);
-      const stats = open().store.stats(target);
+      const { stats } = app().projects.get({ projectId: target.id });
       const classRows = Object.entries(stats.perClass).map(([key, n]) => [
         target.task.kind === 'dr-grade' ? `grade ${key} (${target.task.classes[Number(key)]})` : key,
         n,
@@ -121,16 +122,10 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO, pla
     .option('--note <text>')
     .action((imageRef: string, valueText: string, options: { project: string; reader: string; note?: string }) => {
       const target = projectNamed(options.project);
-      const { store } = open();
-      const image = store.images.resolve(target.id, imageRef);
-      const reader = store.readers.ensure(options.reader);
-      const event = store.labels.record(target.task, {
-        imageId: image.id,
-        value: parseLabelInput(target.task, valueText),
-        source: 'reader',
-        readerId: reader.id,
-        note: options.note,
-      })!;
+      const image = app().images.resolve(target.id, imageRef);
+      const reader = app().readers.ensure(checked('readers.ensure', { name: options.reader }));
+      const value = parseLabelInput(target.task, valueText);
+      const event = app().labels.record(checked('labels.record', { imageId: image.id, value, readerId: reader.id, note: options.note }));
       print(event, `${image.fileName}: ${describeLabel(target.task, event.previousValue)} → ${describeLabel(target.task, event.value)} (event ${event.id}, ${reader.name}).\n`);
     });
 
@@ -140,8 +135,8 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO, pla
     .requiredOption('--project <name>')
     .action((imageRef: string, options: { project: string }) => {
       const target = projectNamed(options.project);
-      const image = open().store.images.resolve(target.id, imageRef);
-      const events = open().store.labels.history(image.id);
+      const image = app().images.resolve(target.id, imageRef);
+      const events = app().labels.history({ imageId: image.id });
       print(
         { image: { id: image.id, fileName: image.fileName }, events },
         events.length
@@ -161,12 +156,10 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO, pla
     .option('--out <file>', 'write to a file instead of stdout')
     .option('--with-history', 'every label event (the audit trail) instead of the current labels')
     .action((options: { project: string; out?: string; withHistory?: boolean }) => {
-      const target = projectNamed(options.project);
-      const { text, rows } = options.withHistory ? labelHistoryCsv(open().store, target) : currentLabelsCsv(open().store, target);
-      if (!options.out) return void io.stdout(text);
-      const out = path.resolve(options.out);
-      fs.writeFileSync(out, text);
-      print({ file: out, rows }, `Wrote ${rows} rows to ${out}.\n`);
+      const request = { projectId: projectNamed(options.project).id, history: options.withHistory ?? false };
+      if (!options.out) return void io.stdout(app().exports.labelsCsv(request).text);
+      const written = app().exports.labels(checked('exports.labels', { ...request, file: options.out }));
+      print(written, `Wrote ${written.rows} rows to ${written.file}.\n`);
     });
 
   program
@@ -176,7 +169,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO, pla
     .option('--seed <s>', 'random seed', parseCount, 1)
     .action(async (options: { count: number; seed: number }) => {
       const progress = progressPrinter(io);
-      const { project: demo, report, folder } = await openDemoProject(open(), { ...options, onProgress: progress.update }).finally(progress.end);
+      const { project: demo, report, folder } = await app().demo.open({ ...options, onProgress: progress.update }).finally(progress.end);
       print({ project: demo.name, folder, report }, `Demo project "${DEMO_PROJECT_NAME}" is ready (${folder}).\n${describeImport(report)}`);
     });
 
@@ -252,7 +245,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO, pla
       await bridge.close();
     });
 
-  registerMlCommands(program, { io, open, print, projectNamed });
+  registerMlCommands(program, { io, app, print, projectNamed });
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

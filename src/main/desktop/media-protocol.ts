@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import { MEDIA_KINDS, type MediaKind } from '../../shared/api';
 import { GradedeskError } from '../../shared/errors';
 import { isModelMedia, mediaFile, modelMediaFile, parseMediaQuery } from '../media';
-import type { Workspace } from '../workspace';
+import type { Workspace } from '../app/workspace';
 
 const MEDIA_PATH = /^\/([a-z]+(?:-[a-z]+)*)\/([1-9][0-9]{0,15})$/;
 

@@ -4,28 +4,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { GradedeskError } from '../../shared/errors';
 import type { Store } from '../store';
+import { errorCode, writeProblem } from '../export/write-problems';
 import { exportModel } from './model-files';
-
-/** Why a folder cannot take the export, in words, by the file system's error code. */
-const WRITE_PROBLEMS: Record<string, string> = {
-  EACCES: 'permission is denied',
-  EPERM: 'permission is denied',
-  EROFS: 'the disk is read-only',
-  ENOSPC: 'the disk is full',
-  EDQUOT: 'the disk quota is used up',
-  ENOTDIR: 'part of the path is a file, not a folder',
-  EEXIST: 'a file is in the way',
-  EISDIR: 'a folder is in the way',
-  ENAMETOOLONG: 'a name in the path is too long',
-  ENOENT: 'part of the path does not exist',
-};
 
 export function exportModelTo(store: Store, modelId: number, destination: string): { dir: string; files: string[] } {
   const model = store.models.get(modelId);
   if (model.status !== 'ready') throw new GradedeskError('invalid', `Model ${modelId} is ${model.status}; only a finished model can be exported.`);
   const dir = path.resolve(destination);
   const unwritable = (code: string) =>
-    new GradedeskError('invalid', `Model ${modelId} could not be exported to "${dir}": ${WRITE_PROBLEMS[code] ?? `the file system said ${code}`}.`);
+    new GradedeskError('invalid', `Model ${modelId} could not be exported to "${dir}": ${writeProblem(code)}.`);
   try {
     fs.mkdirSync(dir, { recursive: true });
   } catch (error) {
@@ -39,8 +26,6 @@ export function exportModelTo(store: Store, modelId: number, destination: string
     throw error;
   }
 }
-
-const errorCode = (error: unknown) => String((error as NodeJS.ErrnoException).code ?? 'an unknown error');
 
 function writeExport(store: Store, model: ReturnType<Store['models']['get']>, dir: string): { dir: string; files: string[] } {
   const modelId = model.id;

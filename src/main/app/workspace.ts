@@ -1,22 +1,24 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { GradedeskError } from '../shared/errors';
+import { GradedeskError } from '../../shared/errors';
 import type { Piscina } from 'piscina';
-import type { Project } from '../shared/domain';
-import type { ImportReport } from '../shared/import-report';
-import type { LearningRateFinding, TrainOptions } from '../shared/ml';
-import type { FileAnalysis, FileAnalysisRequest } from './ingest/analyse-file';
-import analyseWorkerScript from './ingest/analyse-worker?modulePath';
-import { importFolder, type ImportRequest } from './ingest/import-folder';
-import { JobRunner, type RunningJob } from './jobs/runner';
-import { createWorkerPool } from './jobs/worker-pool';
-import { createEngine, type Engine } from './ml/engine';
-import type { EmbedOutcome, EmbedRequest } from './ml/embed';
-import { runEngineTask } from './ml/engine-jobs';
-import type { RenderedGradCam } from './ml/gradcam-render';
-import type { TrainingOutcome } from './ml/training-run';
-import { prepareModel } from './ml/training-snapshot';
-import { Store } from './store';
+import type { Project } from '../../shared/domain';
+import type { ImportReport } from '../../shared/import-report';
+import type { LearningRateFinding, TrainOptions } from '../../shared/ml';
+import type { FileAnalysis, FileAnalysisRequest } from '../ingest/analyse-file';
+import analyseWorkerScript from '../ingest/analyse-worker?modulePath';
+import { importFolder, type ImportRequest } from '../ingest/import-folder';
+import { JobRunner, type RunningJob } from '../jobs/runner';
+import { createWorkerPool } from '../jobs/worker-pool';
+import { createEngine, type Engine } from '../ml/engine';
+import type { EmbedOutcome, EmbedRequest } from '../ml/embed';
+import { runEngineTask } from '../ml/engine-jobs';
+import type { RenderedGradCam } from '../ml/gradcam-render';
+import type { TrainingOutcome } from '../ml/training-run';
+import { prepareModel } from '../ml/training-snapshot';
+import { Store } from '../store';
+import { changeOfFinishedJob, DataChanges } from './changes';
+import { projectModel } from './project-model';
 
 /**
  * One open data directory: its store, its cache of derived images, and the jobs running on it.
@@ -24,6 +26,8 @@ import { Store } from './store';
  */
 export class Workspace {
   readonly jobs = new JobRunner();
+  /** What the app's operations and jobs changed; the api forwards it to the windows as `data.changed`. */
+  readonly changes = new DataChanges();
   private analysePool: Piscina<FileAnalysisRequest, FileAnalysis> | null = null;
   readonly engine: Engine;
 
@@ -32,6 +36,10 @@ export class Workspace {
     readonly store: Store,
   ) {
     this.engine = createEngine(store, dataDir);
+    this.jobs.on('finished', (info) => {
+      const change = changeOfFinishedJob(info);
+      if (change) this.changes.announce(change);
+    });
   }
 
   static open(dataDir: string): Workspace {
@@ -90,9 +98,7 @@ export class Workspace {
 
   /** Predicts a project's images (all, or the given ones) with a model, the active one by default. */
   startPrediction(project: Project, modelId?: number, imageIds?: number[]): RunningJob<{ predicted: number; failed: number }> {
-    const model = modelId ?? this.store.models.active(project.id)?.id;
-    if (model === undefined) throw new GradedeskError('invalid', `${project.name} has no active model; train one first.`);
-    if (this.store.models.get(model).projectId !== project.id) throw new GradedeskError('invalid', `Model ${model} belongs to another project.`);
+    const model = projectModel(this.store, project, modelId).id;
     return this.jobs.start(
       'prediction',
       `Predict ${imageIds ? `${imageIds.length} images` : 'all images'} of ${project.name} with model ${model}`,
@@ -112,8 +118,7 @@ export class Workspace {
 
   /** Grad-CAM maps of a model (the active one by default) for images, as a job in a worker thread. */
   startGradCam(project: Project, imageIds: number[], targetClass: number | null = null, modelId?: number): RunningJob<RenderedGradCam[]> {
-    const model = modelId ?? this.store.models.active(project.id)?.id;
-    if (model === undefined) throw new GradedeskError('invalid', `${project.name} has no active model; train one first.`);
+    const model = projectModel(this.store, project, modelId).id;
     return this.jobs.start(
       'gradcam',
       `Grad-CAM of ${imageIds.length} image${imageIds.length === 1 ? '' : 's'} in ${project.name}`,
@@ -124,9 +129,7 @@ export class Workspace {
 
   /** Trains an ArcFace embedding on a model (the active one by default) and embeds every image, as a job. */
   startEmbedding(project: Project, request: EmbedRequest = {}, modelId?: number): RunningJob<EmbedOutcome> {
-    const model = modelId ?? this.store.models.active(project.id)?.id;
-    if (model === undefined) throw new GradedeskError('invalid', `${project.name} has no active model; train one first.`);
-    if (this.store.models.get(model).projectId !== project.id) throw new GradedeskError('invalid', `Model ${model} belongs to another project.`);
+    const model = projectModel(this.store, project, modelId).id;
     return this.jobs.start(
       'embedding',
       `Embeddings of ${project.name} with model ${model}`,

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { taskSpecFor, type Project } from '../../shared/domain';
 import type { ImportReport } from '../../shared/import-report';
 import { ProgressMeter, type Progress } from '../jobs/progress';
-import type { Workspace } from '../workspace';
-import { writeDemoDataset } from './dataset';
+import type { Workspace } from './workspace';
+import { writeDemoDataset } from '../demo/dataset';
 
 export const DEMO_PROJECT_NAME = 'Demo';
 
@@ -37,8 +37,14 @@ export async function openDemoProject(workspace: Workspace, options: DemoOptions
     });
     fs.renameSync(partial, folder);
   }
-  const project = workspace.store.projects.find(DEMO_PROJECT_NAME) ?? workspace.store.projects.create(DEMO_PROJECT_NAME, taskSpecFor('dr-grade'));
+  const project = workspace.store.projects.find(DEMO_PROJECT_NAME) ?? createDemoProject(workspace);
   const job = workspace.startImport({ project, folder: path.join(folder, 'images'), labelsFile });
   if (options.onProgress) workspace.jobs.on('progress', (info) => info.id === job.info.id && info.progress && options.onProgress!(info.progress));
   return { project, report: await job.done, folder };
+}
+
+function createDemoProject(workspace: Workspace): Project {
+  const project = workspace.store.projects.create(DEMO_PROJECT_NAME, taskSpecFor('dr-grade'));
+  workspace.changes.announce({ projectId: project.id, imageIds: null, what: 'projects' });
+  return project;
 }

@@ -1,0 +1,52 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ModelDetail } from '../../shared/ml';
+import { createEnsemble } from '../ml/ensemble';
+import { gradCamFiles } from '../ml/gradcam-render';
+import { compareModels } from '../ml/model-comparison';
+import { evaluateModel } from '../ml/model-evaluation';
+import { exportModelTo } from '../ml/model-export';
+import type { Workspace } from './workspace';
+import type { Validated } from './operation';
+import { projectModel } from './project-model';
+
+export function modelOperations(workspace: Workspace) {
+  const { store } = workspace;
+  const predictionsChanged = (projectId: number) => workspace.changes.announce({ projectId, imageIds: null, what: 'predictions' });
+
+  return {
+    list: ({ projectId }: Validated<'models.list'>) => store.models.list(store.projects.get(projectId).id),
+    get: ({ modelId }: Validated<'models.get'>): ModelDetail => store.models.get(modelId),
+    /** The project's model `modelId`, or its active one: what the CLI's `--model` defaults to. */
+    ofProject: (projectId: number, modelId?: number): ModelDetail => projectModel(store, store.projects.get(projectId), modelId),
+    evaluate: ({ modelId, threshold }: Validated<'models.evaluate'>) => evaluateModel(store, modelId, threshold),
+    compare: ({ modelId, otherId, threshold, otherThreshold }: Validated<'models.compare'>) =>
+      compareModels(store, modelId, otherId, { ...(threshold === undefined ? {} : { a: threshold }), ...(otherThreshold === undefined ? {} : { b: otherThreshold }) }),
+    setReferralThreshold({ modelId, threshold }: Validated<'models.setReferralThreshold'>) {
+      const model = store.models.setReferralThreshold(modelId, threshold);
+      predictionsChanged(model.projectId);
+      return model;
+    },
+    activate({ modelId }: Validated<'models.activate'>) {
+      const model = store.models.activate(modelId);
+      predictionsChanged(model.projectId);
+      return model;
+    },
+    /** Deletes the model's rows, its folder and its Grad-CAM maps (a later model may be given the same id). */
+    delete({ modelId }: Validated<'models.delete'>) {
+      const { projectId } = store.models.get(modelId);
+      const dir = store.models.dir(modelId);
+      store.models.delete(modelId);
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(path.dirname(gradCamFiles(workspace.cacheDir, modelId, 0, 0).heatmap), { recursive: true, force: true });
+      predictionsChanged(projectId);
+      return { deleted: modelId };
+    },
+    export: ({ modelId, dir }: Validated<'models.export'>) => exportModelTo(store, modelId, dir),
+    ensemble({ modelIds, name }: Validated<'models.ensemble'>) {
+      const ensemble = createEnsemble(store, workspace.engine.modelsDir, modelIds, name);
+      predictionsChanged(ensemble.projectId);
+      return ensemble;
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import type { EmbedOutcome } from '../ml/embed';
+import type { RunningJob } from '../jobs/runner';
+import { SimilarCases } from '../search/similar-cases';
+import type { Workspace } from './workspace';
+import { startedJob } from './jobs';
+import type { Validated } from './operation';
+
+/** Similar cases (the nearest graded images in the active model's embedding) and the embeddings they come from. */
+export function similarCaseOperations(workspace: Workspace) {
+  const { store } = workspace;
+  let opened: SimilarCases | null = null;
+  const similarCases = () => (opened ??= new SimilarCases(store, workspace.dataDir));
+  /** Trains an ArcFace embedding on the active model and embeds every image of the project, as a job. */
+  const runEmbedding = ({ projectId, groupBy, ...options }: Validated<'embeddings.start'>): RunningJob<EmbedOutcome> =>
+    workspace.startEmbedding(store.projects.get(projectId), { ...(groupBy ? { groupBy } : {}), options });
+
+  return {
+    similar: {
+      forImage: ({ imageId, k }: Validated<'similar.forImage'>) => similarCases().forImage(imageId, k),
+      accept({ imageId, readerId, label, minConfidence }: Validated<'similar.accept'>) {
+        const event = similarCases().accept(imageId, readerId, { label, minConfidence });
+        workspace.changes.announce({ projectId: store.images.get(imageId).projectId, imageIds: [imageId], what: 'labels' });
+        return event;
+      },
+    },
+    embeddings: {
+      summary({ modelId }: Validated<'embeddings.summary'>) {
+        store.models.get(modelId);
+        return similarCases().summary(modelId);
+      },
+      run: runEmbedding,
+      start: (request: Validated<'embeddings.start'>) => startedJob(workspace, runEmbedding(request)),
+    },
+  };
+}
