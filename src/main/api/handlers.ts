@@ -128,19 +128,19 @@ export function createHandlers(workspace: Workspace, events: ApiEvents, platform
     'images.setUngradable': ({ imageId, ungradable, readerId }) => {
       const event = store.labels.setUngradable(imageId, ungradable, readerId);
       changed(store.images.get(imageId).projectId, [imageId], 'flags');
-      return { image: detail(imageId), event };
+      return { image: detail(imageId), event, history: store.labels.history(imageId) };
     },
     'images.setNote': ({ imageId, note, readerId }) => {
       const event = store.labels.setNote(imageId, note, readerId);
       changed(store.images.get(imageId).projectId, [imageId], 'flags');
-      return { image: detail(imageId), event };
+      return { image: detail(imageId), event, history: store.labels.history(imageId) };
     },
 
     'labels.record': ({ imageId, value, readerId, note }) => {
       const project = projectOfImage(imageId);
       const event = store.labels.record(project.task, { imageId, value, source: 'reader', readerId, note })!;
       changed(project.id, [imageId], 'labels');
-      return event;
+      return { event, image: detail(imageId), history: store.labels.history(imageId) };
     },
     'labels.recordMany': ({ imageIds: named, value, readerId }) => {
       const imageIds = [...new Set(named)];

@@ -11,56 +11,13 @@ import { startBridge } from '../bridge/server';
 import { openDemoProject } from '../demo/demo-project';
 import { Workspace } from '../workspace';
 import { printFigure } from './measure';
+import { countRequests, WRITE_METHODS, type RequestCount } from './request-count';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
 const IMAGES = 30;
 const KEY_PRESSES = 8;
-/** A key press is over once no api request has been in flight for this long (longer than any panel's settle delay). */
-const QUIET_MS = 600;
 const READER = 'Bench reader';
-
-/** The api methods that write; every other method only reads. */
-export const WRITE_METHODS = new Set(['labels.record', 'labels.recordMany', 'labels.undo', 'labels.undoMany', 'images.setUngradable', 'images.setNote', 'similar.accept']);
-
-export interface RequestCount {
-  writes: number;
-  reads: number;
-  methods: string[];
-}
-
-/** Counts the api requests a page sends while `act` runs and until the page falls quiet. */
-export async function countRequests(page: Page, act: () => Promise<void>, quietMs = QUIET_MS): Promise<RequestCount> {
-  const methods: string[] = [];
-  let inFlight = 0;
-  let lastActivity = Date.now();
-  const apiMethod = (url: string) => /\/api\/([^/?]+)$/.exec(new URL(url).pathname)?.[1];
-  const sent = (request: { url(): string }) => {
-    const method = apiMethod(request.url());
-    if (!method) return;
-    methods.push(decodeURIComponent(method));
-    inFlight++;
-    lastActivity = Date.now();
-  };
-  const ended = (request: { url(): string }) => {
-    if (!apiMethod(request.url())) return;
-    inFlight--;
-    lastActivity = Date.now();
-  };
-  page.on('request', sent);
-  page.on('requestfinished', ended);
-  page.on('requestfailed', ended);
-  try {
-    await act();
-    while (inFlight > 0 || Date.now() - lastActivity < quietMs) await new Promise((resolve) => setTimeout(resolve, 25));
-  } finally {
-    page.off('request', sent);
-    page.off('requestfinished', ended);
-    page.off('requestfailed', ended);
-  }
-  const writes = methods.filter((method) => WRITE_METHODS.has(method)).length;
-  return { writes, reads: methods.length - writes, methods };
-}
 
 const shownImage = async (page: Page) => Number(await page.getByTestId('review-image').getAttribute('data-image-id'));
 
@@ -72,37 +29,59 @@ async function waitForImage(page: Page, different: number | null): Promise<void>
   throw new Error('Review did not show the next image within 30 s.');
 }
 
-/** Grades KEY_PRESSES images by key, one by one, and returns each key press's requests. */
-async function gradeByKeys(page: Page, advance: boolean): Promise<RequestCount[]> {
-  const counts: RequestCount[] = [];
-  for (let i = 0; i < KEY_PRESSES; i++) {
-    const before = await shownImage(page);
-    const digit = String(i % 5);
-    counts.push(
-      await countRequests(page, async () => {
-        await page.keyboard.press(digit);
-        if (advance) await waitForImage(page, before);
-        else await page.getByTestId('review-status').filter({ hasText: /^Saved / }).waitFor();
-      }),
-    );
-    if (!advance) {
-      // Onwards by hand, not counted: the next key press grades another image, as a reader would.
-      await page.keyboard.press('ArrowRight');
-      await waitForImage(page, before);
-      await countRequests(page, async () => undefined);
-    }
-  }
-  return counts;
+interface KeyPress {
+  /** The image the key graded. */
+  graded: number;
+  cost: RequestCount;
 }
 
-function report(what: string, counts: RequestCount[]): void {
-  if (process.env.GRADEDESK_BENCH_VERBOSE) counts.forEach((count, i) => process.stdout.write(`  key ${i + 1}: ${count.methods.join(', ')}\n`));
-  const mean = (pick: (count: RequestCount) => number) => counts.reduce((sum, count) => sum + pick(count), 0) / counts.length;
+/** Grades KEY_PRESSES images by key, one by one; without advancing, → moves on (its cost kept apart, as the baseline of opening an image). */
+async function gradeByKeys(page: Page, advance: boolean): Promise<{ presses: KeyPress[]; arrows: RequestCount[] }> {
+  const presses: KeyPress[] = [];
+  const arrows: RequestCount[] = [];
+  for (let i = 0; i < KEY_PRESSES; i++) {
+    const graded = await shownImage(page);
+    const digit = String(i % 5);
+    const cost = await countRequests(page, async () => {
+      await page.keyboard.press(digit);
+      if (advance) await waitForImage(page, graded);
+      else await page.getByTestId('review-status').filter({ hasText: /^Saved / }).waitFor();
+    });
+    presses.push({ graded, cost });
+    if (!advance) {
+      arrows.push(
+        await countRequests(page, async () => {
+          await page.keyboard.press('ArrowRight');
+          await waitForImage(page, graded);
+        }),
+      );
+    }
+  }
+  return { presses, arrows };
+}
+
+/** The requests that read something of the graded image itself (after a grade, all of that is in the write's answer). */
+export const readsOfImage = (cost: RequestCount, imageId: number) =>
+  cost.requests.filter((request) => !WRITE_METHODS.has(request.method) && request.body.imageId === imageId);
+
+const mean = <T>(items: T[], pick: (item: T) => number) => items.reduce((sum, item) => sum + pick(item), 0) / items.length;
+
+function readList(costs: RequestCount[]): string {
   const reads = new Map<string, number>();
-  for (const method of counts.flatMap((count) => count.methods).filter((method) => !WRITE_METHODS.has(method))) reads.set(method, (reads.get(method) ?? 0) + 1);
-  const readList = [...reads].map(([method, n]) => `${method} ×${(n / counts.length).toFixed(2)}`).join(', ') || 'none';
-  printFigure({ name: `Review, ${what}: api writes per grading key press`, value: mean((count) => count.writes), unit: 'writes', goal: '1', met: mean((count) => count.writes) === 1 });
-  printFigure({ name: `Review, ${what}: api reads per grading key press (${readList})`, value: mean((count) => count.reads), unit: 'reads' });
+  for (const request of costs.flatMap((cost) => cost.requests).filter((request) => !WRITE_METHODS.has(request.method))) {
+    reads.set(request.method, (reads.get(request.method) ?? 0) + 1);
+  }
+  return [...reads].map(([method, n]) => `${method} ×${(n / costs.length).toFixed(2)}`).join(', ') || 'none';
+}
+
+function report(what: string, presses: KeyPress[]): void {
+  if (process.env.GRADEDESK_BENCH_VERBOSE) presses.forEach(({ cost }, i) => process.stdout.write(`  key ${i + 1}: ${cost.requests.map((request) => request.method).join(', ')}\n`));
+  const costs = presses.map((press) => press.cost);
+  const writes = mean(costs, (cost) => cost.writes);
+  printFigure({ name: `Review, ${what}: api writes per grading key press`, value: writes, unit: 'writes', goal: '1', met: writes === 1 });
+  printFigure({ name: `Review, ${what}: api reads per grading key press (${readList(costs)})`, value: mean(costs, (cost) => cost.reads), unit: 'reads' });
+  const ofGraded = mean(presses, (press) => readsOfImage(press.cost, press.graded).length);
+  printFigure({ name: `Review, ${what}: reads of the graded image itself per key press`, value: ofGraded, unit: 'reads', goal: '≤ 1', met: ofGraded <= 1 });
 }
 
 export async function benchReviewKeys(scratch: string): Promise<void> {
@@ -130,9 +109,11 @@ export async function benchReviewKeys(scratch: string): Promise<void> {
 
     const advance = page.getByLabel('Advance after grading');
     await advance.uncheck();
-    report('grading without advancing (the grade alone)', await gradeByKeys(page, false));
+    const alone = await gradeByKeys(page, false);
+    report('grading without advancing (the grade alone)', alone.presses);
+    printFigure({ name: `Review, → to the next image, for comparison (${readList(alone.arrows)})`, value: mean(alone.arrows, (cost) => cost.reads), unit: 'reads' });
     await advance.check();
-    report('grading with "Advance after grading" (the grade and opening the next image)', await gradeByKeys(page, true));
+    report('grading with "Advance after grading" (the grade, then opening the next image)', (await gradeByKeys(page, true)).presses);
   } finally {
     await browser.close();
     await bridge.close();
