@@ -48,3 +48,7 @@ export async function countRequests(page: Page, act: () => Promise<void>, quietM
   const writes = requests.filter((request) => WRITE_METHODS.has(request.method)).length;
   return { writes, reads: requests.length - writes, requests };
 }
+
+/** The requests that read something of the graded image itself (after a grade, all of that is in the write's answer). */
+export const readsOfImage = (cost: RequestCount, imageId: number) =>
+  cost.requests.filter((request) => !WRITE_METHODS.has(request.method) && request.body.imageId === imageId);

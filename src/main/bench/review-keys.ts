@@ -11,7 +11,7 @@ import { startBridge } from '../bridge/server';
 import { openDemoProject } from '../demo/demo-project';
 import { Workspace } from '../workspace';
 import { printFigure } from './measure';
-import { countRequests, WRITE_METHODS, type RequestCount } from './request-count';
+import { countRequests, readsOfImage, WRITE_METHODS, type RequestCount } from './request-count';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
@@ -59,10 +59,6 @@ async function gradeByKeys(page: Page, advance: boolean): Promise<{ presses: Key
   }
   return { presses, arrows };
 }
-
-/** The requests that read something of the graded image itself (after a grade, all of that is in the write's answer). */
-export const readsOfImage = (cost: RequestCount, imageId: number) =>
-  cost.requests.filter((request) => !WRITE_METHODS.has(request.method) && request.body.imageId === imageId);
 
 const mean = <T>(items: T[], pick: (item: T) => number) => items.reduce((sum, item) => sum + pick(item), 0) / items.length;
 

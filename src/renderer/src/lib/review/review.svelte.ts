@@ -233,7 +233,8 @@ export class ReviewState {
   #showChange(change: ImageChange<ImageEvent | null>, kind: 'label' | 'flag' | 'note'): void {
     if (change.event?.kind === 'label' && firstGradeSince(change.history, change.event, startOfToday()) && this.gradedToday !== null) this.gradedToday++;
     if (this.image?.id !== change.image.id) return;
-    this.image = change.image;
+    // Field by field: what did not change (the id, the picture's status) wakes nothing, so no panel asks again.
+    Object.assign(this.image, change.image);
     this.history = change.history;
     this.historyProblem = null;
     if (placeDependsOn(kind)) this.#placeToCheck = change.image.id;
