@@ -1,29 +1,25 @@
 /**
- * Review's state and what changes it: the image on screen, its place in the list Review follows, its
- * history, the grading day's counter, the queue of grading keys, the notes and accepted suggestions,
- * undo, and the messages about all of these. ReviewView only lays it out and maps keys to it.
+ * Review's state and what changes it: moving between images, the queue of grading keys, notes, accepted
+ * suggestions, undo, and the messages about all of these; the image on screen is ImageOnScreen's.
+ * ReviewView only lays it out and maps keys to it.
  *
  * A grade costs one write and at most one read: `labels.record` answers with the image and its history
- * as they now are, the image's place is asked for again only when the change may move it (see
- * `placeDependsOn`), the counter is counted on from the answer, and the `data.changed` event of the
- * window's own write is recognised (see OwnWrites) rather than fetched back. Changes made elsewhere
- * still refresh the image on screen.
+ * as they now are (ImageOnScreen.applyChange), and the `data.changed` event of the window's own write is
+ * recognised (OwnWrites) rather than fetched back. Changes made elsewhere still refresh the image.
  *
  * Create one while a component initialises: its effects live as long as that component.
  */
 import { untrack } from 'svelte';
-import type { ImageChange, ImageDetail } from '../../../../shared/api';
-import type { ImageEvent, LabelEvent } from '../../../../shared/domain';
+import type { LabelEvent } from '../../../../shared/domain';
 import { describeLabel } from '../../../../shared/labels';
-import { call, CallError, on } from '../api';
+import { call, on } from '../api';
 import { session } from '../session.svelte';
 import { rememberForUndo, undoLast, undoState } from '../undo.svelte';
-import { firstGradeSince, startOfToday } from './graded-today';
 import { GradingQueue, type QueueReport } from './grading-queue';
+import { ImageOnScreen, message } from './image-on-screen.svelte';
 import { labelForDigit } from './label-keys';
-import { describePosition, firstForReview, leaveReview, locateForReview, placeDependsOn, type ReviewPosition } from './navigation';
-import { OwnWrites, type DataChange } from './own-writes';
-import { preloadDisplay } from './preload';
+import { leaveReview } from './navigation';
+import { OwnWrites } from './own-writes';
 import type { Acceptance } from './similar-text';
 import { UndoGuard } from './undo-guard';
 import { keyWords, NOTHING_TO_UNDO, STILL_SAVING, undoneWords, type QueuedKey } from './review-text';
@@ -40,16 +36,9 @@ export interface ReviewParts {
 }
 
 const ADVANCE_KEY = 'gradedesk.review.advance';
-const message = (error: unknown) => (error instanceof CallError ? error.message : String(error));
 
 export class ReviewState {
-  image = $state<ImageDetail | null>(null);
-  position = $state<ReviewPosition | null>(null);
-  /** The image was graded out of the Library's filter: ←/→ still use the neighbours it had. */
-  leftView = $state(false);
-  history = $state<ImageEvent[]>([]);
-  historyProblem = $state<string | null>(null);
-  loadProblem = $state<string | null>(null);
+  readonly onScreen = new ImageOnScreen((text) => this.say('error', text));
   status = $state<Status | null>(null);
   /** A note or an accepted suggestion in flight: nothing else is sent until it has an answer. */
   saving = $state(false);
@@ -62,29 +51,17 @@ export class ReviewState {
   showHistory = $state(true);
   editingNote = $state(false);
   advanceAfterGrading = $state(localStorage.getItem(ADVANCE_KEY) !== 'off');
-  /** Images this reader graded in this project since midnight: the grading day's counter. */
-  gradedToday = $state<number | null>(null);
-
-  /** The image's id alone, so that panels keyed on it do not reload when the image's label changes. */
-  readonly imageId = $derived(this.image?.id ?? null);
-  readonly leftInView = $derived(this.position && this.position.index >= 0 ? this.position.total - this.position.index - 1 : null);
-  readonly positionLabel = $derived(this.position ? describePosition(this.position, this.leftView) : '');
 
   #problemCount = 0;
-  #loadToken = 0;
   /** The image the grading queue brought on screen; any other image opened is the reader moving. */
   #shownByQueue: number | null = null;
-  /** File names of the images seen in this Review, for saying which image a queued key went to. */
-  #fileNames = new Map<number, string>();
-  /** An image whose place the reader's own change may have moved, to ask for again if Review stays on it. */
-  #placeToCheck: number | null = null;
-  readonly #ownWrites = new OwnWrites((change) => this.#changedElsewhere(change));
+  readonly #ownWrites = new OwnWrites((change) => this.onScreen.changedElsewhere(change));
   readonly #undoGuard = new UndoGuard();
   readonly #queue: GradingQueue<QueuedKey>;
 
   constructor(private readonly parts: ReviewParts) {
     this.#queue = new GradingQueue<QueuedKey>({
-      nextAfter: (imageId) => this.#nextAfter(imageId),
+      nextAfter: (imageId) => this.onScreen.nextAfter(imageId),
       perform: (key, imageId) => this.#performKey(key, imageId),
       show: (imageId) => {
         if (session.view !== 'review') return;
@@ -103,12 +80,13 @@ export class ReviewState {
       untrack(() => {
         if (imageId !== this.#shownByQueue) this.#queue.moved();
         this.#shownByQueue = null;
-        return imageId === null ? this.#openFirstOfView() : this.#load(imageId);
+        this.editingNote = false;
+        return this.onScreen.show(imageId);
       });
     });
     $effect(() =>
       untrack(() => {
-        void this.#countToday();
+        void this.onScreen.countToday();
         const stops = [
           on('data.changed', (change) => this.#ownWrites.receive(change)),
           on('menu.command', ({ command }) => {
@@ -125,6 +103,10 @@ export class ReviewState {
     return session.project!.task;
   }
 
+  get #image() {
+    return this.onScreen.image;
+  }
+
   /** The viewer now shows this image's picture: the screen caught up with the keys. */
   shown(imageId: number): void {
     this.#queue.shown(imageId);
@@ -134,130 +116,7 @@ export class ReviewState {
     this.status = { tone, text };
   }
 
-  // ——— Loading and moving ———
-
-  /** Someone else changed something: refresh what it touches. */
-  #changedElsewhere(change: DataChange): void {
-    const project = session.project;
-    if (change.what === 'labels' && project && (change.projectId === null || change.projectId === project.id)) void this.#countToday();
-    const image = this.image;
-    if (!image || (change.projectId !== null && change.projectId !== image.projectId)) return;
-    if (change.imageIds === null || change.imageIds.includes(image.id)) void this.#refresh(image.id);
-  }
-
-  async #countToday(): Promise<void> {
-    if (!session.reader || !session.project) return;
-    try {
-      const since = startOfToday();
-      this.gradedToday = (await call('labels.gradedSince', { projectId: session.project.id, readerId: session.reader.id, since })).graded;
-    } catch {
-      this.gradedToday = null; // The counter is a convenience: grading goes on without it.
-    }
-  }
-
-  /** Review opened without an image: start at the Library's focused image or the queue's place, or the first of the list. */
-  async #openFirstOfView(): Promise<void> {
-    const token = ++this.#loadToken;
-    try {
-      const first = await firstForReview();
-      if (token !== this.#loadToken) return;
-      if ('imageId' in first) session.imageId = first.imageId;
-      else this.loadProblem = first.problem;
-    } catch (error) {
-      if (token === this.#loadToken) this.loadProblem = `The images of this view could not be listed: ${message(error)}`;
-    }
-  }
-
-  async #load(imageId: number): Promise<void> {
-    const token = ++this.#loadToken;
-    this.editingNote = false;
-    try {
-      const [detail, located, events] = await Promise.all([call('images.get', { imageId }), locateForReview(imageId), call('labels.history', { imageId })]);
-      if (token !== this.#loadToken) return;
-      if (detail.projectId !== session.project!.id) {
-        // Left over from another project: start this one's Review afresh.
-        session.imageId = null;
-        return;
-      }
-      this.image = detail;
-      this.#fileNames.set(detail.id, detail.fileName);
-      this.position = located;
-      this.leftView = false;
-      this.history = events;
-      this.historyProblem = null;
-      this.loadProblem = null;
-      if (located.nextId !== null) preloadDisplay(located.nextId);
-    } catch (error) {
-      if (token !== this.#loadToken) return;
-      this.image = null;
-      this.position = null;
-      this.loadProblem = `Image ${imageId} could not be opened: ${message(error)}`;
-    }
-  }
-
-  /** Reloads what may have changed about the image on screen (after an undo, or a change elsewhere). */
-  async #refresh(imageId: number): Promise<void> {
-    try {
-      const [detail, located] = await Promise.all([call('images.get', { imageId }), locateForReview(imageId)]);
-      if (this.image?.id !== imageId) return;
-      this.image = detail;
-      this.#takePlace(located);
-    } catch (error) {
-      if (this.image?.id === imageId) this.say('error', `Could not refresh this image: ${message(error)}`);
-    }
-    await this.#loadHistory(imageId);
-  }
-
-  async #loadHistory(imageId: number): Promise<void> {
-    try {
-      const events = await call('labels.history', { imageId });
-      if (this.image?.id !== imageId) return;
-      this.history = events;
-      this.historyProblem = null;
-    } catch (error) {
-      if (this.image?.id === imageId) this.historyProblem = `The history could not be loaded: ${message(error)}`;
-    }
-  }
-
-  /** A new place for the image on screen; one graded out of the list keeps its old neighbours for ←/→. */
-  #takePlace(located: ReviewPosition): void {
-    if (located.index >= 0 || !this.position || this.position.index < 0) {
-      this.position = located;
-      this.leftView = false;
-    } else {
-      this.leftView = true;
-    }
-  }
-
-  /** The answer of the reader's own write to an image: shown as it is, with no read, unless its place may have moved. */
-  #showChange(change: ImageChange<ImageEvent | null>, kind: 'label' | 'flag' | 'note'): void {
-    if (change.event?.kind === 'label' && firstGradeSince(change.history, change.event, startOfToday()) && this.gradedToday !== null) this.gradedToday++;
-    if (this.image?.id !== change.image.id) return;
-    // Field by field: what did not change (the id, the picture's status) wakes nothing, so no panel asks again.
-    Object.assign(this.image, change.image);
-    this.history = change.history;
-    this.historyProblem = null;
-    if (placeDependsOn(kind)) this.#placeToCheck = change.image.id;
-  }
-
-  /** Asks again for the place of an image the reader changed, if Review is still on it (a grade that advanced moved on). */
-  async #checkPlace(): Promise<void> {
-    const imageId = this.#placeToCheck;
-    this.#placeToCheck = null;
-    if (imageId === null || session.imageId !== imageId || this.image?.id !== imageId) return;
-    try {
-      const located = await locateForReview(imageId);
-      if (this.image?.id === imageId) this.#takePlace(located);
-    } catch (error) {
-      if (this.image?.id === imageId) this.say('error', `Could not refresh this image: ${message(error)}`);
-    }
-  }
-
-  /** The image after `imageId`: known already for the image on screen, asked for otherwise. */
-  async #nextAfter(imageId: number): Promise<number | null> {
-    if (this.image?.id === imageId && this.position && this.position.index >= 0 && !this.leftView) return this.position.nextId;
-    return (await locateForReview(imageId)).nextId;
-  }
+  // ——— Moving ———
 
   /** Whether Review may leave this image now; says why not when it may not. */
   #mayLeave(): boolean {
@@ -279,11 +138,11 @@ export class ReviewState {
   }
 
   go(direction: 'previous' | 'next'): void {
-    const position = this.position;
+    const { position, leftView } = this.onScreen;
     if (!position || !this.#mayLeave()) return;
     const target = direction === 'next' ? position.nextId : position.previousId;
     if (target !== null) return this.open(target);
-    const text = this.leftView
+    const text = leftView
       ? `There is no ${direction} image in this view.`
       : position.index < 0
         ? 'This image is not in the current Library view, so there is no previous or next image. Press Esc for the Library.'
@@ -295,7 +154,7 @@ export class ReviewState {
 
   /** E: the same patient's other eye. */
   openFellowEye(): void {
-    if (this.image?.fellowEyeId != null) this.open(this.image.fellowEyeId);
+    if (this.#image?.fellowEyeId != null) this.open(this.#image.fellowEyeId);
     else this.say('info', 'This patient has no other image in the project.');
   }
 
@@ -303,7 +162,7 @@ export class ReviewState {
   backToLibrary(): void {
     if (!this.#mayLeave()) return;
     this.#queue.moved();
-    leaveReview(this.image?.id ?? null, this.position, this.leftView);
+    leaveReview(this.#image?.id ?? null, this.onScreen.position, this.onScreen.leftView);
   }
 
   /** Esc: with the note still open (its field lost the focus), cancels the note first. */
@@ -331,7 +190,7 @@ export class ReviewState {
    */
   #enqueue(key: QueuedKey): void {
     // The image Review is on, even while its picture is still loading: the reader opened it to change it.
-    const onScreen = session.imageId ?? this.image?.id;
+    const onScreen = session.imageId ?? this.#image?.id;
     if (onScreen === undefined) return;
     const advances = key.kind === 'grade' && this.advanceAfterGrading && this.#task.kind !== 'multilabel';
     this.#queue.enqueue(key, onScreen, { advances, targeted: key.kind !== 'undo' });
@@ -343,7 +202,7 @@ export class ReviewState {
     // A key with no grade behind it is refused at once: it would not apply to any image.
     const keyed = labelForDigit(this.#task, index, null);
     if ('problem' in keyed) return this.say('error', keyed.problem);
-    if (this.image && !this.#queue.busy && this.image.status === 'error') return this.say('error', 'This file could not be imported, so it cannot be graded.');
+    if (this.#image && !this.#queue.busy && this.#image.status === 'error') return this.say('error', 'This file could not be imported, so it cannot be graded.');
     this.#enqueue({ kind: 'grade', digit: index });
   }
 
@@ -354,51 +213,36 @@ export class ReviewState {
     this.#enqueue({ kind: 'ungradable' });
   }
 
-  /** The image a queued key applies to, as it is now: the one on screen is kept up to date; another is asked for. */
-  #current = async (imageId: number): Promise<ImageDetail> => (this.image?.id === imageId ? this.image : call('images.get', { imageId }));
-
   async #performKey(key: QueuedKey, imageId: number | null): Promise<{ landedOn?: number } | void> {
     const reader = session.reader;
     if (!reader) throw new Error('No reader is chosen.');
     if (key.kind === 'undo') return { landedOn: await this.#performUndo() };
     const id = imageId!;
     if (key.kind === 'ungradable') {
-      const before = await this.#current(id);
+      const before = await this.onScreen.detail(id);
       const change = await this.#ownWrites.write(
         () => call('images.setUngradable', { imageId: id, ungradable: !before.ungradable, readerId: reader.id }),
         (answer) => (answer.event ? [id] : []),
       );
       if (change.event) rememberForUndo([change.event.id]);
-      this.#showChange(change, 'flag');
+      this.onScreen.applyChange(change, 'flag');
       const name = change.image.fileName;
       this.say('ok', change.image.ungradable ? `${name} is marked ungradable. Ctrl+Z undoes it.` : `${name} is no longer marked ungradable.`);
       return;
     }
     const task = this.#task;
-    const keyed = labelForDigit(task, key.digit, task.kind === 'multilabel' ? ((await this.#current(id)).label?.value ?? null) : null);
+    const keyed = labelForDigit(task, key.digit, task.kind === 'multilabel' ? ((await this.onScreen.detail(id)).label?.value ?? null) : null);
     if ('problem' in keyed) throw new Error(keyed.problem);
-    if (this.image?.id === id) this.savingLabel = key.digit;
+    if (this.#image?.id === id) this.savingLabel = key.digit;
     try {
       const change = await this.#ownWrites.write(() => call('labels.record', { imageId: id, value: keyed.value, readerId: reader.id }), () => [id]);
       rememberForUndo([change.event.id]);
-      this.#showChange(change, 'label');
-      if (this.image?.id === id && change.event.value !== null) this.justSaved = id;
+      this.onScreen.applyChange(change, 'label');
+      if (this.#image?.id === id && change.event.value !== null) this.justSaved = id;
     } finally {
       this.savingLabel = null;
     }
   }
-
-  #nameOf = async (imageId: number): Promise<string> => {
-    const known = this.#fileNames.get(imageId);
-    if (known) return known;
-    try {
-      const name = (await call('images.get', { imageId })).fileName;
-      this.#fileNames.set(imageId, name);
-      return name;
-    } catch {
-      return `image ${imageId}`;
-    }
-  };
 
   /** The reader has read what was not saved: keys apply to the image on screen again. */
   dismissProblems(): void {
@@ -412,21 +256,21 @@ export class ReviewState {
   }
 
   async #reportKey(report: QueueReport<QueuedKey>): Promise<void> {
-    void this.#checkPlace();
+    void this.onScreen.checkPlace();
     const task = this.#task;
     const words = keyWords(task, report.action);
     const more = report.remaining > 0 ? ` ${report.remaining} more key${report.remaining === 1 ? '' : 's'} saving…` : '';
     if (report.kind === 'no-image') {
-      const text = `${words} was not saved: there is no image after ${await this.#nameOf(report.after)} in this view.`;
+      const text = `${words} was not saved: there is no image after ${await this.onScreen.nameOf(report.after)} in this view.`;
       return this.#addProblem(`${text} Keys are paused until you dismiss this or move to another image (a click on a grade still applies).`, null);
     }
     if (report.kind === 'failed') {
-      const where = report.imageId === null ? '' : ` for ${await this.#nameOf(report.imageId)}`;
+      const where = report.imageId === null ? '' : ` for ${await this.onScreen.nameOf(report.imageId)}`;
       const keeps = report.imageId === null ? '' : ' It keeps its previous value; open it to try again.';
       return this.#addProblem(`Not saved: ${words}${where}. ${message(report.error)}${keeps}`, report.imageId);
     }
     if (report.action.kind !== 'grade' || report.imageId === null) return;
-    const saved = `Saved ${words} for ${await this.#nameOf(report.imageId)}.`;
+    const saved = `Saved ${words} for ${await this.onScreen.nameOf(report.imageId)}.`;
     if (task.kind === 'multilabel') this.say('ok', `${saved} Toggle more labels, or press → for the next image.`);
     else if (!this.advanceAfterGrading) this.say('ok', saved);
     else if (report.nextId === null) this.say('ok', `${saved} That was the last image in this view.`);
@@ -436,7 +280,7 @@ export class ReviewState {
   // ——— Notes, suggestions, undo ———
 
   async saveNote(note: string | null): Promise<void> {
-    const target = this.image;
+    const target = this.#image;
     if (!target) return;
     const refusal = this.#readerMissing('writing a note');
     if (refusal) return void (this.status = refusal);
@@ -447,7 +291,7 @@ export class ReviewState {
         (answer) => (answer.event ? [target.id] : []),
       );
       if (change.event) rememberForUndo([change.event.id]);
-      this.#showChange(change, 'note');
+      this.onScreen.applyChange(change, 'note');
       this.editingNote = false;
       const name = change.image.fileName;
       this.say('ok', note ? `Note saved for ${name}.` : `Note removed from ${name}.`);
@@ -460,7 +304,7 @@ export class ReviewState {
 
   /** Records the nearest cases' suggested label as a model-accepted event, undoable like a grade. */
   async acceptSuggestion(): Promise<void> {
-    const target = this.image;
+    const target = this.#image;
     if (!target) return;
     const refusal = this.#readerMissing('accepting a suggestion');
     if (refusal) return void (this.status = refusal);
@@ -487,10 +331,7 @@ export class ReviewState {
     }
     rememberForUndo([event.id]);
     this.say('ok', `Accepted the neighbours’ suggestion for ${target.fileName}: ${words}. Ctrl+Z undoes it.`);
-    // Unlike a grade's, this answer is the event alone: the image and its history are read back here.
-    if (this.image?.id === target.id) await this.#refresh(target.id);
-    if (this.image?.id !== target.id) void this.#countToday();
-    else if (this.gradedToday !== null && firstGradeSince(this.history, event, startOfToday())) this.gradedToday++;
+    await this.onScreen.applyAccepted(event);
   }
 
   /** Ctrl+Z: queued behind the keys before it, so that it undoes the reader's latest action, whatever its kind. */
@@ -501,7 +342,7 @@ export class ReviewState {
     if (refusal) return void (this.status = refusal);
     if (!this.#queue.busy && !undoState.available) return this.say('info', NOTHING_TO_UNDO);
     if (this.saving) return this.say('info', STILL_SAVING);
-    if (this.image) this.#queue.enqueue({ kind: 'undo' }, this.image.id, { advances: false, targeted: false });
+    if (this.#image) this.#queue.enqueue({ kind: 'undo' }, this.#image.id, { advances: false, targeted: false });
   }
 
   /** Undoes the reader's latest action; returns the image it went back to (for one image). */
@@ -516,26 +357,26 @@ export class ReviewState {
       const event = events[0]!;
       const restored = await call('images.get', { imageId: event.imageId });
       this.say('ok', `Undone for ${restored.fileName}: ${undoneWords(this.#task, event, restored)}.`);
-      if (this.image?.id === restored.id) await this.#refresh(restored.id);
+      if (this.#image?.id === restored.id) await this.onScreen.refresh(restored.id);
       // Go back to the image whose change was withdrawn, so that it can be changed again.
       return restored.id;
     }
     this.say('ok', `Undone: your last grade of ${events.length} images was withdrawn.`);
-    const image = this.image;
-    if (image && events.some((event) => event.imageId === image.id)) await this.#refresh(image.id);
+    const image = this.#image;
+    if (image && events.some((event) => event.imageId === image.id)) await this.onScreen.refresh(image.id);
     return undefined;
   }
 
   /** N: open the note, unless keys are still saving. */
   openNote(): void {
     if (this.#queue.busy) return this.say('info', 'Saving… one moment, then press N again.');
-    if (this.image && this.image.id === session.imageId) this.parts.openNoteEditor();
+    if (this.#image && this.#image.id === session.imageId) this.parts.openNoteEditor();
   }
 
   // ——— View toggles ———
 
   togglePreprocessed(): void {
-    if (this.image?.status === 'error') this.say('info', 'This file could not be imported, so there is no picture to preprocess.');
+    if (this.#image?.status === 'error') this.say('info', 'This file could not be imported, so there is no picture to preprocess.');
     else this.preprocessed = !this.preprocessed;
   }
 
