@@ -1,4 +1,4 @@
-// `npm run bench [-- store import import-memory ui ml gradcam nearest corruption fuzz gpu]`: performance figures, each beside a bare
+// `npm run bench [-- store import import-memory ui review-keys ml gradcam nearest corruption fuzz gpu]`: performance figures, each beside a bare
 // baseline measured in the same run. With no names, every section but gpu (the device check) runs.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -26,6 +26,8 @@ const sections: Record<string, (scratch: string) => Promise<void> | void> = {
   'import-memory': benchImportMemory,
   // Loaded on demand: it drives Chromium through Playwright, a development dependency absent from the device kit.
   ui: async (scratch) => (await import('./bench/ui-grid')).benchGridUi(scratch),
+  // Api requests per grading key press in Review, counted in Chromium (Playwright, like ui).
+  'review-keys': async (scratch) => (await import('./bench/review-keys')).benchReviewKeys(scratch),
   ml: (scratch) => {
     const dataset = fs.existsSync(path.join(REAL_DATASET, 'trainLabels.csv')) ? REAL_DATASET : null;
     if (!dataset) process.stdout.write(`(real-data training skipped: ${REAL_DATASET} not found)\n`);

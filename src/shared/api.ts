@@ -138,6 +138,13 @@ export interface ImageDetail {
   fellowEyeId: number | null;
 }
 
+/** What a write to one image answers: the event written, the image and its whole history as they now are. */
+export interface ImageChange<E> {
+  event: E;
+  image: ImageDetail;
+  history: ImageEvent[];
+}
+
 /** Where an image stands in a filtered, sorted view: what ←/→ in Review move through. */
 export interface ViewPosition {
   /** -1 when the image is not in the view. */
@@ -198,15 +205,16 @@ export const api = {
   'images.locate': call<ViewPosition>()(z.object({ view: imageView, imageId: id }).strict()),
   'images.get': call<ImageDetail>()(z.object({ imageId: id }).strict()),
   /** Sets or clears the ungradable flag as an audited event of the reader (event null: the flag had that value already). */
-  'images.setUngradable': call<{ image: ImageDetail; event: ImageEvent | null }>()(
+  'images.setUngradable': call<ImageChange<ImageEvent | null>>()(
     z.object({ imageId: id, ungradable: z.boolean(), readerId: id }).strict(),
   ),
   /** Writes or (null or blank) removes the image's note as an audited event of the reader (event null: unchanged). */
-  'images.setNote': call<{ image: ImageDetail; event: ImageEvent | null }>()(
+  'images.setNote': call<ImageChange<ImageEvent | null>>()(
     z.object({ imageId: id, note: z.string().max(4000).nullable(), readerId: id }).strict(),
   ),
 
-  'labels.record': call<LabelEvent>()(
+  /** Grades one image; answers with the image and its history as they now are, so that Review needs no read after a grade. */
+  'labels.record': call<ImageChange<LabelEvent>>()(
     z.object({ imageId: id, value: labelValue.nullable(), readerId: id, note: z.string().max(4000).optional() }).strict(),
   ),
   /** Bulk grading from the Library: one event per image (an image named twice is graded once), all in one transaction. */

@@ -98,8 +98,16 @@ describe('the api table behind the renderer', () => {
 
   it('records a grade, announces the change, and undoes it with a new event', async () => {
     received.length = 0;
-    const event = (await ok('labels.record', { imageId: imageIds[1], value: 3, readerId })) as { id: number; value: number };
+    const recorded = (await ok('labels.record', { imageId: imageIds[1], value: 3, readerId })) as {
+      event: { id: number; value: number };
+      image: { id: number; label: { value: number } };
+      history: Array<{ id: number }>;
+    };
+    const event = recorded.event;
     expect(event.value).toBe(3);
+    // The answer carries what Review shows after a grade, so that it needs no read.
+    expect(recorded.image).toMatchObject({ id: imageIds[1], label: { value: 3 } });
+    expect(recorded.history.at(-1)!.id).toBe(event.id);
     expect(received).toContainEqual({ event: 'data.changed', payload: { projectId, imageIds: [imageIds[1]], what: 'labels' } });
     const undo = (await ok('labels.undo', { eventId: event.id, readerId })) as { value: number | null; previousValue: number };
     expect(undo).toMatchObject({ value: null, previousValue: 3 });

@@ -83,7 +83,7 @@ describe.skipIf(!existsSync(builtCli))('two processes writing one data directory
       const serverGrades = (async () => {
         for (let i = 0; grading; i++) {
           const { status, body } = await call('labels.record', { imageId: imageIds[i % imageIds.length], value: i % 5, readerId: reader.id });
-          if (status === 200) acknowledged.push((body.value as LabelEvent).id);
+          if (status === 200) acknowledged.push((body.value as { event: LabelEvent }).event.id);
           else serverFailures.push(`${status} ${body.error?.message}`);
         }
       })();

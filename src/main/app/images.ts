@@ -1,53 +1,29 @@
 import { positionIn, type ImageDetail } from '../../shared/api';
+import { imageChange, imageDetail } from './image-detail';
 import type { Workspace } from './workspace';
 import type { Validated } from './operation';
 
 export function imageOperations(workspace: Workspace) {
   const { store } = workspace;
   const taskOf = (projectId: number) => store.projects.get(projectId).task;
-  const detail = (imageId: number): ImageDetail => {
-    const image = store.images.get(imageId);
-    return {
-      id: image.id,
-      projectId: image.projectId,
-      fileName: image.fileName,
-      path: image.path,
-      width: image.width,
-      height: image.height,
-      bytes: image.bytes,
-      format: image.format,
-      groupId: image.groupId,
-      eye: image.eye,
-      status: image.status,
-      errorKind: image.errorKind,
-      errorText: image.errorText,
-      ungradable: image.ungradable,
-      duplicateOf: image.duplicateOf,
-      duplicateKind: image.duplicateKind,
-      note: image.note,
-      sourceMeta: image.sourceMeta,
-      label: store.labels.current(imageId),
-      fellowEyeId: store.images.fellowEye(imageId),
-    };
-  };
   const flagsChanged = (imageId: number) =>
     workspace.changes.announce({ projectId: store.images.get(imageId).projectId, imageIds: [imageId], what: 'flags' });
 
   return {
     page: ({ offset, limit, ...view }: Validated<'images.page'>) => store.images.page(taskOf(view.projectId), { ...view, offset, limit }),
     locate: ({ view, imageId }: Validated<'images.locate'>) => positionIn(store.images.orderedIds(taskOf(view.projectId), view), imageId),
-    get: ({ imageId }: Validated<'images.get'>): ImageDetail => detail(imageId),
+    get: ({ imageId }: Validated<'images.get'>): ImageDetail => imageDetail(store, imageId),
     /** An image of the project by id or file name, for the CLI's IMAGE argument. */
     resolve: (projectId: number, reference: string) => store.images.resolve(projectId, reference),
     setUngradable({ imageId, ungradable, readerId }: Validated<'images.setUngradable'>) {
       const event = store.labels.setUngradable(imageId, ungradable, readerId);
       flagsChanged(imageId);
-      return { image: detail(imageId), event };
+      return imageChange(store, imageId, event);
     },
     setNote({ imageId, note, readerId }: Validated<'images.setNote'>) {
       const event = store.labels.setNote(imageId, note, readerId);
       flagsChanged(imageId);
-      return { image: detail(imageId), event };
+      return imageChange(store, imageId, event);
     },
   };
 }

@@ -1,4 +1,5 @@
 import { GradedeskError } from '../../shared/errors';
+import { imageChange } from './image-detail';
 import type { Workspace } from './workspace';
 import type { Validated } from './operation';
 
@@ -13,7 +14,7 @@ export function labelOperations(workspace: Workspace) {
       const project = projectOfImage(imageId);
       const event = store.labels.record(project.task, { imageId, value, source: 'reader', readerId, note })!;
       changed(project.id, [imageId], 'labels');
-      return event;
+      return imageChange(store, imageId, event);
     },
     recordMany({ imageIds: named, value, readerId }: Validated<'labels.recordMany'>) {
       const imageIds = [...new Set(named)];

@@ -125,7 +125,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO, pla
       const image = app().images.resolve(target.id, imageRef);
       const reader = app().readers.ensure(checked('readers.ensure', { name: options.reader }));
       const value = parseLabelInput(target.task, valueText);
-      const event = app().labels.record(checked('labels.record', { imageId: image.id, value, readerId: reader.id, note: options.note }));
+      const { event } = app().labels.record(checked('labels.record', { imageId: image.id, value, readerId: reader.id, note: options.note }));
       print(event, `${image.fileName}: ${describeLabel(target.task, event.previousValue)} → ${describeLabel(target.task, event.value)} (event ${event.id}, ${reader.name}).\n`);
     });
 

@@ -5,8 +5,6 @@
 
 export const NONE = '—';
 
-// lib/review still imports plural from here; it moves to '../format' with Review's rewrite (issue 11).
-export { plural } from '../format';
 
 const defined = (value: number | null | undefined): value is number => typeof value === 'number' && Number.isFinite(value);
 

@@ -12,8 +12,6 @@ export const projects = $state({
   error: '',
 });
 
-// lib/review still imports errorSentence from here; it moves to '../api' with Review's rewrite (issue 11).
-export { errorSentence };
 
 export async function refreshProjects(): Promise<void> {
   try {

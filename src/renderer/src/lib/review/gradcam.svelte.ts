@@ -6,7 +6,7 @@
 import type { GradCamRender, JobSnapshot } from '../../../../shared/api';
 import type { Progress } from '../../../../shared/jobs';
 import { call, mediaUrl } from '../api';
-import { errorSentence } from '../projects/projects.svelte';
+import { errorSentence } from '../api';
 import { DEFAULT_OPACITY, type GradCamChoice } from './gradcam-text';
 
 export type GradCamShown =

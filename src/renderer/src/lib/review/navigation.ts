@@ -29,6 +29,19 @@ export async function locateForReview(imageId: number): Promise<ReviewPosition> 
   return located;
 }
 
+/**
+ * Whether the reader's own change of an image (its label, or its ungradable flag or note) may move it in
+ * the list Review follows, so that its place must be asked for again; otherwise it stays where it was.
+ * The triage queue counts reviewed images, so any grade or flag changes its place; notes change no list.
+ */
+export function placeDependsOn(change: 'label' | 'flag' | 'note'): boolean {
+  if (change === 'note') return false;
+  if (session.reviewSource === 'triage') return true;
+  const { filter, sort } = currentView();
+  if (filter.conflicts) return true;
+  return change === 'label' ? Boolean(filter.unlabelled) || filter.label !== undefined || sort === 'label' : filter.ungradable !== undefined;
+}
+
 /** The image Review opens with when none is chosen: the Library's focused image, or the queue's remembered place. */
 export async function firstForReview(): Promise<{ imageId: number } | { problem: string }> {
   if (!fromTriage()) {

@@ -6,7 +6,8 @@
 import type { LabelValue, TaskSpec } from '../../../../shared/domain';
 import { describeLabel, sameLabel } from '../../../../shared/labels';
 import type { EmbeddingSummary, NeighbourAccuracy, NeighbourVote, SimilarCasesAnswer } from '../../../../shared/similar';
-import { formatPercent, plural } from '../evaluate/format';
+import { formatPercent } from '../evaluate/format';
+import { plural } from '../format';
 import { classWord } from '../predictions/format';
 
 /** The reader's threshold, a whole percentage: below a majority a vote suggests nothing. */

@@ -5,8 +5,8 @@
  */
 import type { JobSnapshot } from '../../../../shared/api';
 import { call, on } from '../api';
-import { FollowedJob } from '../train/followed-job.svelte';
-import { latestJob } from '../train/job-follow';
+import { FollowedJob } from '../jobs/followed-job.svelte';
+import { latestJob } from '../jobs/job-follow';
 import { parseThreshold } from './similar-text';
 
 const THRESHOLD_KEY = 'gradedesk.review.similarThreshold';

@@ -1,2 +1,0 @@
-// Moved to lib/jobs; lib/review/similar.svelte.ts still imports it from here until Review's rewrite lands (issue 11).
-export { latestJob } from '../jobs/job-follow';
