@@ -371,7 +371,13 @@ export interface Events {
   'job.progress': JobSnapshot;
   'job.finished': JobSnapshot;
   /** Something in a project changed (by this window, another window, an import or the CLI). */
-  'data.changed': { projectId: number | null; imageIds: number[] | null; what: 'labels' | 'images' | 'projects' | 'flags' | 'predictions' };
+  'data.changed': {
+    projectId: number | null;
+    imageIds: number[] | null;
+    what: 'labels' | 'images' | 'projects' | 'flags' | 'predictions';
+    /** The audit events the change wrote, when it wrote some: how a window tells its own writes from everyone else's. */
+    eventIds?: number[];
+  };
   /** A command chosen from the desktop app's menu (browser mode has no menu; the same keys work in the page). */
   'menu.command': { command: MenuCommand };
 }

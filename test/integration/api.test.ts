@@ -108,7 +108,7 @@ describe('the api table behind the renderer', () => {
     // The answer carries what Review shows after a grade, so that it needs no read.
     expect(recorded.image).toMatchObject({ id: imageIds[1], label: { value: 3 } });
     expect(recorded.history.at(-1)!.id).toBe(event.id);
-    expect(received).toContainEqual({ event: 'data.changed', payload: { projectId, imageIds: [imageIds[1]], what: 'labels' } });
+    expect(received).toContainEqual({ event: 'data.changed', payload: { projectId, imageIds: [imageIds[1]], what: 'labels', eventIds: [event.id] } });
     const undo = (await ok('labels.undo', { eventId: event.id, readerId })) as { value: number | null; previousValue: number };
     expect(undo).toMatchObject({ value: null, previousValue: 3 });
     const history = (await ok('labels.history', { imageId: imageIds[1] })) as unknown[];

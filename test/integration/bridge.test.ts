@@ -325,8 +325,9 @@ describe('browser-mode bridge', () => {
       const changed = nextEvent(socket, 'data.changed');
       const recorded = await post('labels.record', { imageId: imageIds[1], value: 3, readerId: reader.id });
       expect(recorded.status).toBe(200);
-      expect((await answer(recorded)).value).toMatchObject({ event: { imageId: imageIds[1], value: 3 } });
-      expect((await changed).payload).toEqual({ projectId: project.id, imageIds: [imageIds[1]], what: 'labels' });
+      const { event } = (await answer(recorded)).value as { event: { id: number } };
+      expect(event).toMatchObject({ imageId: imageIds[1], value: 3 });
+      expect((await changed).payload).toEqual({ projectId: project.id, imageIds: [imageIds[1]], what: 'labels', eventIds: [event.id] });
     } finally {
       socket.close();
     }

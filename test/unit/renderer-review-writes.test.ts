@@ -1,15 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import type { ImageEvent, LabelEvent } from '../../src/shared/domain';
 import { firstGradeSince } from '../../src/renderer/src/lib/review/graded-today';
-import { OWN_EVENT_GRACE_MS, OwnWrites, type DataChange } from '../../src/renderer/src/lib/review/own-writes';
+import { OwnWrites, type DataChange } from '../../src/renderer/src/lib/review/own-writes';
 
-const change = (imageIds: number[] | null, what: DataChange['what'] = 'labels'): DataChange => ({ projectId: 1, imageIds, what });
+const change = (imageIds: number[] | null, eventIds?: number[], what: DataChange['what'] = 'labels'): DataChange => ({
+  projectId: 1,
+  imageIds,
+  what,
+  ...(eventIds ? { eventIds } : {}),
+});
 
 function writes() {
   const passed: DataChange[] = [];
-  let now = 1000;
-  const own = new OwnWrites((c) => passed.push(c), () => now);
-  return { own, passed, later: (ms: number) => (now += ms) };
+  const own = new OwnWrites((c) => passed.push(c));
+  return { own, passed };
 }
 
 /** A write whose answer the test releases, so that the event can arrive before or after it. */
@@ -21,49 +25,55 @@ function pending<T>() {
 }
 
 describe('OwnWrites', () => {
-  it('recognises the event of its own write when it comes after the answer, once', async () => {
+  it('recognises the change its own write caused when it comes after the answer, once', async () => {
     const { own, passed } = writes();
-    await own.write(async () => 'ok', () => [7]);
-    own.receive(change([7]));
+    await own.write(async () => ({ eventId: 41 }), (answer) => [answer.eventId]);
+    own.receive(change([7], [41]));
     expect(passed).toEqual([]);
-    own.receive(change([7]));
-    expect(passed).toEqual([change([7])]);
+    own.receive(change([7], [41]));
+    expect(passed).toEqual([change([7], [41])]);
   });
 
-  it('holds an event that overtakes the answer, and recognises it once the answer says which image', async () => {
+  it('holds a change that overtakes the answer, and recognises it once the answer names its event', async () => {
     const { own, passed } = writes();
-    const answer = pending<string>();
-    const written = own.write(() => answer.promise, () => [7]);
-    own.receive(change([7]));
-    own.receive(change([8]));
+    const answer = pending<number>();
+    const written = own.write(() => answer.promise, (eventId) => [eventId]);
+    own.receive(change([7], [41]));
+    own.receive(change([8], [42]));
     expect(passed).toEqual([]);
-    answer.resolve('ok');
+    answer.resolve(41);
     await written;
-    expect(passed).toEqual([change([8])]);
+    expect(passed).toEqual([change([8], [42])]);
   });
 
-  it('passes on what a failed write held, and other images, whole projects and late events', async () => {
-    const { own, passed, later } = writes();
-    const answer = pending<string>();
-    const written = own.write(() => answer.promise, () => [7]);
-    own.receive(change([7]));
+  it('passes on another window’s change to the same image, even right after its own write', async () => {
+    const { own, passed } = writes();
+    await own.write(async () => 41, (eventId) => [eventId]);
+    own.receive(change([7], [43]));
+    own.receive(change([7], [41]));
+    expect(passed).toEqual([change([7], [43])]);
+  });
+
+  it('passes on what a failed write held, changes without events, and changes only partly its own', async () => {
+    const { own, passed } = writes();
+    const answer = pending<number>();
+    const written = own.write(() => answer.promise, (eventId) => [eventId]);
+    own.receive(change([7], [41]));
     answer.reject(new Error('refused'));
     await expect(written).rejects.toThrow('refused');
-    expect(passed).toEqual([change([7])]);
+    expect(passed).toEqual([change([7], [41])]);
 
-    await own.write(async () => 'ok', () => [9]);
-    own.receive(change(null, 'images'));
-    own.receive(change([9, 10]));
-    later(OWN_EVENT_GRACE_MS + 1);
-    own.receive(change([9]));
-    expect(passed).toEqual([change([7]), change(null, 'images'), change([9, 10]), change([9])]);
+    await own.write(async () => [50, 51], (eventIds) => eventIds);
+    own.receive(change(null, undefined, 'images'));
+    own.receive(change([9, 10], [50, 51, 52]));
+    expect(passed).toEqual([change([7], [41]), change(null, undefined, 'images'), change([9, 10], [50, 51, 52])]);
   });
 
   it('expects nothing from a write that changed nothing', async () => {
     const { own, passed } = writes();
     await own.write(async () => ({ event: null }), () => []);
-    own.receive(change([7], 'flags'));
-    expect(passed).toEqual([change([7], 'flags')]);
+    own.receive(change([7], [], 'flags'));
+    expect(passed).toEqual([change([7], [], 'flags')]);
   });
 });
 

@@ -6,8 +6,8 @@ import type { Validated } from './operation';
 export function imageOperations(workspace: Workspace) {
   const { store } = workspace;
   const taskOf = (projectId: number) => store.projects.get(projectId).task;
-  const flagsChanged = (imageId: number) =>
-    workspace.changes.announce({ projectId: store.images.get(imageId).projectId, imageIds: [imageId], what: 'flags' });
+  const flagsChanged = (imageId: number, event: { id: number } | null) =>
+    workspace.changes.announce({ projectId: store.images.get(imageId).projectId, imageIds: [imageId], what: 'flags', eventIds: event ? [event.id] : [] });
 
   return {
     page: ({ offset, limit, ...view }: Validated<'images.page'>) => store.images.page(taskOf(view.projectId), { ...view, offset, limit }),
@@ -17,12 +17,12 @@ export function imageOperations(workspace: Workspace) {
     resolve: (projectId: number, reference: string) => store.images.resolve(projectId, reference),
     setUngradable({ imageId, ungradable, readerId }: Validated<'images.setUngradable'>) {
       const event = store.labels.setUngradable(imageId, ungradable, readerId);
-      flagsChanged(imageId);
+      flagsChanged(imageId, event);
       return imageChange(store, imageId, event);
     },
     setNote({ imageId, note, readerId }: Validated<'images.setNote'>) {
       const event = store.labels.setNote(imageId, note, readerId);
-      flagsChanged(imageId);
+      flagsChanged(imageId, event);
       return imageChange(store, imageId, event);
     },
   };

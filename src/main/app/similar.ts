@@ -19,7 +19,7 @@ export function similarCaseOperations(workspace: Workspace) {
       forImage: ({ imageId, k }: Validated<'similar.forImage'>) => similarCases().forImage(imageId, k),
       accept({ imageId, readerId, label, minConfidence }: Validated<'similar.accept'>) {
         const event = similarCases().accept(imageId, readerId, { label, minConfidence });
-        workspace.changes.announce({ projectId: store.images.get(imageId).projectId, imageIds: [imageId], what: 'labels' });
+        workspace.changes.announce({ projectId: store.images.get(imageId).projectId, imageIds: [imageId], what: 'labels', eventIds: [event.id] });
         return event;
       },
     },

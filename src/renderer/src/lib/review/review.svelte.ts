@@ -222,7 +222,7 @@ export class ReviewState {
       const before = await this.onScreen.detail(id);
       const change = await this.#ownWrites.write(
         () => call('images.setUngradable', { imageId: id, ungradable: !before.ungradable, readerId: reader.id }),
-        (answer) => (answer.event ? [id] : []),
+        (answer) => (answer.event ? [answer.event.id] : []),
       );
       if (change.event) rememberForUndo([change.event.id]);
       this.onScreen.applyChange(change, 'flag');
@@ -235,7 +235,7 @@ export class ReviewState {
     if ('problem' in keyed) throw new Error(keyed.problem);
     if (this.#image?.id === id) this.savingLabel = key.digit;
     try {
-      const change = await this.#ownWrites.write(() => call('labels.record', { imageId: id, value: keyed.value, readerId: reader.id }), () => [id]);
+      const change = await this.#ownWrites.write(() => call('labels.record', { imageId: id, value: keyed.value, readerId: reader.id }), (answer) => [answer.event.id]);
       rememberForUndo([change.event.id]);
       this.onScreen.applyChange(change, 'label');
       if (this.#image?.id === id && change.event.value !== null) this.justSaved = id;
@@ -288,7 +288,7 @@ export class ReviewState {
     try {
       const change = await this.#ownWrites.write(
         () => call('images.setNote', { imageId: target.id, note, readerId: session.reader!.id }),
-        (answer) => (answer.event ? [target.id] : []),
+        (answer) => (answer.event ? [answer.event.id] : []),
       );
       if (change.event) rememberForUndo([change.event.id]);
       this.onScreen.applyChange(change, 'note');
@@ -319,7 +319,7 @@ export class ReviewState {
     try {
       event = await this.#ownWrites.write(
         () => call('similar.accept', { imageId: target.id, readerId: session.reader!.id, label: offer.label, minConfidence: offer.minConfidence }),
-        () => [target.id],
+        (accepted) => [accepted.id],
       );
     } catch (error) {
       this.say('error', `Not accepted: ${message(error)} ${target.fileName} keeps its previous label.`);
@@ -352,7 +352,7 @@ export class ReviewState {
       return undefined;
     }
     this.say('info', 'Undoing your last change…');
-    const events = await this.#ownWrites.write(undoLast, (undone) => undone.map((event) => event.imageId));
+    const events = await this.#ownWrites.write(undoLast, (undone) => undone.map((event) => event.id));
     if (events.length === 1) {
       const event = events[0]!;
       const restored = await call('images.get', { imageId: event.imageId });
