@@ -6,15 +6,19 @@
  * Requests come from an untrusted renderer, so each is validated against its schema at the boundary.
  */
 import { z } from 'zod';
-import type {
-  CurrentLabel,
-  GridPage,
-  ImageEvent,
-  LabelEvent,
-  Project,
-  ProjectStats,
-  Reader,
-  TaskKind,
+import {
+  IMAGE_SORT_KEYS,
+  TASK_KINDS,
+  type CurrentLabel,
+  type GridPage,
+  type ImageEvent,
+  type ImageFilter,
+  type ImageQuery,
+  type LabelEvent,
+  type LabelValue,
+  type Project,
+  type ProjectStats,
+  type Reader,
 } from './domain';
 import type { ErrorCode } from './errors';
 import { BULK_GRADE_TOO_LARGE, MAX_BULK_GRADE } from './labels';
@@ -22,6 +26,9 @@ import type { ImportReport } from './import-report';
 import type { JobInfo } from './jobs';
 import {
   AUGMENTATIONS,
+  HEAD_KINDS,
+  SCHEDULE_KINDS,
+  TRAINING_STRATEGIES,
   type BackboneInfo,
   type BackendInfo,
   type TrainingRate,
@@ -31,17 +38,31 @@ import {
   type ModelDetail,
   type ModelSummary,
   type Prediction,
+  type TrainOptions,
 } from './ml';
 import { TRIAGE_ORDERS, type TriagePage, type TriagePosition } from './triage';
 import type { EmbeddingSummary, SimilarCasesAnswer } from './similar';
 
+/** True only when A and B are the same type: every field, optional or not, with the same type on both sides. */
+type Same<A, B> = (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B ? 1 : 2 ? true : false;
+
+/**
+ * A request schema that checks a domain type, tied to it: returns the schema unchanged, and compiles only
+ * while the schema parses to exactly `T`. A field added, removed or retyped on one side fails `tsc` (the
+ * schema "is missing the property 'parses to exactly'") until the other side follows.
+ */
+const schemaOf =
+  <T>() =>
+  <S extends z.ZodType>(schema: S & (Same<z.output<S>, T> extends true ? unknown : { 'parses to exactly': T })): S =>
+    schema;
+
 const id = z.number().int().positive();
 /** A file or folder on this machine; the file system refuses a NUL in a path, so the call does here, in words. */
 const fsPath = z.string().min(1).max(4096).refine((text) => !text.includes('\0'), 'a path cannot contain a NUL character');
-const labelValue = z.union([z.number().int().min(0), z.array(z.number().int().min(0)).max(64)]);
+const labelValue = schemaOf<LabelValue>()(z.union([z.number().int().min(0), z.array(z.number().int().min(0)).max(64)]));
 
-const imageFilter = z
-  .object({
+const imageFilter = schemaOf<ImageFilter>()(
+  z.object({
     label: z.number().int().min(0).optional(),
     unlabelled: z.boolean().optional(),
     ungradable: z.boolean().optional(),
@@ -51,29 +72,33 @@ const imageFilter = z
     groupId: z.string().max(200).optional(),
     predicted: z.number().int().min(0).optional(),
     referableAtLeast: z.number().min(0).max(1).optional(),
-  })
-  .strict();
+  }).strict(),
+);
 
-const imageView = z
-  .object({
-    projectId: id,
-    filter: imageFilter.optional(),
-    sort: z.enum(['name', 'label', 'imported', 'predicted', 'referable']).optional(),
-    descending: z.boolean().optional(),
-  })
-  .strict();
+/** An image query without its page: which images, in which order. */
+const imageView = schemaOf<Omit<ImageQuery, 'offset' | 'limit'>>()(
+  z
+    .object({
+      projectId: id,
+      filter: imageFilter.optional(),
+      sort: z.enum(IMAGE_SORT_KEYS).optional(),
+      descending: z.boolean().optional(),
+    })
+    .strict(),
+);
 
 /** Every training option may be left out; the engine fills in the task's defaults. */
-const trainOptions = z
+const trainOptions = schemaOf<Partial<TrainOptions>>()(
+  z
   .object({
     backboneId: z.string().min(1).max(200),
     inputSize: z.number().int().min(32).max(1024),
-    head: z.enum(['ordinal', 'softmax', 'regression', 'multilabel']),
-    strategy: z.enum(['head', 'fine-tune']),
+    head: z.enum(HEAD_KINDS),
+    strategy: z.enum(TRAINING_STRATEGIES),
     epochs: z.number().int().min(1).max(1000),
     batchSize: z.number().int().min(1).max(4096),
     learningRate: z.number().positive().max(10),
-    schedule: z.enum(['one-cycle', 'step', 'constant']),
+    schedule: z.enum(SCHEDULE_KINDS),
     classWeights: z.union([z.enum(['inverse-frequency', 'none']), z.array(z.number().min(0).max(1000)).min(2).max(64)]),
     balancedSampling: z.boolean(),
     augmentations: z.array(z.enum(AUGMENTATIONS)).max(AUGMENTATIONS.length),
@@ -88,7 +113,8 @@ const trainOptions = z
     seed: z.number().int().min(0).max(2 ** 31 - 1),
   })
   .strict()
-  .partial();
+  .partial(),
+);
 
 /** A class index of the model, checked against its classes when the call runs. */
 const gradCamClass = z.number().int().min(0).max(63);
@@ -183,7 +209,7 @@ export const api = {
     z
       .object({
         name: z.string().trim().min(1).max(120),
-        task: z.enum(['dr-grade', 'multiclass', 'multilabel'] satisfies [TaskKind, ...TaskKind[]]),
+        task: z.enum(TASK_KINDS),
         classes: z.array(z.string().trim().min(1).max(80)).max(64).optional(),
       })
       .strict(),
