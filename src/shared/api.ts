@@ -13,7 +13,9 @@ import {
   type GridPage,
   type ImageEvent,
   type ImageFilter,
+  type ImageFlags,
   type ImageQuery,
+  type ImageRecord,
   type LabelEvent,
   type LabelValue,
   type Project,
@@ -139,26 +141,8 @@ export interface ProjectSummary extends Project {
   stats: ProjectStats;
 }
 
-/** What Review shows about one image. */
-export interface ImageDetail {
-  id: number;
-  projectId: number;
-  fileName: string;
-  path: string;
-  width: number | null;
-  height: number | null;
-  bytes: number;
-  format: string | null;
-  groupId: string;
-  eye: 'left' | 'right' | null;
-  status: 'ok' | 'error';
-  errorKind: string | null;
-  errorText: string | null;
-  ungradable: boolean;
-  duplicateOf: number | null;
-  duplicateKind: 'exact' | 'near' | null;
-  note: string | null;
-  sourceMeta: Record<string, string> | null;
+/** What Review shows about one image: its record (less the hashes and import time) and flags, its label and its fellow eye. */
+export interface ImageDetail extends Omit<ImageRecord, 'sha256' | 'phash' | 'importedAt'>, ImageFlags {
   label: CurrentLabel | null;
   /** The same patient's other eye (another image of the group, the other eye first); null when there is none. */
   fellowEyeId: number | null;
