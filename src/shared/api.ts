@@ -92,30 +92,30 @@ const imageView = schemaOf<Omit<ImageQuery, 'offset' | 'limit'>>()(
 /** Every training option may be left out; the engine fills in the task's defaults. */
 const trainOptions = schemaOf<Partial<TrainOptions>>()(
   z
-  .object({
-    backboneId: z.string().min(1).max(200),
-    inputSize: z.number().int().min(32).max(1024),
-    head: z.enum(HEAD_KINDS),
-    strategy: z.enum(TRAINING_STRATEGIES),
-    epochs: z.number().int().min(1).max(1000),
-    batchSize: z.number().int().min(1).max(4096),
-    learningRate: z.number().positive().max(10),
-    schedule: z.enum(SCHEDULE_KINDS),
-    classWeights: z.union([z.enum(['inverse-frequency', 'none']), z.array(z.number().min(0).max(1000)).min(2).max(64)]),
-    balancedSampling: z.boolean(),
-    augmentations: z.array(z.enum(AUGMENTATIONS)).max(AUGMENTATIONS.length),
-    validation: z.union([
-      z.object({ kind: z.literal('k-fold'), folds: z.number().int().min(2).max(20) }).strict(),
-      z.object({ kind: z.literal('holdout'), fraction: z.number().min(0.05).max(0.5) }).strict(),
-    ]),
-    earlyStoppingPatience: z.number().int().min(1).max(1000).nullable(),
-    focalGamma: z.number().min(0).max(10),
-    unfreezeBlocks: z.number().int().min(0).max(17),
-    backboneLearningRateFactor: z.number().positive().max(1),
-    seed: z.number().int().min(0).max(2 ** 31 - 1),
-  })
-  .strict()
-  .partial(),
+    .object({
+      backboneId: z.string().min(1).max(200),
+      inputSize: z.number().int().min(32).max(1024),
+      head: z.enum(HEAD_KINDS),
+      strategy: z.enum(TRAINING_STRATEGIES),
+      epochs: z.number().int().min(1).max(1000),
+      batchSize: z.number().int().min(1).max(4096),
+      learningRate: z.number().positive().max(10),
+      schedule: z.enum(SCHEDULE_KINDS),
+      classWeights: z.union([z.enum(['inverse-frequency', 'none']), z.array(z.number().min(0).max(1000)).min(2).max(64)]),
+      balancedSampling: z.boolean(),
+      augmentations: z.array(z.enum(AUGMENTATIONS)).max(AUGMENTATIONS.length),
+      validation: z.union([
+        z.object({ kind: z.literal('k-fold'), folds: z.number().int().min(2).max(20) }).strict(),
+        z.object({ kind: z.literal('holdout'), fraction: z.number().min(0.05).max(0.5) }).strict(),
+      ]),
+      earlyStoppingPatience: z.number().int().min(1).max(1000).nullable(),
+      focalGamma: z.number().min(0).max(10),
+      unfreezeBlocks: z.number().int().min(0).max(17),
+      backboneLearningRateFactor: z.number().positive().max(1),
+      seed: z.number().int().min(0).max(2 ** 31 - 1),
+    })
+    .strict()
+    .partial(),
 );
 
 /** A class index of the model, checked against its classes when the call runs. */
