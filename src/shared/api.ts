@@ -44,19 +44,7 @@ import {
 } from './ml';
 import { TRIAGE_ORDERS, type TriagePage, type TriagePosition } from './triage';
 import type { EmbeddingSummary, SimilarCasesAnswer } from './similar';
-
-/** True only when A and B are the same type: every field, optional or not, with the same type on both sides. */
-type Same<A, B> = (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B ? 1 : 2 ? true : false;
-
-/**
- * A request schema that checks a domain type, tied to it: returns the schema unchanged, and compiles only
- * while the schema parses to exactly `T`. A field added, removed or retyped on one side fails `tsc` (the
- * schema "is missing the property 'parses to exactly'") until the other side follows.
- */
-const schemaOf =
-  <T>() =>
-  <S extends z.ZodType>(schema: S & (Same<z.output<S>, T> extends true ? unknown : { 'parses to exactly': T })): S =>
-    schema;
+import { schemaOf } from './schema-of';
 
 const id = z.number().int().positive();
 /** A file or folder on this machine; the file system refuses a NUL in a path, so the call does here, in words. */
