@@ -6,15 +6,21 @@
  * Requests come from an untrusted renderer, so each is validated against its schema at the boundary.
  */
 import { z } from 'zod';
-import type {
-  CurrentLabel,
-  GridPage,
-  ImageEvent,
-  LabelEvent,
-  Project,
-  ProjectStats,
-  Reader,
-  TaskKind,
+import {
+  IMAGE_SORT_KEYS,
+  TASK_KINDS,
+  type CurrentLabel,
+  type GridPage,
+  type ImageEvent,
+  type ImageFilter,
+  type ImageFlags,
+  type ImageQuery,
+  type ImageRecord,
+  type LabelEvent,
+  type LabelValue,
+  type Project,
+  type ProjectStats,
+  type Reader,
 } from './domain';
 import type { ErrorCode } from './errors';
 import { BULK_GRADE_TOO_LARGE, MAX_BULK_GRADE } from './labels';
@@ -22,6 +28,9 @@ import type { ImportReport } from './import-report';
 import type { JobInfo } from './jobs';
 import {
   AUGMENTATIONS,
+  HEAD_KINDS,
+  SCHEDULE_KINDS,
+  TRAINING_STRATEGIES,
   type BackboneInfo,
   type BackendInfo,
   type TrainingRate,
@@ -31,17 +40,19 @@ import {
   type ModelDetail,
   type ModelSummary,
   type Prediction,
+  type TrainOptions,
 } from './ml';
 import { TRIAGE_ORDERS, type TriagePage, type TriagePosition } from './triage';
 import type { EmbeddingSummary, SimilarCasesAnswer } from './similar';
+import { schemaOf } from './schema-of';
 
 const id = z.number().int().positive();
 /** A file or folder on this machine; the file system refuses a NUL in a path, so the call does here, in words. */
 const fsPath = z.string().min(1).max(4096).refine((text) => !text.includes('\0'), 'a path cannot contain a NUL character');
-const labelValue = z.union([z.number().int().min(0), z.array(z.number().int().min(0)).max(64)]);
+const labelValue = schemaOf<LabelValue>()(z.union([z.number().int().min(0), z.array(z.number().int().min(0)).max(64)]));
 
-const imageFilter = z
-  .object({
+const imageFilter = schemaOf<ImageFilter>()(
+  z.object({
     label: z.number().int().min(0).optional(),
     unlabelled: z.boolean().optional(),
     ungradable: z.boolean().optional(),
@@ -51,44 +62,49 @@ const imageFilter = z
     groupId: z.string().max(200).optional(),
     predicted: z.number().int().min(0).optional(),
     referableAtLeast: z.number().min(0).max(1).optional(),
-  })
-  .strict();
+  }).strict(),
+);
 
-const imageView = z
-  .object({
-    projectId: id,
-    filter: imageFilter.optional(),
-    sort: z.enum(['name', 'label', 'imported', 'predicted', 'referable']).optional(),
-    descending: z.boolean().optional(),
-  })
-  .strict();
+/** An image query without its page: which images, in which order. */
+const imageView = schemaOf<Omit<ImageQuery, 'offset' | 'limit'>>()(
+  z
+    .object({
+      projectId: id,
+      filter: imageFilter.optional(),
+      sort: z.enum(IMAGE_SORT_KEYS).optional(),
+      descending: z.boolean().optional(),
+    })
+    .strict(),
+);
 
 /** Every training option may be left out; the engine fills in the task's defaults. */
-const trainOptions = z
-  .object({
-    backboneId: z.string().min(1).max(200),
-    inputSize: z.number().int().min(32).max(1024),
-    head: z.enum(['ordinal', 'softmax', 'regression', 'multilabel']),
-    strategy: z.enum(['head', 'fine-tune']),
-    epochs: z.number().int().min(1).max(1000),
-    batchSize: z.number().int().min(1).max(4096),
-    learningRate: z.number().positive().max(10),
-    schedule: z.enum(['one-cycle', 'step', 'constant']),
-    classWeights: z.union([z.enum(['inverse-frequency', 'none']), z.array(z.number().min(0).max(1000)).min(2).max(64)]),
-    balancedSampling: z.boolean(),
-    augmentations: z.array(z.enum(AUGMENTATIONS)).max(AUGMENTATIONS.length),
-    validation: z.union([
-      z.object({ kind: z.literal('k-fold'), folds: z.number().int().min(2).max(20) }).strict(),
-      z.object({ kind: z.literal('holdout'), fraction: z.number().min(0.05).max(0.5) }).strict(),
-    ]),
-    earlyStoppingPatience: z.number().int().min(1).max(1000).nullable(),
-    focalGamma: z.number().min(0).max(10),
-    unfreezeBlocks: z.number().int().min(0).max(17),
-    backboneLearningRateFactor: z.number().positive().max(1),
-    seed: z.number().int().min(0).max(2 ** 31 - 1),
-  })
-  .strict()
-  .partial();
+const trainOptions = schemaOf<Partial<TrainOptions>>()(
+  z
+    .object({
+      backboneId: z.string().min(1).max(200),
+      inputSize: z.number().int().min(32).max(1024),
+      head: z.enum(HEAD_KINDS),
+      strategy: z.enum(TRAINING_STRATEGIES),
+      epochs: z.number().int().min(1).max(1000),
+      batchSize: z.number().int().min(1).max(4096),
+      learningRate: z.number().positive().max(10),
+      schedule: z.enum(SCHEDULE_KINDS),
+      classWeights: z.union([z.enum(['inverse-frequency', 'none']), z.array(z.number().min(0).max(1000)).min(2).max(64)]),
+      balancedSampling: z.boolean(),
+      augmentations: z.array(z.enum(AUGMENTATIONS)).max(AUGMENTATIONS.length),
+      validation: z.union([
+        z.object({ kind: z.literal('k-fold'), folds: z.number().int().min(2).max(20) }).strict(),
+        z.object({ kind: z.literal('holdout'), fraction: z.number().min(0.05).max(0.5) }).strict(),
+      ]),
+      earlyStoppingPatience: z.number().int().min(1).max(1000).nullable(),
+      focalGamma: z.number().min(0).max(10),
+      unfreezeBlocks: z.number().int().min(0).max(17),
+      backboneLearningRateFactor: z.number().positive().max(1),
+      seed: z.number().int().min(0).max(2 ** 31 - 1),
+    })
+    .strict()
+    .partial(),
+);
 
 /** A class index of the model, checked against its classes when the call runs. */
 const gradCamClass = z.number().int().min(0).max(63);
@@ -113,26 +129,8 @@ export interface ProjectSummary extends Project {
   stats: ProjectStats;
 }
 
-/** What Review shows about one image. */
-export interface ImageDetail {
-  id: number;
-  projectId: number;
-  fileName: string;
-  path: string;
-  width: number | null;
-  height: number | null;
-  bytes: number;
-  format: string | null;
-  groupId: string;
-  eye: 'left' | 'right' | null;
-  status: 'ok' | 'error';
-  errorKind: string | null;
-  errorText: string | null;
-  ungradable: boolean;
-  duplicateOf: number | null;
-  duplicateKind: 'exact' | 'near' | null;
-  note: string | null;
-  sourceMeta: Record<string, string> | null;
+/** What Review shows about one image: its record (less the hashes and import time) and flags, its label and its fellow eye. */
+export interface ImageDetail extends Omit<ImageRecord, 'sha256' | 'phash' | 'importedAt'>, ImageFlags {
   label: CurrentLabel | null;
   /** The same patient's other eye (another image of the group, the other eye first); null when there is none. */
   fellowEyeId: number | null;
@@ -190,7 +188,7 @@ export const api = {
     z
       .object({
         name: z.string().trim().min(1).max(120),
-        task: z.enum(['dr-grade', 'multiclass', 'multilabel'] satisfies [TaskKind, ...TaskKind[]]),
+        task: z.enum(TASK_KINDS),
         classes: z.array(z.string().trim().min(1).max(80)).max(64).optional(),
       })
       .strict(),

@@ -2,7 +2,8 @@
 import { invalid } from './errors';
 import type { GridPrediction } from './ml';
 
-export type TaskKind = 'dr-grade' | 'multiclass' | 'multilabel';
+export const TASK_KINDS = ['dr-grade', 'multiclass', 'multilabel'] as const;
+export type TaskKind = (typeof TASK_KINDS)[number];
 
 /** International clinical diabetic retinopathy scale, index = grade. */
 export const DR_GRADE_NAMES = [
@@ -194,7 +195,8 @@ export interface ImageFilter {
 }
 
 /** `predicted` and `referable` sort by the active model's prediction; images without one come last. */
-export type ImageSortKey = 'name' | 'label' | 'imported' | 'predicted' | 'referable';
+export const IMAGE_SORT_KEYS = ['name', 'label', 'imported', 'predicted', 'referable'] as const;
+export type ImageSortKey = (typeof IMAGE_SORT_KEYS)[number];
 
 export interface ImageQuery {
   projectId: number;

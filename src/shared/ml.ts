@@ -13,7 +13,8 @@ export const BACKEND_LADDER: readonly BackendName[] = ['tensorflow-gpu', 'webgpu
  * `fine-tune` also unfreezes the backbone's top blocks, which needs convolution gradients that only
  * the GPU and native backends compute at a useful speed.
  */
-export type TrainingStrategy = 'head' | 'fine-tune';
+export const TRAINING_STRATEGIES = ['head', 'fine-tune'] as const;
+export type TrainingStrategy = (typeof TRAINING_STRATEGIES)[number];
 
 /** A training rate measured by the last finished run of a strategy at an input size on this computer. */
 export interface TrainingRate {
@@ -86,11 +87,13 @@ export interface BackboneInfo {
   note: string | null;
 }
 
-export type HeadKind = 'ordinal' | 'softmax' | 'regression' | 'multilabel';
-export type ScheduleKind = 'one-cycle' | 'step' | 'constant';
+export const HEAD_KINDS = ['ordinal', 'softmax', 'regression', 'multilabel'] as const;
+export type HeadKind = (typeof HEAD_KINDS)[number];
+export const SCHEDULE_KINDS = ['one-cycle', 'step', 'constant'] as const;
+export type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
 /** Copies of each image whose features are computed once and used as training augmentation. */
-export type Augmentation = 'flip-h' | 'flip-v' | 'rot-90' | 'rot-180' | 'rot-270';
-export const AUGMENTATIONS: readonly Augmentation[] = ['flip-h', 'flip-v', 'rot-90', 'rot-180', 'rot-270'];
+export const AUGMENTATIONS = ['flip-h', 'flip-v', 'rot-90', 'rot-180', 'rot-270'] as const;
+export type Augmentation = (typeof AUGMENTATIONS)[number];
 
 export type ValidationPlan = { kind: 'k-fold'; folds: number } | { kind: 'holdout'; fraction: number };
 

@@ -23,7 +23,7 @@ import { openGradCamSession, renderGradCams } from '../../src/main/ml/gradcam-re
 import { readManifest } from '../../src/main/ml/model-files';
 import { predictProject } from '../../src/main/ml/predict';
 import { preprocessorFor } from '../../src/main/ml/preprocessing';
-import type { HeadCheckpoint } from '../../src/main/ml/train-head';
+import type { HeadCheckpoint } from '../../src/main/ml/epoch-driver';
 import { runTraining } from '../../src/main/ml/training-run';
 import { prepareModel } from '../../src/main/ml/training-snapshot';
 import { Workspace } from '../../src/main/app/workspace';

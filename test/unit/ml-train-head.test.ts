@@ -4,7 +4,8 @@ import { initBackend, tf } from '../../src/main/ml/backend';
 import { trainingRows, validationRows, type LabelledImage } from '../../src/main/ml/head-data';
 import { decodeOutput } from '../../src/main/ml/heads';
 import { accuracy, quadraticWeightedKappa } from '../../src/main/ml/metrics';
-import { trainHead, type EpochResult, type HeadCheckpoint, type HeadTraining } from '../../src/main/ml/train-head';
+import type { EpochResult, HeadCheckpoint } from '../../src/main/ml/epoch-driver';
+import { trainHead, type HeadTraining } from '../../src/main/ml/train-head';
 import type { HeadKind } from '../../src/shared/ml';
 import { GradedeskError } from '../../src/shared/errors';
 

@@ -1,5 +1,4 @@
 import type { JobSnapshot } from '../../shared/api';
-import type { ImportReport } from '../../shared/import-report';
 import type { Progress } from '../../shared/jobs';
 import type { JobInfo, RunningJob } from '../jobs/runner';
 import type { Workspace } from './workspace';
@@ -9,7 +8,7 @@ import type { Validated } from './operation';
 export function jobSnapshot(workspace: Workspace, info: JobInfo): JobSnapshot {
   return {
     ...info,
-    report: info.kind === 'import' && info.state !== 'running' ? ((workspace.jobs.result(info.id) as ImportReport | undefined) ?? null) : null,
+    report: info.kind === 'import' && info.state !== 'running' ? (workspace.jobs.result(info.id, 'import') ?? null) : null,
   };
 }
 

@@ -31,7 +31,7 @@ export function trainingOperations(workspace: Workspace) {
     findLearningRate: (request: Validated<'training.findLearningRate'>) => startedJob(workspace, findLearningRate(request)),
     learningRateFinding({ jobId }: Validated<'training.learningRateFinding'>): LearningRateFinding | null {
       if (jobs.get(jobId).kind !== 'lr-finder') throw new GradedeskError('invalid', `Job ${jobId} is not a learning-rate finder.`);
-      return (jobs.result(jobId) as LearningRateFinding | undefined) ?? null;
+      return jobs.result(jobId, 'lr-finder') ?? null;
     },
   };
 }

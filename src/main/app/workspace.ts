@@ -13,19 +13,24 @@ import { createWorkerPool } from '../jobs/worker-pool';
 import { createEngine, type Engine } from '../ml/engine';
 import type { EmbedOutcome, EmbedRequest } from '../ml/embed';
 import { runEngineTask } from '../ml/engine-jobs';
+import type { EngineJobKind, EngineResult } from '../ml/worker-protocol';
 import type { RenderedGradCam } from '../ml/gradcam-render';
+import type { PredictionOutcome } from '../ml/predict';
 import type { TrainingOutcome } from '../ml/training-run';
 import { prepareModel } from '../ml/training-snapshot';
 import { Store } from '../store';
 import { changeOfFinishedJob, DataChanges } from './changes';
 import { projectModel } from './project-model';
 
+/** What each kind of job returns when it ends. */
+export type WorkspaceJobResults = { import: ImportReport } & { [K in EngineJobKind]: EngineResult<K> };
+
 /**
  * One open data directory: its store, its cache of derived images, and the jobs running on it.
  * The CLI, the desktop app and the browser bridge all work through this object.
  */
 export class Workspace {
-  readonly jobs = new JobRunner();
+  readonly jobs = new JobRunner<WorkspaceJobResults>();
   /** What the app's operations and jobs changed; the api forwards it to the windows as `data.changed`. */
   readonly changes = new DataChanges();
   private analysePool: Piscina<FileAnalysisRequest, FileAnalysis> | null = null;
@@ -86,7 +91,7 @@ export class Workspace {
     const job = this.jobs.start(
       'training',
       `${verb} model ${modelId} on ${project.name}`,
-      (context) => runEngineTask<TrainingOutcome>(this.dataDir, { kind: 'train', modelId }, context),
+      (context) => runEngineTask(this.dataDir, { kind: 'training', modelId }, context),
       { projectId: project.id, details: { modelId: String(modelId) } },
     );
     job.done.then(
@@ -97,12 +102,12 @@ export class Workspace {
   }
 
   /** Predicts a project's images (all, or the given ones) with a model, the active one by default. */
-  startPrediction(project: Project, modelId?: number, imageIds?: number[]): RunningJob<{ predicted: number; failed: number }> {
+  startPrediction(project: Project, modelId?: number, imageIds?: number[]): RunningJob<PredictionOutcome> {
     const model = projectModel(this.store, project, modelId).id;
     return this.jobs.start(
       'prediction',
       `Predict ${imageIds ? `${imageIds.length} images` : 'all images'} of ${project.name} with model ${model}`,
-      (context) => runEngineTask(this.dataDir, { kind: 'predict', modelId: model, ...(imageIds ? { imageIds } : {}) }, context),
+      (context) => runEngineTask(this.dataDir, { kind: 'prediction', modelId: model, ...(imageIds ? { imageIds } : {}) }, context),
       { projectId: project.id, details: { modelId: String(model) } },
     );
   }
@@ -111,7 +116,7 @@ export class Workspace {
     return this.jobs.start(
       'lr-finder',
       `Find a learning rate for ${project.name}`,
-      (context) => runEngineTask<LearningRateFinding>(this.dataDir, { kind: 'lr-find', projectId: project.id, options }, context),
+      (context) => runEngineTask(this.dataDir, { kind: 'lr-finder', projectId: project.id, options }, context),
       { projectId: project.id },
     );
   }
@@ -122,7 +127,7 @@ export class Workspace {
     return this.jobs.start(
       'gradcam',
       `Grad-CAM of ${imageIds.length} image${imageIds.length === 1 ? '' : 's'} in ${project.name}`,
-      (context) => runEngineTask<RenderedGradCam[]>(this.dataDir, { kind: 'gradcam', modelId: model, imageIds, targetClass }, context),
+      (context) => runEngineTask(this.dataDir, { kind: 'gradcam', modelId: model, imageIds, targetClass }, context),
       { projectId: project.id, details: { modelId: String(model) } },
     );
   }
@@ -133,7 +138,7 @@ export class Workspace {
     return this.jobs.start(
       'embedding',
       `Embeddings of ${project.name} with model ${model}`,
-      (context) => runEngineTask<EmbedOutcome>(this.dataDir, { kind: 'embed', modelId: model, request }, context),
+      (context) => runEngineTask(this.dataDir, { kind: 'embedding', modelId: model, request }, context),
       { projectId: project.id, details: { modelId: String(model) } },
     );
   }

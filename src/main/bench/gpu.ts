@@ -21,6 +21,7 @@ import { splitBackbone } from '../ml/fine-tune/split-backbone';
 import { trainTop, unfrozenBlocksAt } from '../ml/fine-tune/train-top';
 import { classWeights, trainingRows } from '../ml/head-data';
 import { evaluateModel } from '../ml/model-evaluation';
+import { pixelTensor } from '../ml/pixel-batches';
 import { modelReadyPixels, preprocessorFor } from '../ml/preprocessing';
 import { runTraining } from '../ml/training-run';
 import { prepareModel } from '../ml/training-snapshot';
@@ -155,9 +156,7 @@ async function probeTraining(workspace: Workspace, images: ReadonlyArray<{ sha25
     bareNetwork.unfreeze(stage);
     const optimizer = tf.train.adam(1e-4);
     bareNetwork.model.compile({ optimizer, loss: 'binaryCrossentropy' });
-    const stacked = new Uint8Array(images.length * SIZE * SIZE * 3);
-    pixels.forEach((p, i) => stacked.set(p, i * SIZE * SIZE * 3));
-    const allPixels = tf.tensor4d(stacked, [images.length, SIZE, SIZE, 3], 'int32');
+    const allPixels = pixelTensor(pixels, SIZE);
     const ys = tf.tensor2d(targets.targets, [images.length, targets.outputs]);
     const bareEpoch = async () => {
       for (let s = 0; s < steps; s++) {

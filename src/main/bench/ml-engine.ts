@@ -15,6 +15,7 @@ import { ensureFeatures, type FeatureContext, type ImageSource } from '../ml/ext
 import { classWeights, trainingRows } from '../ml/head-data';
 import { buildHead } from '../ml/heads';
 import { evaluateModel } from '../ml/model-evaluation';
+import { pixelTensor } from '../ml/pixel-batches';
 import { modelReadyPixels } from '../ml/preprocessing';
 import { trainHead } from '../ml/train-head';
 import { runTraining } from '../ml/training-run';
@@ -78,9 +79,7 @@ export async function benchExtraction(scratch: string, images: readonly ImageSou
     for (let i = 0; i < images.length; i += EXTRACTION_BATCH) {
       const chunk = images.slice(i, i + EXTRACTION_BATCH);
       const pixels = await Promise.all(chunk.map((image) => modelReadyPixels(setup.cacheDir, base.preprocessor, size, image)));
-      const stacked = new Uint8Array(chunk.length * size * size * 3);
-      pixels.forEach((p, j) => stacked.set(p, j * size * size * 3));
-      batches.push(tf.tensor4d(stacked, [chunk.length, size, size, 3], 'int32'));
+      batches.push(pixelTensor(pixels, size));
     }
     await barePredict(base, batches);
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import type { Project } from '../../shared/domain';
 import { GradedeskError, invalid } from '../../shared/errors';
-import { AUGMENTATIONS, type Augmentation, type Evaluation, type HeadKind, type ModelDetail, type TrainOptions } from '../../shared/ml';
+import { AUGMENTATIONS, HEAD_KINDS, SCHEDULE_KINDS, type Augmentation, type Evaluation, type HeadKind, type ModelDetail, type TrainOptions } from '../../shared/ml';
 import { DEFAULT_ARCFACE } from '../ml/arcface';
 import type { EmbeddingGrouping } from '../ml/arcface-files';
 import { doctorLines } from '../ml/doctor';
@@ -60,7 +60,7 @@ export function registerMlCommands(program: Command, { io, app, print, projectNa
     .command('train')
     .description('train a model on the project\'s graded images, with patient-grouped cross-validation')
     .requiredOption('--project <name>')
-    .addOption(new Option('--head <kind>').choices(['ordinal', 'softmax', 'regression', 'multilabel']))
+    .addOption(new Option('--head <kind>').choices(HEAD_KINDS))
     .option('--backbone <id|path>', 'backbone id, or a Keras model.json path (with --feature-layer)')
     .option('--feature-layer <name>', 'feature layer of a backbone given as a path')
     .option('--size <n>', 'input size in pixels', parseWhole)
@@ -69,7 +69,7 @@ export function registerMlCommands(program: Command, { io, app, print, projectNa
     .option('--holdout <fraction>', 'hold out this share of patients instead of k folds', Number)
     .option('--batch-size <n>', 'images per batch', parseWhole)
     .option('--lr <rate>', 'peak learning rate', Number)
-    .addOption(new Option('--schedule <kind>').choices(['one-cycle', 'step', 'constant']))
+    .addOption(new Option('--schedule <kind>').choices(SCHEDULE_KINDS))
     .option('--augment <list>', `feature-level augmentations: ${AUGMENTATIONS.join(',')} (or none)`)
     .option('--balanced', 'balanced sampling instead of class weights')
     .option('--patience <n>', 'early stopping patience in epochs (0: off)', parseWholeOrZero)

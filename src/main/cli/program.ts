@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
-import { HAM10000_CLASSES, HPA_LABELS, type TaskKind } from '../../shared/domain';
+import { HAM10000_CLASSES, HPA_LABELS, TASK_KINDS, type TaskKind } from '../../shared/domain';
 import { GradedeskError, invalid } from '../../shared/errors';
 import type { ImportReport } from '../../shared/import-report';
 import { describeLabel, parseLabelInput } from '../../shared/labels';
@@ -54,7 +54,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO, pla
   project
     .command('create <name>')
     .description('create a project')
-    .addOption(new Option('--task <kind>', 'what readers decide').choices(['dr-grade', 'multiclass', 'multilabel']).default('dr-grade'))
+    .addOption(new Option('--task <kind>', 'what readers decide').choices(TASK_KINDS).default('dr-grade'))
     .option('--classes <names>', 'comma-separated class names, or a preset: ham10000, hpa')
     .action((name: string, options: { task: TaskKind; classes?: string }) => {
       const preset = options.classes ? CLASS_PRESETS[options.classes.toLowerCase()] : undefined;

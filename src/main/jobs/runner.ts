@@ -23,16 +23,30 @@ interface JobEvents {
   finished: [JobInfo];
 }
 
-/** Keeps track of long-running work: progress events, cancellation, and how each job ended. */
-export class JobRunner extends EventEmitter<JobEvents> {
-  private readonly jobs = new Map<string, { info: JobInfo; controller: AbortController; result: unknown; settled: Promise<unknown> }>();
+/** What each kind of job returns when it ends, as the runner's owner declares it. */
+export type JobResults = Record<JobKind, unknown>;
 
-  start<T>(
-    kind: JobKind,
+/** Finished jobs' results, one map per kind, so that a result is read back with its kind's type. */
+type ResultsByKind<Results extends JobResults> = { [K in JobKind]: Map<string, Results[K]> };
+
+/** Keeps track of long-running work: progress events, cancellation, and how each job ended. */
+export class JobRunner<Results extends JobResults> extends EventEmitter<JobEvents> {
+  private readonly jobs = new Map<string, { info: JobInfo; controller: AbortController; settled: Promise<unknown> }>();
+  private readonly results: ResultsByKind<Results> = {
+    import: new Map(),
+    training: new Map(),
+    'lr-finder': new Map(),
+    prediction: new Map(),
+    gradcam: new Map(),
+    embedding: new Map(),
+  };
+
+  start<K extends JobKind>(
+    kind: K,
     title: string,
-    work: (context: JobContext) => Promise<T>,
+    work: (context: JobContext) => Promise<Results[K]>,
     about: { projectId?: number; details?: Record<string, string> } = {},
-  ): RunningJob<T> {
+  ): RunningJob<Results[K]> {
     const controller = new AbortController();
     const info: JobInfo = {
       id: randomUUID(),
@@ -46,7 +60,7 @@ export class JobRunner extends EventEmitter<JobEvents> {
       startedAt: new Date().toISOString(),
       finishedAt: null,
     };
-    const job = { info, controller, result: undefined as unknown, settled: Promise.resolve() as Promise<unknown> };
+    const job = { info, controller, settled: Promise.resolve() as Promise<unknown> };
     this.jobs.set(info.id, job);
     const progress = (update: Progress) => {
       info.progress = update;
@@ -63,7 +77,7 @@ export class JobRunner extends EventEmitter<JobEvents> {
       .then(() => work({ signal: controller.signal, progress }))
       .then(
       (result) => {
-        job.result = result;
+        this.results[kind].set(info.id, result);
         finish(controller.signal.aborted ? 'cancelled' : 'done', null);
         return result;
       },
@@ -96,9 +110,10 @@ export class JobRunner extends EventEmitter<JobEvents> {
     return { ...this.job(id).info };
   }
 
-  /** What a finished job returned (undefined while it runs, or when it failed). */
-  result(id: string): unknown {
-    return this.job(id).result;
+  /** What a finished job of `kind` returned (undefined while it runs, when it failed, or when it is of another kind). */
+  result<K extends JobKind>(id: string, kind: K): Results[K] | undefined {
+    this.job(id);
+    return this.results[kind].get(id);
   }
 
   list(): JobInfo[] {

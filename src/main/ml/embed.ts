@@ -1,4 +1,4 @@
-// The 'embed' engine task: trains an ArcFace head on the cached backbone features of a ready model's
+// The 'embedding' engine job: trains an ArcFace head on the cached backbone features of a ready model's
 // training snapshot (the model's backbone, size and preprocessing, so the features are cached
 // already), saves it beside the model's files, and stores an embedding for every readable image; then,
 // fold by fold, a head trained without that fold embeds the snapshot again (out-of-fold spaces).

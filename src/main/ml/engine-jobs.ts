@@ -6,7 +6,7 @@ import { GradedeskError } from '../../shared/errors';
 import type { JobContext } from '../jobs/runner';
 import { throttled } from '../jobs/progress';
 import engineWorkerScript from './worker?modulePath';
-import type { EngineTask, WorkerMessage } from './worker-protocol';
+import type { EngineJobKind, EngineResult, EngineTask, WorkerMessage } from './worker-protocol';
 
 /**
  * The built app runs the bundled JavaScript worker. Tests run the TypeScript source, which a worker
@@ -18,8 +18,8 @@ function startWorker(script: string, workerData: unknown): Worker {
   return new Worker(`import('tsx/esm/api').then(({ tsImport }) => tsImport(${url}, ${url}));`, { eval: true, workerData });
 }
 
-export function runEngineTask<T>(dataDir: string, task: EngineTask, { signal, progress }: JobContext): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
+export function runEngineTask<K extends EngineJobKind>(dataDir: string, task: EngineTask<K>, { signal, progress }: JobContext): Promise<EngineResult<K>> {
+  return new Promise((resolve, reject) => {
     const worker = startWorker(engineWorkerScript, { dataDir, task });
     const report = throttled(progress, 200);
     let settled = false;
@@ -31,7 +31,8 @@ export function runEngineTask<T>(dataDir: string, task: EngineTask, { signal, pr
         settled = true;
         // tfjs keeps a worker's event loop alive after its task: end the thread here.
         void worker.terminate();
-        if (message.type === 'result') resolve(message.value as T);
+        // The worker ran this task, so its result is this kind's (structured cloning keeps no types).
+        if (message.type === 'result') resolve(message.value as EngineResult<K>);
         else reject(message.code ? new GradedeskError(message.code, message.message) : new Error(message.message));
       }
     });

@@ -2,11 +2,10 @@
 // kept in the store.
 import type { Progress } from '../../shared/jobs';
 import type { FeatureStore } from '../store/features';
-import { tf } from './backend';
 import type { FeatureExtractor } from './backbones/load';
-import { inPixelBatches, type ImageSource } from './pixel-batches';
+import { inPixelBatches, outputsPerView, type ImageSource } from './pixel-batches';
 import type { Preprocessor } from './preprocessing';
-import { applyView, type ImageView } from './views';
+import type { ImageView } from './views';
 
 export type { ImageSource };
 
@@ -59,26 +58,6 @@ export async function ensureFeatures(
 }
 
 /** Features of model-ready pixel buffers, per view: result[view][image]. */
-export async function computeFeatures(extractor: FeatureExtractor, pixels: readonly Buffer[], views: readonly ImageView[]): Promise<Float32Array[][]> {
-  const size = extractor.inputSize;
-  const dim = extractor.featureDim;
-  const stacked = new Uint8Array(pixels.length * size * size * 3);
-  pixels.forEach((p, i) => stacked.set(p, i * size * size * 3));
-  const batch = tf.tensor4d(stacked, [pixels.length, size, size, 3], 'int32');
-  try {
-    const perView: Float32Array[][] = [];
-    for (const view of views) {
-      const output = tf.tidy(() => {
-        const seen = applyView(batch, view);
-        return extractor.features(extractor.normalise(seen));
-      });
-      // Asynchronous reads only: WebGPU in Node cannot read a tensor synchronously.
-      const flat = (await output.data()) as Float32Array;
-      output.dispose();
-      perView.push(pixels.map((_, i) => flat.slice(i * dim, (i + 1) * dim)));
-    }
-    return perView;
-  } finally {
-    batch.dispose();
-  }
+export function computeFeatures(extractor: FeatureExtractor, pixels: readonly Buffer[], views: readonly ImageView[]): Promise<Float32Array[][]> {
+  return outputsPerView(pixels, extractor.inputSize, views, extractor.featureDim, (seen) => extractor.features(extractor.normalise(seen)));
 }

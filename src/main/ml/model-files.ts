@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { BackboneInfo, HeadKind, TrainingStrategy } from '../../shared/ml';
 import { tf } from './backend';
 import { fileModelHandler, fileSaveHandler } from './backbones/file-handler';
-import type { HeadCheckpoint } from './train-head';
+import type { HeadCheckpoint } from './epoch-driver';
 
 export interface Standardisation {
   mean: number[];

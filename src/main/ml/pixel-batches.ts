@@ -3,7 +3,9 @@
 import { GradedeskError } from '../../shared/errors';
 import type { Progress } from '../../shared/jobs';
 import { ProgressMeter } from '../jobs/progress';
+import { tf } from './backend';
 import { modelReadyPixels, type Preprocessor } from './preprocessing';
+import { applyView, type ImageView } from './views';
 
 export interface ImageSource {
   sha256: string;
@@ -60,4 +62,37 @@ export async function inPixelBatches(
     await new Promise((resolve) => setImmediate(resolve));
   }
   return failed;
+}
+
+/** Model-ready pixel buffers (size × size RGB) as one int32 [n, size, size, 3] batch. */
+export function pixelTensor(pixels: readonly Uint8Array[], size: number): tf.Tensor4D {
+  const stacked = new Uint8Array(pixels.length * size * size * 3);
+  pixels.forEach((p, i) => stacked.set(p, i * size * size * 3));
+  return tf.tensor4d(stacked, [pixels.length, size, size, 3], 'int32');
+}
+
+/**
+ * What `network` makes of each view of a batch of model-ready pixels, `length` values per image:
+ * result[view][image]. Reads are asynchronous only: WebGPU in Node cannot read a tensor synchronously.
+ */
+export async function outputsPerView(
+  pixels: readonly Uint8Array[],
+  size: number,
+  views: readonly ImageView[],
+  length: number,
+  network: (batch: tf.Tensor4D) => tf.Tensor,
+): Promise<Float32Array[][]> {
+  const batch = pixelTensor(pixels, size);
+  try {
+    const perView: Float32Array[][] = [];
+    for (const view of views) {
+      const output = tf.tidy(() => network(applyView(batch, view)));
+      const flat = (await output.data()) as Float32Array;
+      output.dispose();
+      perView.push(pixels.map((_, i) => flat.slice(i * length, (i + 1) * length)));
+    }
+    return perView;
+  } finally {
+    batch.dispose();
+  }
 }

@@ -38,12 +38,18 @@ export interface FoldEnsemble {
   dispose(): void;
 }
 
+/** How many images a prediction run predicted, and how many it could not read. */
+export interface PredictionOutcome {
+  predicted: number;
+  failed: number;
+}
+
 export async function predictImages(
   engine: Engine,
   modelId: number,
   images: ReadonlyArray<ImageSource & { id: number }>,
   options: PredictOptions = {},
-): Promise<{ predicted: number; failed: number }> {
+): Promise<PredictionOutcome> {
   const { store } = engine;
   const model = store.models.get(modelId);
   const dir = store.models.dir(modelId);
@@ -118,7 +124,12 @@ async function headEnsemble(engine: Engine, model: ModelDetail, manifest: ModelM
  * Predicts a project's images with a model (all, or the given ones). Images whose prediction came
  * from the fold that held them out keep it: the ensemble has seen their labels.
  */
-export async function predictProject(engine: Engine, modelId: number, imageIds: readonly number[] | undefined, options: PredictOptions = {}) {
+export async function predictProject(
+  engine: Engine,
+  modelId: number,
+  imageIds: readonly number[] | undefined,
+  options: PredictOptions = {},
+): Promise<PredictionOutcome> {
   const { store } = engine;
   const model = store.models.get(modelId);
   if (model.status !== 'ready') throw new GradedeskError('invalid', `Model ${modelId} is ${model.status}; only a finished model predicts.`);

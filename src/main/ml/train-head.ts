@@ -1,12 +1,10 @@
-// Trains one head on cached features: mini-batches with a per-batch learning-rate schedule, class
-// weights or balanced sampling, a validation metric per epoch, early stopping that keeps the best
-// epoch's weights, and a checkpoint after every epoch from which training resumes.
+// Trains one head on cached features, with class weights, through the epoch loop that fine-tuning
+// shares (epoch-driver.ts: schedule, balanced sampling, early stopping, checkpoints).
 import { GradedeskError } from '../../shared/errors';
-import type { EpochRecord, HeadKind, TrainOptions } from '../../shared/ml';
-import { createRandom } from '../demo/random';
+import type { HeadKind, TrainOptions } from '../../shared/ml';
 import { tf } from './backend';
+import { runEpochs, type EpochOptions, type TrainingControl } from './epoch-driver';
 import { buildHead, lossPerSample } from './heads';
-import { learningRateAt } from './schedules';
 
 /** Training rows: one per (image, view), features standardised. */
 export interface TrainingRows {
@@ -29,32 +27,15 @@ export interface ValidationRows {
   weights: Float32Array;
 }
 
-export interface HeadCheckpoint {
-  /** Epochs completed. */
-  epoch: number;
-  weights: Float32Array[];
-  optimizer: Array<{ name: string; shape: number[]; values: Float32Array }>;
-  best: { epoch: number; metric: number; weights: Float32Array[] } | null;
-  epochsWithoutImprovement: number;
-}
-
-/** One finished epoch of a fold: the stored epoch record without its fold number. */
-export type EpochResult = Omit<EpochRecord, 'fold'>;
-
-export interface HeadTraining {
+export interface HeadTraining extends TrainingControl {
   kind: HeadKind;
   classCount: number;
-  options: Pick<TrainOptions, 'epochs' | 'batchSize' | 'learningRate' | 'schedule' | 'balancedSampling' | 'earlyStoppingPatience' | 'focalGamma'>;
+  options: EpochOptions & Pick<TrainOptions, 'focalGamma'>;
   seed: number;
   train: TrainingRows;
   validation: ValidationRows | null;
   /** Higher is better; from the averaged validation outputs (images × outputs). */
   metric: ((outputs: number[][]) => number) | null;
-  resume?: HeadCheckpoint;
-  signal?: AbortSignal;
-  onBatch?: (batch: number, batches: number, loss: number, learningRate: number) => void;
-  /** After each epoch, with a function that captures the checkpoint to save. */
-  onEpoch?: (result: EpochResult, checkpoint: () => Promise<HeadCheckpoint>) => Promise<void> | void;
 }
 
 export interface TrainedHead {
@@ -79,31 +60,18 @@ export async function trainHead(job: HeadTraining): Promise<TrainedHead> {
     weights: tf.tensor1d(job.validation.weights),
     views: job.validation.views,
   };
-  const batchSize = Math.min(options.batchSize, rows);
-  const batches = Math.ceil(rows / batchSize);
-  const totalSteps = options.epochs * batches;
-
-  let best = job.resume?.best ?? null;
-  let stale = job.resume?.epochsWithoutImprovement ?? 0;
-  let startEpoch = 0;
+  const setWeights = (values: Float32Array[]) => head.setWeights(values.map((v, i) => tf.tensor(v, head.getWeights()[i]!.shape)));
   if (job.resume) {
-    head.setWeights(job.resume.weights.map((values, i) => tf.tensor(values, head.getWeights()[i]!.shape)));
-    startEpoch = job.resume.epoch;
+    setWeights(job.resume.weights);
     await optimizer.setWeights(job.resume.optimizer.map(({ name, shape, values }) => ({ name, tensor: tf.tensor(values, shape) })));
   }
 
   try {
-    let stoppedEarly = false;
-    for (let epoch = startEpoch; epoch < options.epochs; epoch++) {
-      const started = performance.now();
-      const order = epochOrder(train.strata, options.balancedSampling, job.seed * 1009 + epoch);
-      let lossSum = 0;
-      let learningRate = options.learningRate;
-      for (let b = 0; b < batches; b++) {
-        if (job.signal?.aborted) throw new GradedeskError('cancelled', 'Training was cancelled.');
-        learningRate = learningRateAt(options.schedule, options.learningRate, epoch * batches + b, totalSteps);
+    const trained = await runEpochs(job, {
+      strata: train.strata,
+      step: async (batchRows, learningRate) => {
         (optimizer as unknown as { learningRate: number }).learningRate = learningRate;
-        const indices = tf.tensor1d(order.subarray(b * batchSize, Math.min(rows, (b + 1) * batchSize)), 'int32');
+        const indices = tf.tensor1d(batchRows, 'int32');
         const loss = optimizer.minimize(() => {
           const outputs = head.apply(tf.gather(x, indices), { training: true }) as tf.Tensor2D;
           const perSample = lossPerSample(job.kind, tf.gather(targets, indices) as tf.Tensor2D, outputs, options.focalGamma);
@@ -113,40 +81,16 @@ export async function trainHead(job: HeadTraining): Promise<TrainedHead> {
         indices.dispose();
         const value = (await loss!.data())[0]!;
         loss!.dispose();
-        lossSum += value;
-        job.onBatch?.(b + 1, batches, value, learningRate);
-      }
-      const evaluated = validation ? await evaluate(head, job.kind, validation, options.focalGamma, job.metric) : null;
-      const result: EpochResult = {
-        epoch: epoch + 1,
-        trainLoss: lossSum / batches,
-        validationLoss: evaluated?.loss ?? null,
-        validationMetric: evaluated?.metric ?? null,
-        learningRate,
-        seconds: (performance.now() - started) / 1000,
-      };
-      const improved = result.validationMetric !== null && (best === null || result.validationMetric > best.metric);
-      if (improved) {
-        best = { epoch: epoch + 1, metric: result.validationMetric!, weights: await weightValues(head) };
-        stale = 0;
-      } else stale++;
-      const checkpoint = async (): Promise<HeadCheckpoint> => ({
-        epoch: epoch + 1,
-        weights: await weightValues(head),
-        optimizer: await Promise.all(
-          (await optimizer.getWeights()).map(async ({ name, tensor }) => ({ name, shape: tensor.shape, values: (await tensor.data()) as Float32Array })),
-        ),
-        best,
-        epochsWithoutImprovement: stale,
-      });
-      await job.onEpoch?.(result, checkpoint);
-      if (options.earlyStoppingPatience !== null && stale >= options.earlyStoppingPatience && epoch + 1 < options.epochs) {
-        stoppedEarly = true;
-        break;
-      }
-    }
-    if (best) head.setWeights(best.weights.map((values, i) => tf.tensor(values, head.getWeights()[i]!.shape)));
-    return { head, bestEpoch: best?.epoch ?? options.epochs, stoppedEarly };
+        return value;
+      },
+      validate: () => validation && evaluate(head, job.kind, validation, options.focalGamma, job.metric),
+      record: (result) => result,
+      weights: () => weightValues(head),
+      setWeights,
+      optimizerState: async () =>
+        Promise.all((await optimizer.getWeights()).map(async ({ name, tensor }) => ({ name, shape: tensor.shape, values: (await tensor.data()) as Float32Array }))),
+    });
+    return { head, ...trained };
   } catch (error) {
     head.dispose();
     throw error;
@@ -155,28 +99,6 @@ export async function trainHead(job: HeadTraining): Promise<TrainedHead> {
     if (validation) tf.dispose([validation.x, validation.targets, validation.weights]);
     optimizer.dispose();
   }
-}
-
-/** Row order for one epoch: a shuffle, or (balanced) draws with every class equally likely. */
-export function epochOrder(strata: Int32Array, balanced: boolean, seed: number): Int32Array {
-  const random = createRandom(seed);
-  const order = new Int32Array(strata.length);
-  if (balanced) {
-    const byClass = new Map<number, number[]>();
-    strata.forEach((s, i) => byClass.set(s, [...(byClass.get(s) ?? []), i]));
-    const classes = [...byClass.values()];
-    for (let i = 0; i < order.length; i++) {
-      const members = classes[Math.floor(random.next() * classes.length)]!;
-      order[i] = members[Math.floor(random.next() * members.length)]!;
-    }
-    return order;
-  }
-  order.forEach((_, i) => (order[i] = i));
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(random.next() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  return order;
 }
 
 /** Head outputs averaged over each image's views: images × outputs. */

@@ -30,7 +30,8 @@ import {
   writeManifest,
 } from './model-files';
 import { predictImages } from './predict';
-import { trainHead, type EpochResult, type HeadCheckpoint } from './train-head';
+import type { EpochResult, HeadCheckpoint } from './epoch-driver';
+import { trainHead } from './train-head';
 import { foldCount, TRAINING_SIDE } from './training-snapshot';
 import { TTA_VIEWS, trainingViews, type ImageView } from './views';
 

@@ -1,14 +1,26 @@
 import type { ErrorCode } from '../../shared/errors';
-import type { Progress } from '../../shared/jobs';
-import type { TrainOptions } from '../../shared/ml';
-import type { EmbedRequest } from './embed';
+import type { JobKind, Progress } from '../../shared/jobs';
+import type { LearningRateFinding, TrainOptions } from '../../shared/ml';
+import type { EmbedOutcome, EmbedRequest } from './embed';
+import type { RenderedGradCam } from './gradcam-render';
+import type { PredictionOutcome } from './predict';
+import type { TrainingOutcome } from './training-run';
 
-export type EngineTask =
-  | { kind: 'train'; modelId: number }
-  | { kind: 'predict'; modelId: number; imageIds?: number[] }
-  | { kind: 'lr-find'; projectId: number; options: Partial<TrainOptions> }
-  | { kind: 'gradcam'; modelId: number; imageIds: number[]; targetClass: number | null }
-  | { kind: 'embed'; modelId: number; request: EmbedRequest };
+/** The jobs the engine runs in its worker thread: every kind but imports. */
+export type EngineJobKind = Exclude<JobKind, 'import'>;
+
+/** What each engine job is asked and what it answers, by its job kind. */
+export interface EngineJobs {
+  training: { request: { modelId: number }; result: TrainingOutcome };
+  prediction: { request: { modelId: number; imageIds?: number[] }; result: PredictionOutcome };
+  'lr-finder': { request: { projectId: number; options: Partial<TrainOptions> }; result: LearningRateFinding };
+  gradcam: { request: { modelId: number; imageIds: number[]; targetClass: number | null }; result: RenderedGradCam[] };
+  embedding: { request: { modelId: number; request: EmbedRequest }; result: EmbedOutcome };
+}
+
+/** One engine task as the worker receives it: its job kind and what it is asked (a union of every kind by default). */
+export type EngineTask<K extends EngineJobKind = EngineJobKind> = K extends EngineJobKind ? { kind: K } & EngineJobs[K]['request'] : never;
+export type EngineResult<K extends EngineJobKind> = EngineJobs[K]['result'];
 
 export type WorkerMessage =
   | { type: 'progress'; progress: Progress }

@@ -10,7 +10,7 @@ import { renderGradCams } from './gradcam-render';
 import { findLearningRate } from './lr-finder';
 import { predictProject } from './predict';
 import { runTraining } from './training-run';
-import type { EngineTask, WorkerMessage } from './worker-protocol';
+import type { EngineJobKind, EngineResult, EngineTask, WorkerMessage } from './worker-protocol';
 
 const { dataDir, task } = workerData as { dataDir: string; task: EngineTask };
 const controller = new AbortController();
@@ -23,17 +23,17 @@ const store = Store.open(dataDir);
 const engine = createEngine(store, dataDir);
 const control = { signal: controller.signal, onProgress: (progress: Progress) => post({ type: 'progress', progress }) };
 
-async function run(): Promise<unknown> {
+async function run(): Promise<EngineResult<EngineJobKind>> {
   switch (task.kind) {
-    case 'train':
+    case 'training':
       return runTraining(engine, task.modelId, control);
-    case 'predict':
+    case 'prediction':
       return predictProject(engine, task.modelId, task.imageIds, control);
-    case 'lr-find':
+    case 'lr-finder':
       return findLearningRate(engine, store.projects.get(task.projectId), task.options, control);
     case 'gradcam':
       return renderGradCams(engine, task.modelId, task.imageIds, task.targetClass, control);
-    case 'embed':
+    case 'embedding':
       return embedProject(engine, task.modelId, task.request, control);
   }
 }

@@ -1,9 +1,8 @@
-import type { TaskKind, TaskSpec } from '../../shared/domain';
+import { TASK_KINDS, type TaskKind, type TaskSpec } from '../../shared/domain';
 import { validateLabelValue } from '../../shared/labels';
 import { expectedTables, schemaVersion, type Db } from './database';
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-const TASK_KINDS: readonly TaskKind[] = ['dr-grade', 'multiclass', 'multilabel'];
 /** A damaged table can yield many bad rows; the first few say enough. */
 const MAX_PER_CHECK = 20;
 

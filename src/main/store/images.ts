@@ -17,23 +17,9 @@ import { storedJson } from './failures';
 import { naturalKey } from './natural-order';
 
 /** What the import pipeline knows about a file before it becomes a row. */
-export interface NewImage {
-  projectId: number;
-  path: string;
-  fileName: string;
+export interface NewImage extends Omit<ImageRecord, 'id' | 'sourceMeta' | 'importedAt'> {
   stem: string;
-  sha256: string;
-  phash: string | null;
   detailHash: string | null;
-  width: number | null;
-  height: number | null;
-  bytes: number;
-  format: string | null;
-  groupId: string;
-  eye: Eye | null;
-  status: ImportStatus;
-  errorKind: ImportErrorKind | null;
-  errorText: string | null;
 }
 
 interface ImageRow {

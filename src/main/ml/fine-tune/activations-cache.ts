@@ -8,11 +8,11 @@ import type { Progress } from '../../../shared/jobs';
 import { writeCacheFile } from '../../imaging/cache';
 import { tf } from '../backend';
 import type { ExtractionResult, ImageSource } from '../extract-features';
-import { inPixelBatches } from '../pixel-batches';
+import { inPixelBatches, outputsPerView, pixelTensor } from '../pixel-batches';
 import { modelReadyPixels, type Preprocessor } from '../preprocessing';
 import type { Random } from '../../demo/random';
 import { augmentPixels, type PixelAugmentation } from './pixel-augmentation';
-import { applyView, type ImageView } from '../views';
+import type { ImageView } from '../views';
 import type { BackboneSplit } from './split-backbone';
 
 export interface ActivationContext {
@@ -71,24 +71,8 @@ export async function ensureActivations(
 }
 
 /** Cut activations of model-ready pixel buffers, per view: result[view][image]. */
-export async function computeActivations(split: BackboneSplit, pixels: readonly Buffer[], views: readonly ImageView[]): Promise<Float32Array[][]> {
-  const size = split.inputSize;
-  const length = activationLength(split);
-  const stacked = new Uint8Array(pixels.length * size * size * 3);
-  pixels.forEach((p, i) => stacked.set(p, i * size * size * 3));
-  const batch = tf.tensor4d(stacked, [pixels.length, size, size, 3], 'int32');
-  try {
-    const perView: Float32Array[][] = [];
-    for (const view of views) {
-      const output = tf.tidy(() => split.lower(split.normalise(applyView(batch, view))));
-      const flat = (await output.data()) as Float32Array;
-      output.dispose();
-      perView.push(pixels.map((_, i) => flat.slice(i * length, (i + 1) * length)));
-    }
-    return perView;
-  } finally {
-    batch.dispose();
-  }
+export function computeActivations(split: BackboneSplit, pixels: readonly Buffer[], views: readonly ImageView[]): Promise<Float32Array[][]> {
+  return outputsPerView(pixels, split.inputSize, views, activationLength(split), (seen) => split.lower(split.normalise(seen)));
 }
 
 /** The cached activations of (image, view) pairs as one [n, h, w, c] batch, in the order asked. */
@@ -118,9 +102,7 @@ export async function augmentedActivations(
 ): Promise<tf.Tensor4D> {
   const size = context.split.inputSize;
   const pixels = await Promise.all(images.map((image) => modelReadyPixels(context.cacheDir, context.preprocessor, size, image)));
-  const stacked = new Uint8Array(images.length * size * size * 3);
-  pixels.forEach((p, i) => stacked.set(p, i * size * size * 3));
-  const batch = tf.tensor4d(stacked, [images.length, size, size, 3], 'int32');
+  const batch = pixelTensor(pixels, size);
   try {
     return tf.tidy(() => context.split.lower(context.split.normalise(augmentPixels(batch, augmentation, random))));
   } finally {

@@ -2,7 +2,7 @@
 // features, both trained on the fold's cached cut activations, then the fold's validation outputs.
 import { GradedeskError } from '../../../shared/errors';
 import type { TrainOptions } from '../../../shared/ml';
-import type { HeadCheckpoint } from '../train-head';
+import type { TrainingControl } from '../epoch-driver';
 import { tf } from '../backend';
 import { classWeights, trainingRows, validationRows, type LabelledImage } from '../head-data';
 import type { Standardisation } from '../model-files';
@@ -14,7 +14,7 @@ import { headStandardisation } from '../head-data';
 import { buildNetwork, pooledFeatures } from './network';
 import { averagedOutputs, trainTop, type FineTuneEpoch } from './train-top';
 
-export interface FineTuneFoldJob {
+export interface FineTuneFoldJob extends TrainingControl<FineTuneEpoch> {
   activations: ActivationContext;
   options: TrainOptions;
   classCount: number;
@@ -29,10 +29,6 @@ export interface FineTuneFoldJob {
    */
   pixelAugmentation?: PixelAugmentation | null;
   metric: ((outputs: number[][]) => number) | null;
-  resume?: HeadCheckpoint;
-  signal?: AbortSignal;
-  onBatch?: (batch: number, batches: number, loss: number, learningRate: number) => void;
-  onEpoch?: (result: FineTuneEpoch, checkpoint: () => Promise<HeadCheckpoint>) => Promise<void> | void;
 }
 
 export interface FineTunedFold {

@@ -2,14 +2,14 @@
 // head trains alone first; then one backbone block more is unfrozen at each equal share of the epochs
 // (progressive unfreezing, topmost block first), with its own optimizer at the learning rate times
 // `backboneLearningRateFactor`. Adam normalises gradient scale away, so a lower backbone rate needs a
-// second optimizer: scaling the backbone's gradients would change nothing. Batches, schedule, class
-// weights, validation metric, early stopping and per-epoch checkpoints work as in train-head.ts.
+// second optimizer: scaling the backbone's gradients would change nothing. Batches, schedule, validation
+// metric, early stopping and per-epoch checkpoints are the epoch loop's that train-head.ts uses too.
 import { GradedeskError } from '../../../shared/errors';
 import type { HeadKind, TrainOptions } from '../../../shared/ml';
 import { tf } from '../backend';
 import { lossPerSample } from '../heads';
-import { learningRateAt } from '../schedules';
-import { epochOrder, type EpochResult, type HeadCheckpoint, type TrainingRows, type ValidationRows } from '../train-head';
+import { runEpochs, type EpochOptions, type EpochResult, type HeadCheckpoint, type TrainingControl } from '../epoch-driver';
+import type { TrainingRows, ValidationRows } from '../train-head';
 import type { FineTuneNetwork } from './network';
 
 export interface TopTrainingRows extends Omit<TrainingRows, 'x' | 'dim'> {
@@ -28,13 +28,10 @@ export interface FineTuneEpoch extends EpochResult {
   trainableBlocks: string[];
 }
 
-export interface TopTraining {
+export interface TopTraining extends TrainingControl<FineTuneEpoch> {
   kind: HeadKind;
   classCount: number;
-  options: Pick<
-    TrainOptions,
-    'epochs' | 'batchSize' | 'learningRate' | 'schedule' | 'balancedSampling' | 'earlyStoppingPatience' | 'focalGamma' | 'backboneLearningRateFactor'
-  >;
+  options: EpochOptions & Pick<TrainOptions, 'focalGamma' | 'backboneLearningRateFactor'>;
   seed: number;
   network: FineTuneNetwork;
   train: TopTrainingRows;
@@ -43,9 +40,6 @@ export interface TopTraining {
   metric: ((outputs: number[][]) => number) | null;
   /** Its weights are the network model's; its optimizer entries are named head:… and backbone:…. */
   resume?: HeadCheckpoint;
-  signal?: AbortSignal;
-  onBatch?: (batch: number, batches: number, loss: number, learningRate: number) => void;
-  onEpoch?: (result: FineTuneEpoch, checkpoint: () => Promise<HeadCheckpoint>) => Promise<void> | void;
 }
 
 /** How many blocks train during an epoch: none in the first of (blocks + 1) equal shares of the epochs, then one more per share. */
@@ -80,17 +74,10 @@ export async function trainTop(job: TopTraining): Promise<{ bestEpoch: number; s
     targets: tf.tensor2d(job.validation.targets, [job.validation.images, train.outputs]),
     weights: tf.tensor1d(job.validation.weights),
   };
-  const batchSize = Math.min(options.batchSize, rows);
-  const batches = Math.ceil(rows / batchSize);
-  const totalSteps = options.epochs * batches;
-
-  let best = job.resume?.best ?? null;
-  let stale = job.resume?.epochsWithoutImprovement ?? 0;
-  let startEpoch = 0;
   try {
     if (job.resume) {
       network.setWeights(job.resume.weights);
-      startEpoch = job.resume.epoch;
+      const startEpoch = job.resume.epoch;
       const saved = optimizerParts(job.resume.optimizer);
       await headOptimizer.setWeights(saved.head);
       // The backbone optimizer's state belongs to the stage of the last finished epoch; a new stage starts afresh.
@@ -100,19 +87,12 @@ export async function trainTop(job: TopTraining): Promise<{ bestEpoch: number; s
       }
     }
 
-    let stoppedEarly = false;
-    for (let epoch = startEpoch; epoch < options.epochs; epoch++) {
-      const started = performance.now();
-      enterStage(stageOf(epoch));
-      const order = epochOrder(train.strata, options.balancedSampling, job.seed * 1009 + epoch);
-      let lossSum = 0;
-      let learningRate = options.learningRate;
-      for (let b = 0; b < batches; b++) {
-        if (job.signal?.aborted) throw new GradedeskError('cancelled', 'Training was cancelled.');
-        learningRate = learningRateAt(options.schedule, options.learningRate, epoch * batches + b, totalSteps);
+    return await runEpochs(job, {
+      strata: train.strata,
+      beginEpoch: (epoch) => enterStage(stageOf(epoch)),
+      step: async (batchRows, learningRate) => {
         setLearningRate(headOptimizer, learningRate);
         if (backbone.optimizer) setLearningRate(backbone.optimizer, learningRate * options.backboneLearningRateFactor);
-        const batchRows = order.subarray(b * batchSize, Math.min(rows, (b + 1) * batchSize));
         const x = await train.input(batchRows);
         const indices = tf.tensor1d(batchRows, 'int32');
         const { value, grads } = tf.variableGrads(() => {
@@ -126,40 +106,17 @@ export async function trainTop(job: TopTraining): Promise<{ bestEpoch: number; s
         tf.dispose([x, indices, ...Object.values(grads)]);
         const loss = (await value.data())[0]!;
         value.dispose();
-        lossSum += loss;
-        job.onBatch?.(b + 1, batches, loss, learningRate);
-      }
-      const evaluated = validation ? await evaluate(job, validation) : null;
-      const result: FineTuneEpoch = {
-        epoch: epoch + 1,
-        trainLoss: lossSum / batches,
-        validationLoss: evaluated?.loss ?? null,
-        validationMetric: evaluated?.metric ?? null,
-        learningRate,
-        seconds: (performance.now() - started) / 1000,
-        trainableBlocks: network.blocks.slice(0, backbone.stage).map((block) => block.name),
-      };
-      const improved = result.validationMetric !== null && (best === null || result.validationMetric > best.metric);
-      if (improved) {
-        best = { epoch: epoch + 1, metric: result.validationMetric!, weights: await network.getWeights() };
-        stale = 0;
-      } else stale++;
-      const optimizer = backbone.optimizer;
-      const checkpoint = async (): Promise<HeadCheckpoint> => ({
-        epoch: epoch + 1,
-        weights: await network.getWeights(),
-        optimizer: [...(await optimizerEntries('head', headOptimizer)), ...(optimizer ? await optimizerEntries('backbone', optimizer) : [])],
-        best,
-        epochsWithoutImprovement: stale,
-      });
-      await job.onEpoch?.(result, checkpoint);
-      if (options.earlyStoppingPatience !== null && stale >= options.earlyStoppingPatience && epoch + 1 < options.epochs) {
-        stoppedEarly = true;
-        break;
-      }
-    }
-    if (best) network.setWeights(best.weights);
-    return { bestEpoch: best?.epoch ?? options.epochs, stoppedEarly };
+        return loss;
+      },
+      validate: () => validation && evaluate(job, validation),
+      record: (result) => ({ ...result, trainableBlocks: network.blocks.slice(0, backbone.stage).map((block) => block.name) }),
+      weights: () => network.getWeights(),
+      setWeights: (values) => network.setWeights(values),
+      optimizerState: async () => {
+        const optimizer = backbone.optimizer;
+        return [...(await optimizerEntries('head', headOptimizer)), ...(optimizer ? await optimizerEntries('backbone', optimizer) : [])];
+      },
+    });
   } finally {
     tf.dispose([targets, weights]);
     if (validation) tf.dispose([validation.targets, validation.weights]);
