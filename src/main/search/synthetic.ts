@@ -1,6 +1,6 @@
 // Clustered synthetic unit vectors (the shape real embeddings take: tight groups around class or
 // patient centres) and recall@k, for the index tests and the nearest-case bench.
-import { createRandom } from '../demo/random';
+import { createRandom } from '../util/random';
 import type { Neighbour } from './nearest-index';
 
 /** n unit vectors of dim, around `clusters` random centres with per-dimension noise `spread`. */
