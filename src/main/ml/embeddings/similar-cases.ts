@@ -13,7 +13,8 @@ import { sameLabel } from '../../../shared/labels';
 import { currentArcFaceManifest, type ArcFaceManifest } from './arcface-files';
 import type { Store } from '../../store';
 import { FULL_SPACE } from '../../store/embeddings';
-import { createIndex, indexFileName, loadIndex, type NearestIndex, type Neighbour } from '../../search/nearest-index';
+import { createIndex, indexFileName, loadIndex } from '../../search/nearest-index';
+import type { NearestIndex, Neighbour } from '../../search/neighbours';
 
 export const SUGGESTION_THRESHOLD = 0.7;
 export const DEFAULT_K = 10;

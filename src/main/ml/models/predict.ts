@@ -8,11 +8,12 @@ import { ProgressMeter } from '../../jobs/progress';
 import { tf } from '../engine/backend';
 import { featureContext, type Engine } from '../engine/engine';
 import { refreshEnsemble } from './ensemble';
-import { ensureFeatures, extractorKey, type ExtractionResult, type FeatureContext, type ImageSource } from '../features/extract-features';
+import { ensureFeatures, extractorKey, type FeatureContext, type ImageSource } from '../features/extract-features';
 import type { ActivationContext } from '../training/fine-tune/activations-cache';
 import { fineTunedEnsemble } from '../training/fine-tune/predict-fine-tuned';
 import { featureRows, standardise } from '../training/head-data';
 import { decodeOutput } from '../training/heads';
+import type { FoldEnsemble } from './fold-ensemble';
 import { loadFoldHead, readManifest, type LoadedHead, type ModelManifest } from './model-files';
 import { TTA_VIEWS } from '../features/views';
 
@@ -27,15 +28,6 @@ export interface PredictOptions {
   activations?: ActivationContext;
   /** Images that were in the model's training snapshot. */
   trainingImageIds?: ReadonlySet<number>;
-}
-
-/** A model's fold models and what they take as input. */
-export interface FoldEnsemble {
-  /** Computes what the fold models take, for the test-time views of every image, unless cached. */
-  prepare(images: readonly ImageSource[], options: Pick<PredictOptions, 'signal' | 'onProgress'>): Promise<ExtractionResult>;
-  /** Raw outputs per image: test-time views averaged within each fold model, then fold models averaged. */
-  outputs(images: readonly ImageSource[]): Promise<number[][]>;
-  dispose(): void;
 }
 
 /** How many images a prediction run predicted, and how many it could not read. */

@@ -3,8 +3,7 @@
 // model was made. Images marked ungradable are left out. Ranking needs losses and confident learning,
 // so it is computed here rather than in SQL; the ranked queue is kept until the database changes, so
 // paging and Review's ←/→ cost a slice.
-import { positionIn } from '../../../shared/api';
-import type { LabelValue } from '../../../shared/domain';
+import { positionIn, type LabelValue } from '../../../shared/domain';
 import { sameLabel } from '../../../shared/labels';
 import { GradedeskError, invalid } from '../../../shared/errors';
 import { DEFAULT_REFERRAL_THRESHOLD, type ModelDetail, type Prediction } from '../../../shared/ml';

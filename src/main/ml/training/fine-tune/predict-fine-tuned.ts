@@ -5,7 +5,7 @@ import { GradedeskError } from '../../../../shared/errors';
 import { tf } from '../../engine/backend';
 import type { Engine } from '../../engine/engine';
 import { loadFoldHead, type ModelManifest } from '../../models/model-files';
-import type { FoldEnsemble } from '../../models/predict';
+import type { FoldEnsemble } from '../../models/fold-ensemble';
 import { TTA_VIEWS } from '../../features/views';
 import { ensureActivations, readActivations, type ActivationContext } from './activations-cache';
 import { activationContext } from './context';
