@@ -5,7 +5,7 @@ import { ensureCached, ensureDisplayCopy, THUMBNAIL_JPEG, THUMBNAIL_SIZE } from 
 import { fittedImage, MAX_IMAGE_BYTES } from './imaging/decode';
 import { NotRegularFileError, readRegularFile } from './ingest/regular-file';
 import { preprocessFundus } from './imaging/fundus-preprocess';
-import { cachedGradCam, cachedModelInput } from './ml/gradcam-cache';
+import { cachedGradCam, cachedModelInput } from './ml/explain/gradcam-cache';
 import type { Workspace } from './app/workspace';
 
 /** Long side of the preprocessed (Ben Graham) view in Review. */

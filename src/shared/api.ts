@@ -21,6 +21,7 @@ import {
   type Project,
   type ProjectStats,
   type Reader,
+  type ViewPosition,
 } from './domain';
 import type { ErrorCode } from './errors';
 import { BULK_GRADE_TOO_LARGE, MAX_BULK_GRADE } from './labels';
@@ -141,26 +142,6 @@ export interface ImageChange<E> {
   event: E;
   image: ImageDetail;
   history: ImageEvent[];
-}
-
-/** Where an image stands in a filtered, sorted view: what ←/→ in Review move through. */
-export interface ViewPosition {
-  /** -1 when the image is not in the view. */
-  index: number;
-  total: number;
-  previousId: number | null;
-  nextId: number | null;
-}
-
-/** An image's place among ordered ids, and its neighbours there. */
-export function positionIn(ids: readonly number[] | Int32Array, imageId: number): ViewPosition {
-  const index = ids.indexOf(imageId);
-  return {
-    index,
-    total: ids.length,
-    previousId: index > 0 ? ids[index - 1]! : null,
-    nextId: index >= 0 && index < ids.length - 1 ? ids[index + 1]! : null,
-  };
 }
 
 export interface JobSnapshot extends JobInfo {

@@ -1,6 +1,5 @@
 // Domain types shared by every part of Gradedesk: the store, the import pipeline, the CLI and (later) the UI.
 import { invalid } from './errors';
-import type { GridPrediction } from './ml';
 
 export const TASK_KINDS = ['dr-grade', 'multiclass', 'multilabel'] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
@@ -221,6 +220,33 @@ export interface GridRow {
   eye: Eye | null;
   /** The active model's prediction, if it has made one for this image. */
   prediction: GridPrediction | null;
+}
+
+/** What a grid cell shows of the active model's prediction. */
+export interface GridPrediction {
+  predicted: LabelValue;
+  referable: number | null;
+  expected: number | null;
+}
+
+/** Where an image stands in a filtered, sorted view: what ←/→ in Review move through. */
+export interface ViewPosition {
+  /** -1 when the image is not in the view. */
+  index: number;
+  total: number;
+  previousId: number | null;
+  nextId: number | null;
+}
+
+/** An image's place among ordered ids, and its neighbours there. */
+export function positionIn(ids: readonly number[] | Int32Array, imageId: number): ViewPosition {
+  const index = ids.indexOf(imageId);
+  return {
+    index,
+    total: ids.length,
+    previousId: index > 0 ? ids[index - 1]! : null,
+    nextId: index >= 0 && index < ids.length - 1 ? ids[index + 1]! : null,
+  };
 }
 
 export interface GridPage {

@@ -379,13 +379,6 @@ export interface Prediction {
   inTrainingSet: boolean;
 }
 
-/** What a grid cell shows of the active model's prediction. */
-export interface GridPrediction {
-  predicted: LabelValue;
-  referable: number | null;
-  expected: number | null;
-}
-
 export interface LearningRatePoint {
   learningRate: number;
   loss: number;

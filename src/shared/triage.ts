@@ -1,6 +1,5 @@
 // The triage queue's vocabulary, shared by the engine, the CLI and the Triage view.
-import type { ViewPosition } from './api';
-import type { LabelValue } from './domain';
+import type { LabelValue, ViewPosition } from './domain';
 
 /** The orders a reader can work through the active model's predictions in. */
 export const TRIAGE_ORDERS = ['referable', 'uncertainty', 'disagreement', 'top-loss', 'label-errors'] as const;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initBackend, tf } from '../../src/main/ml/backend';
+import { initBackend, tf } from '../../src/main/ml/engine/backend';
 import { fileSaveHandler } from '../../src/main/ml/backbones/file-handler';
 import { loadFeatureExtractor } from '../../src/main/ml/backbones/load';
 import { extractNsfwjsModel } from '../../src/main/ml/backbones/nsfwjs-bundle';

@@ -9,8 +9,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { taskSpecFor } from '../../src/shared/domain';
 import { writeDemoDataset, type DemoManifest } from '../../src/main/demo/dataset';
-import { lesionMaskInModelFrame, measureLocalisation } from '../../src/main/ml/gradcam-localisation';
-import { openGradCamSession } from '../../src/main/ml/gradcam-render';
+import { lesionMaskInModelFrame, measureLocalisation } from '../../src/main/ml/explain/gradcam-localisation';
+import { openGradCamSession } from '../../src/main/ml/explain/gradcam-render';
 import { Workspace } from '../../src/main/app/workspace';
 
 /** 7 × 7 maps: at 128 px (4 × 4) a map is too coarse to tell one quadrant's lesions from another's. */

@@ -2,8 +2,8 @@
 // of the preprocessing's geometry, checked on a generated fundus with one bright spot.
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { gradCamOnPhoto, inputPlacement, mapOnPhoto } from '../../src/main/ml/gradcam-on-photo';
-import { preprocessorFor } from '../../src/main/ml/preprocessing';
+import { gradCamOnPhoto, inputPlacement, mapOnPhoto } from '../../src/main/ml/explain/gradcam-on-photo';
+import { preprocessorFor } from '../../src/main/ml/features/preprocessing';
 import type { TaskKind } from '../../src/shared/domain';
 
 const WIDTH = 640;

@@ -13,7 +13,7 @@ import { createHandlers, forwardAppEvents, type Handlers } from '../../src/main/
 import { startBridge, type Bridge } from '../../src/main/bridge/server';
 import { runCli } from '../../src/main/cli/program';
 import { writeDemoDataset } from '../../src/main/demo/dataset';
-import { gradCamFiles } from '../../src/main/ml/gradcam-render';
+import { gradCamFiles } from '../../src/main/ml/explain/gradcam-render';
 import { Workspace } from '../../src/main/app/workspace';
 
 const IMAGES = 60;

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { activateIfBetter, compareOnSameImages } from '../../src/main/ml/activation';
+import { activateIfBetter, compareOnSameImages } from '../../src/main/ml/evaluate/activation';
 import { Store } from '../../src/main/store';
 import { taskSpecFor, type Project } from '../../src/shared/domain';
 import { defaultTrainOptions, type Evaluation } from '../../src/shared/ml';

@@ -6,9 +6,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { taskSpecFor, type Project } from '../../src/shared/domain';
 import { writeDemoDataset } from '../../src/main/demo/dataset';
-import { hasArcFace, loadArcFace } from '../../src/main/ml/arcface-files';
+import { hasArcFace, loadArcFace } from '../../src/main/ml/embeddings/arcface-files';
 import { runCli } from '../../src/main/cli/program';
-import { SimilarCases } from '../../src/main/search/similar-cases';
+import { SimilarCases } from '../../src/main/ml/embeddings/similar-cases';
 import { Workspace } from '../../src/main/app/workspace';
 
 let root: string;

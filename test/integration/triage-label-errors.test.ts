@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeDemoDataset, type DemoManifest } from '../../src/main/demo/dataset';
-import { triageQueue } from '../../src/main/ml/triage';
+import { triageQueue } from '../../src/main/ml/triage/triage';
 import { Workspace } from '../../src/main/app/workspace';
 import { taskSpecFor, type Project } from '../../src/shared/domain';
 import type { TrainOptions } from '../../src/shared/ml';

@@ -1,10 +1,10 @@
 // The backend ladder with WebGPU (Dawn) on this machine. CI machines have no GPU adapter: the ladder
 // then falls back and says why, and the tests that need an adapter are skipped with that reason.
 import { describe, expect, it } from 'vitest';
-import { chooseBackend, tf } from '../../src/main/ml/backend';
-import { doctorLines } from '../../src/main/ml/doctor';
-import { fineTuneBatchSize } from '../../src/main/ml/fine-tune/batch-size';
-import { noAdapterReason, probeWebGpu } from '../../src/main/ml/webgpu-adapter';
+import { chooseBackend, tf } from '../../src/main/ml/engine/backend';
+import { doctorLines } from '../../src/main/ml/engine/doctor';
+import { fineTuneBatchSize } from '../../src/main/ml/training/fine-tune/batch-size';
+import { noAdapterReason, probeWebGpu } from '../../src/main/ml/engine/webgpu-adapter';
 import { GradedeskError } from '../../src/shared/errors';
 
 const probe = await probeWebGpu();

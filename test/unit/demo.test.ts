@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Eye } from '../../src/shared/domain';
 import { writeDemoDataset, type DemoManifest } from '../../src/main/demo/dataset';
 import { renderFundus, type RenderedFundus } from '../../src/main/demo/fundus';
-import { createRandom } from '../../src/main/demo/random';
+import { createRandom } from '../../src/main/util/random';
 
 const render = (grade: number, seed: number, width = 192, height = 192, eye: Eye = 'left'): RenderedFundus =>
   renderFundus({ grade, eye, seed, width, height });

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createRandom } from '../../src/main/demo/random';
-import { arcFaceLogits, arcFaceLoss, averageViews, embedRows, groupIndices, labelGroups, trainArcFace, DEFAULT_ARCFACE } from '../../src/main/ml/arcface';
-import { initBackend, tf } from '../../src/main/ml/backend';
+import { createRandom } from '../../src/main/util/random';
+import { arcFaceLogits, arcFaceLoss, averageViews, embedRows, groupIndices, labelGroups, trainArcFace, DEFAULT_ARCFACE } from '../../src/main/ml/embeddings/arcface';
+import { initBackend, tf } from '../../src/main/ml/engine/backend';
 
 beforeAll(async () => {
   await initBackend();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { groupBootstrap } from '../../src/main/ml/bootstrap';
-import { evaluate, type EvaluatedImage } from '../../src/main/ml/evaluation';
+import { groupBootstrap } from '../../src/main/ml/evaluate/bootstrap';
+import { evaluate, type EvaluatedImage } from '../../src/main/ml/evaluate/evaluation';
 
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 

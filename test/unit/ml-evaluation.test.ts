@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate, type EvaluatedImage } from '../../src/main/ml/evaluation';
+import { evaluate, type EvaluatedImage } from '../../src/main/ml/evaluate/evaluation';
 
 const image = (label: number, predicted: number, n: number): EvaluatedImage => ({
   label,

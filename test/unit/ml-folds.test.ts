@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createRandom } from '../../src/main/demo/random';
-import { groupedHoldout, stratifiedGroupKFold, type FoldItem } from '../../src/main/ml/folds';
+import { createRandom } from '../../src/main/util/random';
+import { groupedHoldout, stratifiedGroupKFold, type FoldItem } from '../../src/main/ml/training/folds';
 
 /** Patients with one or two eyes, grades skewed towards 0 like EyePACS, eyes of one patient usually alike. */
 function patients(count: number, seed: number): FoldItem[] {

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createRandom } from '../../src/main/demo/random';
-import { initBackend, tf } from '../../src/main/ml/backend';
-import { classWeights, standardisationOf, standardise, trainingRows, validationRows } from '../../src/main/ml/head-data';
-import { decodeOutput, lossPerSample, ordinalProbabilities, targetFor } from '../../src/main/ml/heads';
-import { learningRateAt, learningRateSweep, suggestLearningRate } from '../../src/main/ml/schedules';
-import { applyView, trainingViews, type ImageView } from '../../src/main/ml/views';
+import { createRandom } from '../../src/main/util/random';
+import { initBackend, tf } from '../../src/main/ml/engine/backend';
+import { classWeights, standardisationOf, standardise, trainingRows, validationRows } from '../../src/main/ml/training/head-data';
+import { decodeOutput, lossPerSample, ordinalProbabilities, targetFor } from '../../src/main/ml/training/heads';
+import { learningRateAt, learningRateSweep, suggestLearningRate } from '../../src/main/ml/training/schedules';
+import { applyView, trainingViews, type ImageView } from '../../src/main/ml/features/views';
 
 beforeAll(async () => {
   await initBackend();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRandom } from '../../src/main/demo/random';
+import { createRandom } from '../../src/main/util/random';
 import {
   accuracy,
   applyThresholds,
@@ -16,7 +16,7 @@ import {
   quadraticWeightedKappa,
   ratesAtThreshold,
   rocCurve,
-} from '../../src/main/ml/metrics';
+} from '../../src/main/ml/evaluate/metrics';
 
 describe('confusion matrix', () => {
   it('puts truth in rows and predictions in columns', () => {

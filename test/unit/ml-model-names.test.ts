@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultModelName } from '../../src/main/ml/training-snapshot';
+import { defaultModelName } from '../../src/main/ml/training/training-snapshot';
 
 describe('default model names', () => {
   it('number models past every one the project has, in words a reader can say', () => {

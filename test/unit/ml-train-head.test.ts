@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createRandom } from '../../src/main/demo/random';
-import { initBackend, tf } from '../../src/main/ml/backend';
-import { trainingRows, validationRows, type LabelledImage } from '../../src/main/ml/head-data';
-import { decodeOutput } from '../../src/main/ml/heads';
-import { accuracy, quadraticWeightedKappa } from '../../src/main/ml/metrics';
-import type { EpochResult, HeadCheckpoint } from '../../src/main/ml/epoch-driver';
-import { trainHead, type HeadTraining } from '../../src/main/ml/train-head';
+import { createRandom } from '../../src/main/util/random';
+import { initBackend, tf } from '../../src/main/ml/engine/backend';
+import { trainingRows, validationRows, type LabelledImage } from '../../src/main/ml/training/head-data';
+import { decodeOutput } from '../../src/main/ml/training/heads';
+import { accuracy, quadraticWeightedKappa } from '../../src/main/ml/evaluate/metrics';
+import type { EpochResult, HeadCheckpoint } from '../../src/main/ml/training/epoch-driver';
+import { trainHead, type HeadTraining } from '../../src/main/ml/training/train-head';
 import type { HeadKind } from '../../src/shared/ml';
 import { GradedeskError } from '../../src/shared/errors';
 

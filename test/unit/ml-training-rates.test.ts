@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { measuredRates } from '../../src/main/ml/training-rates';
+import { measuredRates } from '../../src/main/ml/training/training-rates';
 import { Store } from '../../src/main/store';
 import { taskSpecFor } from '../../src/shared/domain';
 import { defaultTrainOptions, type TrainOptions } from '../../src/shared/ml';

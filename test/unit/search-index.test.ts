@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRandom } from '../../src/main/demo/random';
+import { createRandom } from '../../src/main/util/random';
 import { AnnIndex } from '../../src/main/search/ann-index';
 import { ExactIndex } from '../../src/main/search/exact-index';
 import { clusteredUnitVectors, recallAt } from '../../src/main/search/synthetic';

@@ -1,4 +1,5 @@
-import { positionIn, type ImageDetail } from '../../shared/api';
+import type { ImageDetail } from '../../shared/api';
+import { positionIn } from '../../shared/domain';
 import { imageChange, imageDetail } from './image-detail';
 import type { Workspace } from './workspace';
 import type { Validated } from './operation';

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ModelDetail } from '../../shared/ml';
-import { createEnsemble } from '../ml/ensemble';
-import { gradCamFiles } from '../ml/gradcam-render';
-import { compareModels } from '../ml/model-comparison';
-import { evaluateModel } from '../ml/model-evaluation';
-import { exportModelTo } from '../ml/model-export';
+import { createEnsemble } from '../ml/models/ensemble';
+import { gradCamFiles } from '../ml/explain/gradcam-render';
+import { compareModels } from '../ml/evaluate/model-comparison';
+import { evaluateModel } from '../ml/evaluate/model-evaluation';
+import { exportModelTo } from '../ml/models/model-export';
 import type { Workspace } from './workspace';
 import type { Validated } from './operation';
 import { projectModel } from './project-model';

@@ -1,6 +1,6 @@
-import type { EmbedOutcome } from '../ml/embed';
+import type { EmbedOutcome } from '../ml/embeddings/embed';
 import type { RunningJob } from '../jobs/runner';
-import { SimilarCases } from '../search/similar-cases';
+import { SimilarCases } from '../ml/embeddings/similar-cases';
 import type { Workspace } from './workspace';
 import { startedJob } from './jobs';
 import type { Validated } from './operation';

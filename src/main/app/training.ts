@@ -1,7 +1,7 @@
 import { GradedeskError } from '../../shared/errors';
 import type { LearningRateFinding } from '../../shared/ml';
-import { initBackend } from '../ml/backend';
-import { measuredRates } from '../ml/training-rates';
+import { initBackend } from '../ml/engine/backend';
+import { measuredRates } from '../ml/training/training-rates';
 import type { Workspace } from './workspace';
 import { startedJob } from './jobs';
 import type { Validated } from './operation';

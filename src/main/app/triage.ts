@@ -1,4 +1,4 @@
-import { triagePosition, triageQueue } from '../ml/triage';
+import { triagePosition, triageQueue } from '../ml/triage/triage';
 import type { Workspace } from './workspace';
 import type { Validated } from './operation';
 

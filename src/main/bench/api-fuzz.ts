@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
 import { api, type Method } from '../../shared/api';
-import { createRandom, type Random } from '../demo/random';
+import { createRandom, type Random } from '../util/random';
 
 interface JsonSchema {
   type?: string;

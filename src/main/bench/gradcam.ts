@@ -4,11 +4,11 @@
 import path from 'node:path';
 import { taskSpecFor } from '../../shared/domain';
 import { writeDemoDataset } from '../demo/dataset';
-import { tf } from '../ml/backend';
-import { featureContext } from '../ml/engine';
-import { measureLocalisation } from '../ml/gradcam-localisation';
-import { openGradCamSession, renderGradCams } from '../ml/gradcam-render';
-import { modelReadyPixels } from '../ml/preprocessing';
+import { tf } from '../ml/engine/backend';
+import { featureContext } from '../ml/engine/engine';
+import { measureLocalisation } from '../ml/explain/gradcam-localisation';
+import { openGradCamSession, renderGradCams } from '../ml/explain/gradcam-render';
+import { modelReadyPixels } from '../ml/features/preprocessing';
 import { Workspace } from '../app/workspace';
 import { percentile, printFigure, sampleMs, timed } from './measure';
 

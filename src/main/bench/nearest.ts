@@ -3,7 +3,7 @@
 import { AnnIndex } from '../search/ann-index';
 import { ExactIndex } from '../search/exact-index';
 import { clusteredUnitVectors, recallAt } from '../search/synthetic';
-import { createRandom } from '../demo/random';
+import { createRandom } from '../util/random';
 import { percentile, printFigure, sampleMs, timed } from './measure';
 
 const VECTORS = 100_000;

@@ -3,7 +3,7 @@
 // (from the disc towards the fovea) and v pointing superiorly. FundusFrame maps it onto the image.
 
 import type { Eye } from '../../shared/domain';
-import type { Random } from './random';
+import type { Random } from '../util/random';
 
 export interface Point {
   u: number;

@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import type { Eye } from '../../shared/domain';
 import { toCsv } from '../export/csv';
 import { renderFundus } from './fundus';
-import { createRandom, type Random } from './random';
+import { createRandom, type Random } from '../util/random';
 
 export interface DemoDatasetOptions {
   /** Number of images; patients contribute two eyes, so an odd count leaves the last patient one eye. */

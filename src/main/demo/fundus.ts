@@ -3,7 +3,7 @@
 import type { Eye } from '../../shared/domain';
 import { FundusFrame, placeAnatomy, type Anatomy } from './anatomy';
 import { countLesions, drawDeepLesions, drawSuperficialLesions, planLesions, type LesionCounts } from './lesions';
-import { createRandom, type Random } from './random';
+import { createRandom, type Random } from '../util/random';
 import { Layer, Picture, cover, fillBlob, type Rgb } from './raster';
 import { drawVessels, growVesselTree } from './vessels';
 

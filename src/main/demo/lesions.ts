@@ -8,7 +8,7 @@
 // superficial ones over them. Every lesion pixel also goes into the lesion mask.
 
 import type { Anatomy, FundusFrame, Point } from './anatomy';
-import type { Random } from './random';
+import type { Random } from '../util/random';
 import { Layer, absorb, cover, fillBlob, strokePolyline, type Picture, type Rgb, type Wobble } from './raster';
 import type { Vessel, VesselNode } from './vessels';
 

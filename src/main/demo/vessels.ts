@@ -2,7 +2,7 @@
 // and every vessel branches, thins and wanders a little on its way to the periphery.
 
 import type { Anatomy, FundusFrame, Point } from './anatomy';
-import type { Random } from './random';
+import type { Random } from '../util/random';
 import { Layer, absorb, strokePolyline, type Picture, type StrokePoint } from './raster';
 
 export interface VesselNode extends Point {

@@ -5,7 +5,7 @@
 // so the engine worker's modules (held-out accuracy) use the exact index alone.
 import fs from 'node:fs';
 import usearch, { type Index } from 'usearch';
-import type { NearestIndex, Neighbour } from './nearest-index';
+import type { NearestIndex, Neighbour } from './neighbours';
 
 const CONNECTIVITY = 16;
 const EXPANSION_ADD = 128;

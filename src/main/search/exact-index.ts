@@ -1,6 +1,6 @@
 // Exact cosine search: one dot product per stored unit vector, in a tight loop over a flat buffer.
 import fs from 'node:fs';
-import type { NearestIndex, Neighbour } from './nearest-index';
+import type { NearestIndex, Neighbour } from './neighbours';
 import { TopK } from './top-k';
 
 export class ExactIndex implements NearestIndex {

@@ -2,24 +2,7 @@
 // above ANN_THRESHOLD vectors an HNSW graph (usearch) answers in about a millisecond.
 import { AnnIndex } from './ann-index';
 import { ExactIndex } from './exact-index';
-
-export interface Neighbour {
-  id: number;
-  /** Cosine similarity in [-1, 1]. */
-  similarity: number;
-}
-
-export interface NearestIndex {
-  readonly kind: 'exact' | 'hnsw';
-  readonly dim: number;
-  readonly size: number;
-  /** Adds vectors (unit length, dim each, row-major) under the given ids; an id already present is replaced. */
-  add(ids: readonly number[], vectors: Float32Array): void;
-  has(id: number): boolean;
-  /** The k most similar vectors, best first, skipping those `skip` rejects. */
-  search(query: Float32Array, k: number, skip?: (id: number) => boolean): Neighbour[];
-  save(file: string): void;
-}
+import type { NearestIndex } from './neighbours';
 
 /**
  * Below this many vectors the exact scan is fast enough and never misses: measured here at about

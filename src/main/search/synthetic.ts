@@ -1,7 +1,7 @@
 // Clustered synthetic unit vectors (the shape real embeddings take: tight groups around class or
 // patient centres) and recall@k, for the index tests and the nearest-case bench.
-import { createRandom } from '../demo/random';
-import type { Neighbour } from './nearest-index';
+import { createRandom } from '../util/random';
+import type { Neighbour } from './neighbours';
 
 /** n unit vectors of dim, around `clusters` random centres with per-dimension noise `spread`. */
 export function clusteredUnitVectors(n: number, dim: number, clusters: number, spread: number, seed: number): Float32Array {

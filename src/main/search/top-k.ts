@@ -1,5 +1,5 @@
 // The k best (id, similarity) pairs seen so far, kept sorted best first.
-import type { Neighbour } from './nearest-index';
+import type { Neighbour } from './neighbours';
 
 /** Keeps the k best (highest similarity) of a stream. */
 export class TopK {

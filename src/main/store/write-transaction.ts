@@ -1,4 +1,4 @@
-import type { Db } from './database';
+import type Database from 'better-sqlite3';
 
 /** How often a write that found the database busy is tried again, after the busy timeout has already waited. */
 const BUSY_ATTEMPTS = 4;
@@ -19,7 +19,7 @@ export const isBusy = (error: unknown): boolean =>
  * timeout do its job; a transaction still refused after it is retried a few times, which is safe
  * because nothing was written. Nested calls become savepoints of the outer transaction.
  */
-export function writeTransaction<T>(db: Db, work: () => T): T {
+export function writeTransaction<T>(db: Database.Database, work: () => T): T {
   if (db.inTransaction) return db.transaction(work)();
   return retryWhenBusy(() => db.transaction(work).immediate());
 }

@@ -2,7 +2,7 @@
 // convolutional maps), with global average pooling on top to give one vector per image.
 import { GradedeskError } from '../../../shared/errors';
 import type { BackboneInfo, Normalisation } from '../../../shared/ml';
-import { tf } from '../backend';
+import { tf } from '../engine/backend';
 import { fileModelHandler, readModelJson, type ModelJson } from './file-handler';
 import type { KerasLayer, KerasModel } from './keras-topology';
 

@@ -1,6 +1,6 @@
 /** What a grid cell shows about its image: the label and prediction badges and the import error, in the project's words. */
 import type { ImportErrorKind, LabelValue, TaskSpec } from '../../../../shared/domain';
-import type { GridPrediction } from '../../../../shared/ml';
+import type { GridPrediction } from '../../../../shared/domain';
 import { formatGrade, formatProbability, predictedText } from '../predictions/format';
 
 export interface LabelBadge {

@@ -1,4 +1,5 @@
-import type { ImageDetail, ViewPosition } from '../../../../shared/api';
+import type { ImageDetail } from '../../../../shared/api';
+import type { ViewPosition } from '../../../../shared/domain';
 import type { TaskSpec } from '../../../../shared/domain';
 
 const count = new Intl.NumberFormat('en');

@@ -33,7 +33,7 @@ export function parseChoice(value: string, task: TaskSpec): GradCamChoice {
   return /^\d+$/.test(value) && index < task.classes.length ? index : 'predicted';
 }
 
-/** How the engine prepares each task's pictures (src/main/ml/preprocessing.ts), in a reader's words. */
+/** How the engine prepares each task's pictures (src/main/ml/features/preprocessing.ts), in a reader's words. */
 const MODEL_INPUT_PREPARATION: Record<TaskSpec['kind'], string> = {
   'dr-grade': 'cropped to the fundus and Ben Graham normalised',
   multiclass: 'centre-cropped and colour-normalised (Shades of Grey)',

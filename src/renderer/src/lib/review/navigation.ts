@@ -2,7 +2,7 @@
  * What Review moves through with ←/→ and returns to with Esc: the Library's filtered, sorted view,
  * or the triage queue when Review was opened from Triage. Review itself is the same for both.
  */
-import type { ViewPosition } from '../../../../shared/api';
+import type { ViewPosition } from '../../../../shared/domain';
 import { TRIAGE_ORDER_INFO, type TriagePosition } from '../../../../shared/triage';
 import { call } from '../api';
 import { currentView, library, session } from '../session.svelte';

@@ -1,0 +1,27 @@
+// A finished model's evaluation at a chosen referable operating point (by default its saved referral
+// threshold), recomputed from its stored out-of-fold predictions and the labels of its training snapshot.
+import { GradedeskError } from '../../../shared/errors';
+import type { Evaluation } from '../../../shared/ml';
+import type { Store } from '../../store';
+import { snapshotLabels } from '../models/ensemble';
+import { evaluate } from './evaluation';
+
+export function evaluateModel(store: Store, modelId: number, chosen?: number): Evaluation {
+  const model = store.models.get(modelId);
+  if (!model.evaluation) throw new GradedeskError('invalid', `Model ${modelId} is ${model.status} and has no evaluation yet.`);
+  const threshold = chosen ?? model.referralThreshold ?? undefined;
+  // The stored evaluation is at the default threshold; intervals came later than some stored evaluations.
+  if (threshold === undefined && model.evaluation.intervals) return model.evaluation;
+  const labels = snapshotLabels(store, model.members ?? [modelId]);
+  const groups = new Map(store.images.readable(model.projectId).map((image) => [image.id, image.groupId]));
+  const predictions = store.predictions.forModel(modelId, { outOfFoldOnly: true }).filter((p) => labels.has(p.imageId));
+  return evaluate({
+    taskKind: model.taskKind,
+    head: model.head,
+    classes: model.classes,
+    basis: model.evaluation.basis,
+    images: predictions.map((p) => ({ ...p, label: labels.get(p.imageId)!, group: groups.get(p.imageId) ?? String(p.imageId) })),
+    thresholds: model.thresholds,
+    threshold,
+  });
+}
