@@ -1,4 +1,5 @@
 import type {
+  ImageFlags,
   Eye,
   GridPage,
   GridRow,
@@ -11,6 +12,7 @@ import type {
 } from '../../shared/domain';
 import { invalid, notFound } from '../../shared/errors';
 import type { Statement } from 'better-sqlite3';
+import type { ColumnsOf } from './columns';
 import type { DataVersion } from './data-version';
 import type { Db } from './database';
 import { storedJson } from './failures';
@@ -22,29 +24,8 @@ export interface NewImage extends Omit<ImageRecord, 'id' | 'sourceMeta' | 'impor
   detailHash: string | null;
 }
 
-interface ImageRow {
-  id: number;
-  project_id: number;
-  path: string;
-  file_name: string;
-  sha256: string;
-  phash: string | null;
-  width: number | null;
-  height: number | null;
-  bytes: number;
-  format: string | null;
-  group_id: string;
-  eye: Eye | null;
-  source_meta: string | null;
-  status: ImportStatus;
-  error_kind: ImportErrorKind | null;
-  error_text: string | null;
-  ungradable: number;
-  duplicate_of: number | null;
-  duplicate_kind: 'exact' | 'near' | null;
-  note: string | null;
-  imported_at: string;
-}
+/** A row of the images table: the stored image's fields as columns, with its JSON as text and its flag as 0 or 1. */
+type ImageRow = ColumnsOf<Omit<StoredImage, 'sourceMeta' | 'ungradable'>> & { source_meta: string | null; ungradable: number };
 
 /** What a re-import knows of a path it imported before. */
 export interface KnownFile {
@@ -64,12 +45,7 @@ export interface ReadableImage {
   duplicateOf: number | null;
 }
 
-export interface StoredImage extends ImageRecord {
-  ungradable: boolean;
-  duplicateOf: number | null;
-  duplicateKind: 'exact' | 'near' | null;
-  note: string | null;
-}
+export interface StoredImage extends ImageRecord, ImageFlags {}
 
 const toImage = (row: ImageRow): StoredImage => ({
   id: row.id,
