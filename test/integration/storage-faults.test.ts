@@ -9,7 +9,7 @@ import { startBridge, type Bridge } from '../../src/main/bridge/server';
 import { runCli } from '../../src/main/cli/program';
 import { Store } from '../../src/main/store';
 import { Workspace } from '../../src/main/app/workspace';
-import type { ApiError } from '../../src/shared/api';
+import type { ApiError, ImageChange } from '../../src/shared/api';
 import { taskSpecFor, type LabelEvent } from '../../src/shared/domain';
 import { writeJpeg } from '../fixtures/images';
 
@@ -38,7 +38,7 @@ describe('a full disk or a read-only data folder, over HTTP', () => {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${bridge.token}` },
       body: JSON.stringify({ imageId, value, readerId }),
     });
-    return { status: response.status, body: (await response.json()) as { ok: boolean; value?: LabelEvent; error?: ApiError } };
+    return { status: response.status, body: (await response.json()) as { ok: boolean; value?: ImageChange<LabelEvent>; error?: ApiError } };
   };
 
   beforeAll(async () => {
@@ -57,7 +57,7 @@ describe('a full disk or a read-only data folder, over HTTP', () => {
 
   it('answers a grade the disk has no room for with 507 and "the disk is full", and keeps every acknowledged grade', async () => {
     const acknowledged: number[] = [];
-    for (let i = 0; i < 5; i++) acknowledged.push((await grade(imageIds[i % 4]!, i % 5)).body.value!.id);
+    for (let i = 0; i < 5; i++) acknowledged.push((await grade(imageIds[i % 4]!, i % 5)).body.value!.event.id);
     // A disk that really fills up needs a mount this test may not make; SQLite's page limit makes the
     // same SQLITE_FULL come out of the same write path, on the real file, when the next page is needed.
     const pages = workspace.store.db.pragma('page_count', { simple: true }) as number;
@@ -65,7 +65,7 @@ describe('a full disk or a read-only data folder, over HTTP', () => {
     let refused: Awaited<ReturnType<typeof grade>> | null = null;
     for (let i = 0; i < 2000 && !refused; i++) {
       const answer = await grade(imageIds[i % 4]!, i % 5);
-      if (answer.status === 200) acknowledged.push(answer.body.value!.id);
+      if (answer.status === 200) acknowledged.push(answer.body.value!.event.id);
       else refused = answer;
     }
     expect(refused).toEqual({ status: 507, body: { ok: false, error: { code: 'disk-full', message: DISK_FULL } } });

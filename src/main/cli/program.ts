@@ -13,7 +13,7 @@ import { startBridge } from '../bridge/server';
 import { createApp, type App } from '../app';
 import { DEMO_PROJECT_NAME } from '../app/demo';
 import { resolveDataDir } from '../paths';
-import { restoreDatabase } from '../store/backup';
+import { backupData, checkDataDir, restoreData } from '../app/maintenance';
 import { DATABASE_FILE_NAME } from '../store/database';
 import { storageFailure } from '../store/failures';
 import { Workspace } from '../app/workspace';
@@ -177,31 +177,21 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO, pla
     .command('check')
     .description('check the integrity of the data directory')
     .action(() => {
-      const dataDir = resolveDataDir(globals().data);
-      let opened: Workspace;
-      try {
-        opened = open();
-      } catch (error) {
-        // A database too damaged to open is the first problem `check` reports, not a failure of `check`.
-        const failure = error instanceof GradedeskError ? error : storageFailure(error);
-        if (!failure || (failure.code !== 'damaged' && failure.code !== 'unsupported')) throw error;
-        print({ dataDir, schemaVersion: null, ok: false, problems: [failure.message] }, `${failure.message}\n`);
+      const report = checkDataDir(resolveDataDir(globals().data), open);
+      const { dataDir, problems } = report;
+      if (report.schemaVersion === null) {
+        print(report, `${problems.join('\n')}\n`);
         throw new GradedeskError('damaged', `The database in ${dataDir} cannot be opened, as said above.`);
       }
-      const { store } = opened;
-      const problems = store.integrityProblems();
-      print(
-        { dataDir, schemaVersion: store.schemaVersion, ok: problems.length === 0, problems },
-        problems.length === 0 ? `${dataDir}: database sound (schema version ${store.schemaVersion}).\n` : `${problems.join('\n')}\n`,
-      );
-      if (problems.length) throw new GradedeskError('damaged', `The database in ${dataDir} has ${problems.length} integrity problem(s), listed above.`);
+      print(report, report.ok ? `${dataDir}: database sound (schema version ${report.schemaVersion}).\n` : `${problems.join('\n')}\n`);
+      if (!report.ok) throw new GradedeskError('damaged', `The database in ${dataDir} has ${problems.length} integrity problem(s), listed above.`);
     });
 
   program
     .command('backup <file>')
     .description('copy the database to FILE while Gradedesk may keep working (SQLite online backup)')
     .action(async (file: string) => {
-      const copy = await open().store.backup(file);
+      const copy = await backupData(open(), file);
       print(copy, `Backed up the database to ${copy.file} (${copy.bytes} bytes).\n`);
     });
 
@@ -210,7 +200,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO, pla
     .description('replace the database with a backup (a sound Gradedesk database); the replaced one is kept beside it')
     .action(async (file: string) => {
       const dataDir = resolveDataDir(globals().data);
-      const restored = await restoreDatabase(dataDir, file);
+      const restored = await restoreData(dataDir, file);
       print(
         restored,
         `Restored ${restored.restored} into ${dataDir} (schema version ${restored.schemaVersion}).` +
