@@ -5,11 +5,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from '@playwright/test';
 import { startBridge } from '../bridge/server';
 import { openDemoProject } from '../app/demo';
 import { Workspace } from '../app/workspace';
+import { builtRendererDir } from './built-renderer';
 import { printFigure } from './measure';
 import { countRequests, readsOfImage, WRITE_METHODS, type RequestCount } from './request-count';
 
@@ -88,10 +88,7 @@ export async function benchReviewKeys(scratch: string): Promise<void> {
   const workspace = Workspace.open(path.join(scratch, 'review-data'));
   const { project } = await openDemoProject(workspace, { count: IMAGES, seed: 5 });
   workspace.store.readers.ensure(READER);
-  // out/renderer, seen from out/main/bench.js or from the chunk this module is bundled into.
-  const rendererDir = ['../renderer', '../../renderer'].map((relative) => fileURLToPath(new URL(relative, import.meta.url))).find((dir) => fs.existsSync(path.join(dir, 'index.html')));
-  if (!rendererDir) throw new Error('The UI is not built; run `npm run build` first.');
-  const bridge = await startBridge({ workspace, rendererDir, version: 'bench' });
+  const bridge = await startBridge({ workspace, rendererDir: builtRendererDir(), version: 'bench' });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   try {
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { chromium, type Page } from '@playwright/test';
 import { taskSpecFor } from '../../shared/domain';
@@ -8,6 +7,7 @@ import { startBridge } from '../bridge/server';
 import { cachedImagePath } from '../imaging/cache';
 import type { NewImage } from '../store/images';
 import { Workspace } from '../app/workspace';
+import { builtRendererDir } from './built-renderer';
 import { printFigure } from './measure';
 
 const IMAGES = 100_000;
@@ -111,7 +111,7 @@ export async function benchGridUi(scratch: string): Promise<void> {
     process.stdout.write(`(UI benchmarks skipped: ${CHROMIUM} not found; apt-get install chromium)\n`);
     return;
   }
-  const builtRenderer = fileURLToPath(new URL('../renderer', import.meta.url));
+  const builtRenderer = builtRendererDir();
   const rendererDir = path.join(scratch, 'renderer');
   fs.cpSync(builtRenderer, rendererDir, { recursive: true });
   const workspace = Workspace.open(path.join(scratch, 'ui-data'));
