@@ -11,7 +11,11 @@ export interface AgreementFigures {
   /** Cohen's κ with quadratic weights; null for classes without an order (multiclass) or when undefined. */
   quadraticKappa: number | null;
   percentAgreement: number | null;
-  /** Null where the figure is undefined, or where too few patients make an interval meaningless. */
+  /**
+   * κ: resampling patients. Proportions: the wider of that and the Wilson score interval over images.
+   * Absent where the figure is undefined; null where too few patients, or a resampling that never moved the
+   * figure, leave no meaningful interval.
+   */
   intervals: Partial<Record<'kappa' | 'quadraticKappa' | 'percentAgreement' | 'sensitivity' | 'specificity', Interval | null>>;
   /** Rows: the first rater's class; columns: the second's (for a grader against the reference, columns are the reference). */
   confusion: number[][];
@@ -35,6 +39,8 @@ export interface FleissAgreement {
   /** Images every one of these readers graded. */
   n: number;
   kappa: number | null;
+  /** Its 95% interval over patients; null when κ is undefined or too few patients make an interval meaningless. */
+  interval: Interval | null;
 }
 
 export interface AgreementSummary {

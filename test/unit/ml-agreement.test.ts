@@ -7,6 +7,7 @@ import {
   percentAgreement,
   raterConfusion,
   referableRates,
+  wilsonInterval,
   type PairedGrade,
 } from '../../src/main/ml/evaluate/agreement';
 
@@ -85,6 +86,18 @@ describe("Fleiss' kappa", () => {
 });
 
 describe('referable DR rates and intervals', () => {
+  it('has the Wilson score interval of a proportion, which is never one point', () => {
+    // 0 of n: the upper end is z²/(n + z²) = 3.8415/13.8415 for n = 10 (Wilson 1927; Newcombe 1998, method 3).
+    expect(wilsonInterval(0, 10).low).toBe(0);
+    expect(wilsonInterval(0, 10).high).toBeCloseTo(0.27753, 5);
+    expect(wilsonInterval(10, 10).low).toBeCloseTo(1 - 0.27753, 5);
+    // 7 of 10, hand-checked: centre (0.7 + 0.19207)/1.38415 = 0.64449, half-width 1.96·√(0.021 + 0.00960)/1.38415 = 0.24772.
+    expect(wilsonInterval(7, 10).low).toBeCloseTo(0.39678, 4);
+    expect(wilsonInterval(7, 10).high).toBeCloseTo(0.89221, 4);
+    expect(() => wilsonInterval(3, 0)).toThrow(/at least one trial/);
+  });
+
+
   it('counts grade ≥ 2 as referable in both the grader and the reference', () => {
     // Reference referable on images 2, 3, 4 (grades 2, 3, 4); the grader calls 3 and 4 (not the 1 on image 2) and also image 1 (grade 2 for a 1).
     expect(referableRates([0, 2, 1, 3, 4], [0, 1, 2, 3, 4])).toEqual({ sensitivity: 2 / 3, specificity: 1 / 2 });
@@ -109,10 +122,17 @@ describe('referable DR rates and intervals', () => {
     expect(unordered.sensitivity).toBeNull();
   });
 
-  it('gives no interval from one patient, and wider ones from fewer images', () => {
+  it('gives κ no interval from one patient, a proportion its Wilson interval, and wider ones from fewer images', () => {
     const onePatient = compareRaters([{ group: 'p', a: 0, b: 0 }, { group: 'p', a: 2, b: 1 }], { classCount: 5, ordered: true, referable: true });
     expect(onePatient.n).toBe(2);
-    expect(onePatient.intervals).toEqual({});
+    expect(onePatient.intervals.kappa).toBeUndefined();
+    expect(onePatient.intervals.percentAgreement).toEqual(wilsonInterval(1, 2));
+    // Perfect agreement on few patients: every replicate gives κ 1 and 100%, which says nothing about the uncertainty.
+    const perfect = compareRaters([0, 1, 2, 3, 4].map((g) => ({ group: `p${g}`, a: g, b: g })), { classCount: 5, ordered: true, referable: true });
+    expect(perfect.kappa).toBe(1);
+    expect(perfect.intervals.kappa).toBeNull();
+    expect(perfect.intervals.percentAgreement).toEqual(wilsonInterval(5, 5));
+    expect(perfect.intervals.percentAgreement!.low).toBeLessThan(0.6);
     const grades = (n: number): PairedGrade[] => Array.from({ length: n }, (_, i) => ({ group: `p${i}`, a: i % 3, b: i % 4 === 0 ? (i + 1) % 3 : i % 3 }));
     const width = (pairs: PairedGrade[]) => {
       const { low, high } = compareRaters(pairs, { classCount: 3, ordered: true, referable: false }).intervals.kappa!;

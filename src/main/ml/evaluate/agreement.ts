@@ -3,6 +3,7 @@
 // Conventions as in metrics.ts: a figure undefined on its data (0/0) is null; no data at all is an input error.
 import { REFERABLE_GRADE } from '../../../shared/domain';
 import type { AgreementFigures } from '../../../shared/agreement';
+import type { Interval } from '../../../shared/ml';
 import { groupBootstrap, type BootstrapOptions } from './bootstrap';
 import { confusionMatrix, kappaDisagreements, ratesAtThreshold } from './metrics';
 
@@ -84,7 +85,12 @@ export interface AgreementOptions {
   bootstrap?: BootstrapOptions;
 }
 
-/** Every agreement figure of two raters over their shared images, with 95% intervals resampling patients. */
+/**
+ * Every agreement figure of two raters over their shared images, with 95% intervals: κ from resampling
+ * patients; a proportion (agreement, sensitivity, specificity) from the wider of that and the Wilson score
+ * interval over images, since resampling few patients, or a share of 0% or 100%, can give an interval of one
+ * point. A κ interval of one point likewise says nothing about the uncertainty and is dropped.
+ */
 export function compareRaters(pairs: readonly PairedGrade[], options: AgreementOptions): AgreementFigures & { sensitivity: number | null; specificity: number | null } {
   const figures = (sample: readonly PairedGrade[]) => {
     const a = sample.map((p) => p.a);
@@ -99,10 +105,33 @@ export function compareRaters(pairs: readonly PairedGrade[], options: AgreementO
   };
   const point = figures(pairs);
   const confusion = raterConfusion(pairs.map((p) => p.a), pairs.map((p) => p.b), options.classCount);
-  const intervals = groupBootstrap(pairs, figures, options.bootstrap);
-  // A figure undefined on the data itself gets no interval, however many replicates happened to define it.
-  for (const name of Object.keys(intervals) as Array<keyof typeof point>) if (point[name] === null) delete intervals[name];
+  const resampled = groupBootstrap(pairs, figures, options.bootstrap);
+  const referencePositives = pairs.filter((p) => p.b >= REFERABLE_GRADE).length;
+  const trials = { percentAgreement: pairs.length, sensitivity: referencePositives, specificity: pairs.length - referencePositives };
+  const intervals: AgreementFigures['intervals'] = {};
+  for (const name of ['kappa', 'quadraticKappa'] as const) {
+    const interval = resampled[name];
+    if (point[name] !== null && interval !== undefined) intervals[name] = interval && interval.high > interval.low ? interval : null;
+  }
+  for (const name of ['percentAgreement', 'sensitivity', 'specificity'] as const) {
+    const value = point[name];
+    if (value === null) continue;
+    const wilson = wilsonInterval(Math.round(value * trials[name]), trials[name]);
+    const interval = resampled[name];
+    intervals[name] = interval ? { low: Math.min(interval.low, wilson.low), high: Math.max(interval.high, wilson.high) } : wilson;
+  }
   return { n: pairs.length, ...point, intervals, confusion };
+}
+
+/** The Wilson score interval of a proportion (Wilson 1927), 95% by default; it stays inside [0, 1] and is never one point. */
+export function wilsonInterval(successes: number, trials: number, z = 1.959963984540054): Interval {
+  if (!Number.isInteger(trials) || trials < 1) throw new Error(`A proportion needs at least one trial (got ${trials}).`);
+  if (!Number.isInteger(successes) || successes < 0 || successes > trials) throw new Error(`${successes} successes of ${trials} trials is not a proportion.`);
+  const p = successes / trials;
+  const z2 = z * z;
+  const centre = (p + z2 / (2 * trials)) / (1 + z2 / trials);
+  const half = (z * Math.sqrt((p * (1 - p)) / trials + z2 / (4 * trials * trials))) / (1 + z2 / trials);
+  return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
 }
 
 const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
