@@ -1,7 +1,7 @@
 // Agreement in a project: every pair of readers on the images both graded, each reader and the active model
 // against the reference label, and Fleiss' κ over the images every reader graded.
 // Until adjudication exists, the reference is each image's current label.
-import { SMALL_SAMPLE, type AgreementSummary, type FleissAgreement, type ReaderPairAgreement, type ReferenceAgreement } from '../../../shared/agreement';
+import { SMALL_SAMPLE, type AgreementFigures, type AgreementSummary, type FleissAgreement, type ReaderPairAgreement, type ReferenceAgreement } from '../../../shared/agreement';
 import { GradedeskError } from '../../../shared/errors';
 import { heldOut } from '../../../shared/ml';
 import type { Store } from '../../store';
@@ -15,13 +15,9 @@ export function agreementSummary(store: Store, projectId: number): AgreementSumm
   if (kind === 'multilabel') {
     throw new GradedeskError('unsupported', 'Agreement is measured on DR grades and single-class projects; a multilabel project has no agreement figures yet.');
   }
-  const options: AgreementOptions = { classCount: classes.length, ordered: kind === 'dr-grade', referable: false };
-  const grades = store.labels.gradesByReader(projectId);
-  const byReader = new Map<string, Map<number, ReaderGrade>>();
-  for (const grade of grades) {
-    const own = byReader.get(grade.readerName) ?? new Map<number, ReaderGrade>();
-    byReader.set(grade.readerName, own.set(grade.imageId, grade));
-  }
+  const betweenReaders: AgreementOptions = { classCount: classes.length, ordered: kind === 'dr-grade', referable: false };
+  const againstLabel: AgreementOptions = { ...betweenReaders, referable: kind === 'dr-grade' };
+  const byReader = gradesOfEachReader(store.labels.gradesByReader(projectId));
   const readers = [...byReader.keys()].sort((a, b) => a.localeCompare(b));
   const notes: string[] = [];
 
@@ -30,33 +26,47 @@ export function agreementSummary(store: Store, projectId: number): AgreementSumm
     readers.slice(i + 1).forEach((b) => {
       const shared = pairedGrades(byReader.get(a)!, byReader.get(b)!);
       if (shared.length === 0) notes.push(`${a} and ${b} have graded no image in common.`);
-      else pairs.push({ readers: [a, b], ...compareRaters(shared, options) });
+      else pairs.push({ readers: [a, b], ...compareRaters(shared, betweenReaders) });
     }),
   );
   if (readers.length === 0) notes.push('No reader has graded an image of this project yet: there is nothing to compare.');
   if (readers.length === 1) notes.push(`Only ${readers[0]} has graded images of this project: there is no other reader to compare with.`);
 
   const reference = store.labels.currentClasses(projectId);
-  const againstReference = readers.flatMap((reader) => readerAgainstReference(reader, byReader.get(reader)!, reference, { ...options, referable: kind === 'dr-grade' }));
+  const againstReference = readers.flatMap((reader) => readerAgainstReference(reader, byReader.get(reader)!, reference, againstLabel));
   notes.push(
     "The reference is each image's current label (an imported label or the latest grade) until adjudication exists; " +
       'a reader is compared with it only on images whose current label is not their own grade.',
   );
-  const model = modelAgainstReference(store, projectId, reference, { ...options, referable: kind === 'dr-grade' }, notes);
+  const model = modelAgainstReference(store, projectId, reference, againstLabel, notes);
   if (model) againstReference.push(model);
 
   const fleiss = fleissOf(readers, byReader, classes.length, notes);
-  const sizes = [...pairs, ...againstReference].map((figures) => figures.n);
-  if (fleiss) sizes.push(fleiss.n);
-  const figures = [...pairs, ...againstReference];
-  const unsettled = figures.some((f) => (['kappa', 'quadraticKappa'] as const).some((name) => f[name] !== null && !f.intervals[name])) || (fleiss?.kappa != null && !fleiss.interval);
-  if (unsettled) {
+  notes.push(...uncertaintyNotes([...pairs, ...againstReference], fleiss));
+  return { projectId, taskKind: kind, classes, readers, pairs, againstReference, fleiss, notes };
+}
+
+function gradesOfEachReader(grades: readonly ReaderGrade[]): Map<string, Map<number, ReaderGrade>> {
+  const byReader = new Map<string, Map<number, ReaderGrade>>();
+  for (const grade of grades) {
+    const own = byReader.get(grade.readerName) ?? new Map<number, ReaderGrade>();
+    byReader.set(grade.readerName, own.set(grade.imageId, grade));
+  }
+  return byReader;
+}
+
+/** What a reader must know before trusting the figures: a κ without an interval, and small samples. */
+function uncertaintyNotes(figures: readonly AgreementFigures[], fleiss: FleissAgreement | null): string[] {
+  const notes: string[] = [];
+  const kappaWithoutInterval = figures.some((f) => (['kappa', 'quadraticKappa'] as const).some((name) => f[name] !== null && !f.intervals[name]));
+  if (kappaWithoutInterval || (fleiss !== null && fleiss.kappa !== null && fleiss.interval === null)) {
     notes.push('A κ without an interval came from too few patients, or ones whose resampling never moved it: it is unsettled, not exact.');
   }
+  const sizes = [...figures.map((f) => f.n), ...(fleiss ? [fleiss.n] : [])];
   if (sizes.some((n) => n < SMALL_SAMPLE)) {
     notes.push(`Figures from fewer than ${SMALL_SAMPLE} images are indicative only; their 95% intervals show how little they pin down.`);
   }
-  return { projectId, taskKind: kind, classes, readers, pairs, againstReference, fleiss, notes };
+  return notes;
 }
 
 /** The images both readers graded, in image order. */
