@@ -45,6 +45,7 @@ import {
 } from './ml';
 import { TRIAGE_ORDERS, type TriagePage, type TriagePosition } from './triage';
 import type { EmbeddingSummary, SimilarCasesAnswer } from './similar';
+import type { AgreementSummary } from './agreement';
 import { schemaOf } from './schema-of';
 
 const id = z.number().int().positive();
@@ -212,6 +213,11 @@ export const api = {
   'labels.undoMany': call<ImageEvent[]>()(z.object({ eventIds: z.array(id).min(1).max(MAX_BULK_GRADE, BULK_GRADE_TOO_LARGE), readerId: id }).strict()),
   /** Every event of an image (labels, ungradable flags, notes), oldest first. */
   'labels.history': call<ImageEvent[]>()(z.object({ imageId: id }).strict()),
+  /**
+   * Agreement in a project (DR grade or single class): each pair of readers on the images both graded, each
+   * reader and the active model against the current label, Fleiss' κ for three readers or more; κ with 95% intervals.
+   */
+  'agreement.summary': call<AgreementSummary>()(z.object({ projectId: id }).strict()),
 
   'imports.start': call<JobSnapshot>()(
     z.object({ projectId: id, folder: fsPath, labelsFile: fsPath.optional() }).strict(),

@@ -379,6 +379,9 @@ export interface Prediction {
   inTrainingSet: boolean;
 }
 
+/** The prediction came from a model that did not train on the image: its fold's, or one trained before it was labelled. */
+export const heldOut = (prediction: Pick<Prediction, 'outOfFold' | 'inTrainingSet'>): boolean => prediction.outOfFold || !prediction.inTrainingSet;
+
 export interface LearningRatePoint {
   learningRate: number;
   loss: number;

@@ -68,6 +68,7 @@ export function createHandlers(workspace: Workspace, platform: Platform): Handle
     'labels.undo': app.labels.undo,
     'labels.undoMany': app.labels.undoMany,
     'labels.history': app.labels.history,
+    'agreement.summary': app.agreement.summary,
 
     'imports.start': app.imports.start,
     'jobs.list': app.jobs.list,

@@ -2,6 +2,7 @@
 // data-change announcements. The api table (src/main/api/handlers.ts) maps each method to one of these;
 // the CLI parses its arguments, names things and prints, and calls the same functions.
 import type { Workspace } from './workspace';
+import { agreementOperations } from './agreement';
 import { backboneOperations } from './backbones';
 import { openDemoProject } from './demo';
 import { exportOperations } from './exports';
@@ -26,6 +27,7 @@ export function createApp(workspace: Workspace) {
     readers: readerOperations(workspace),
     images: imageOperations(workspace),
     labels: labelOperations(workspace),
+    agreement: agreementOperations(workspace),
     imports: importOperations(workspace),
     training: trainingOperations(workspace),
     backbones: backboneOperations(workspace),

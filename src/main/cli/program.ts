@@ -17,6 +17,7 @@ import { backupData, checkDataDir, restoreData } from '../app/maintenance';
 import { DATABASE_FILE_NAME } from '../store/database';
 import { storageFailure } from '../store/failures';
 import { Workspace } from '../app/workspace';
+import { describeAgreement } from './agreement-text';
 import { registerMlCommands } from './ml-commands';
 import { formatDuration, processIO, progressPrinter, table, type CliIO } from './output';
 import { checked, followJob } from './requests';
@@ -146,6 +147,15 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO, pla
             ])
           : `${image.fileName} has no label events.\n`,
       );
+    });
+
+  program
+    .command('agreement')
+    .description("how far readers agree with each other, and readers and the active model with the current label (Cohen's, quadratic and Fleiss' kappa, 95% intervals)")
+    .requiredOption('--project <name>')
+    .action((options: { project: string }) => {
+      const summary = app().agreement.summary(checked('agreement.summary', { projectId: projectNamed(options.project).id }));
+      print(summary, describeAgreement(summary));
     });
 
   const exportCommand = program.command('export').description('export data');

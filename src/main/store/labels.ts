@@ -16,6 +16,23 @@ export interface NewLabel {
   note?: string;
 }
 
+/** A reader's standing grade of one image, and the event that gave it. */
+export interface ReaderGrade {
+  imageId: number;
+  groupId: string;
+  readerName: string;
+  value: number;
+  eventId: number;
+}
+
+/** An image's current class and the event that value comes from. */
+export interface CurrentClass {
+  imageId: number;
+  groupId: string;
+  value: number;
+  fromEventId: number;
+}
+
 /** An undo: the event it undoes, and the earlier event whose value it restores. */
 interface UndoLink {
   undoesEventId: number;
@@ -186,6 +203,51 @@ export class LabelStore {
       )
       .pluck()
       .get(projectId, readerId, since) as number;
+  }
+
+  /**
+   * Each reader's current grade of each image of a single-label project: the latest grade the reader gave
+   * (source `reader`, or a suggestion the reader accepted) that still stands — not undone, or undone and the
+   * undo undone in turn (an even chain of undos). A reader's cleared grade is no grade.
+   */
+  gradesByReader(projectId: number): ReaderGrade[] {
+    const rows = this.db
+      .prepare(
+        `WITH RECURSIVE undos(origin, image_id, event_id, depth) AS (
+           SELECT e.id, e.image_id, e.id, 0 FROM label_events e JOIN images i ON i.id = e.image_id
+           WHERE i.project_id = ? AND i.status = 'ok' AND e.kind = 'label' AND e.undoes_event_id IS NULL
+             AND e.source IN ('reader', 'model-accepted') AND e.reader_id IS NOT NULL
+           UNION ALL
+           SELECT undos.origin, u.image_id, u.id, undos.depth + 1 FROM undos
+             JOIN label_events u ON u.image_id = undos.image_id AND u.id > undos.event_id AND u.undoes_event_id = undos.event_id
+         ),
+         standing AS (SELECT origin FROM undos GROUP BY origin HAVING MAX(depth) % 2 = 0),
+         latest AS (
+           SELECT e.image_id, e.reader_id, MAX(e.id) AS event_id FROM label_events e JOIN standing s ON s.origin = e.id
+           GROUP BY e.image_id, e.reader_id
+         )
+         SELECT l.image_id, i.group_id, r.name AS reader_name, e.value, l.event_id
+         FROM latest l JOIN label_events e ON e.id = l.event_id JOIN images i ON i.id = l.image_id JOIN readers r ON r.id = l.reader_id
+         WHERE json_type(e.value) = 'integer'
+         ORDER BY l.image_id, r.name`,
+      )
+      .all(projectId) as Array<{ image_id: number; group_id: string; reader_name: string; value: string; event_id: number }>;
+    return rows.map((row) => ({ imageId: row.image_id, groupId: row.group_id, readerName: row.reader_name, value: Number(row.value), eventId: row.event_id }));
+  }
+
+  /**
+   * The current class of each labelled image of a single-label project, with the event its value comes
+   * from (for a label an undo brought back, the event that first gave it).
+   */
+  currentClasses(projectId: number): CurrentClass[] {
+    const rows = this.db
+      .prepare(
+        `SELECT i.id AS image_id, i.group_id, i.label_class, COALESCE(e.restores_event_id, e.id) AS from_event_id
+         FROM images i JOIN label_events e ON e.id = i.label_event_id
+         WHERE i.project_id = ? AND i.status = 'ok' AND i.label_class IS NOT NULL ORDER BY i.id`,
+      )
+      .all(projectId) as Array<{ image_id: number; group_id: string; label_class: number; from_event_id: number }>;
+    return rows.map((row) => ({ imageId: row.image_id, groupId: row.group_id, value: row.label_class, fromEventId: row.from_event_id }));
   }
 
   event(eventId: number): ImageEvent {

@@ -11,7 +11,7 @@ export interface BootstrapOptions {
   level?: number;
 }
 
-type Figures = Partial<Record<HeadlineMetric, number | null>>;
+type Figures<Name extends string> = Partial<Record<Name, number | null>>;
 
 /** Fewer replicates on large sets keep a slider-driven re-evaluation under a second. */
 export const replicatesFor = (images: number): number => (images <= 2_000 ? 1_000 : 200);
@@ -19,11 +19,12 @@ export const replicatesFor = (images: number): number => (images <= 2_000 ? 1_00
 /** A figure must be defined in this share of replicates to get an interval. */
 const DEFINED_SHARE = 0.8;
 
-export function groupBootstrap<T extends { group: string }>(
+/** Each figure `statistic` returns gets its interval; the figures are named by `Name` (the headline metrics by default). */
+export function groupBootstrap<T extends { group: string }, Name extends string = HeadlineMetric>(
   items: readonly T[],
-  statistic: (sample: T[]) => Figures,
+  statistic: (sample: T[]) => Figures<Name>,
   { replicates = replicatesFor(items.length), seed = 1, level = 0.95 }: BootstrapOptions = {},
-): Partial<Record<HeadlineMetric, Interval | null>> {
+): Partial<Record<Name, Interval | null>> {
   const byGroup = new Map<string, T[]>();
   for (const item of items) {
     const members = byGroup.get(item.group);
@@ -33,17 +34,17 @@ export function groupBootstrap<T extends { group: string }>(
   const groups = [...byGroup.values()];
   if (groups.length < 2) return {};
   const random = createRandom(seed);
-  const draws = new Map<HeadlineMetric, number[]>();
+  const draws = new Map<Name, number[]>();
   for (let r = 0; r < replicates; r++) {
     const sample: T[] = [];
     for (let g = 0; g < groups.length; g++) sample.push(...groups[random.int(0, groups.length - 1)]!);
-    let figures: Figures;
+    let figures: Figures<Name>;
     try {
       figures = statistic(sample);
     } catch {
       continue; // A replicate where a figure cannot be computed at all (e.g. one class only) counts as undefined.
     }
-    for (const [metric, value] of Object.entries(figures) as Array<[HeadlineMetric, number | null]>) {
+    for (const [metric, value] of Object.entries(figures) as Array<[Name, number | null]>) {
       if (value === null || !Number.isFinite(value)) continue;
       const values = draws.get(metric);
       if (values) values.push(value);
@@ -57,7 +58,7 @@ export function groupBootstrap<T extends { group: string }>(
       values.sort((a, b) => a - b);
       return [metric, { low: quantile(values, tail), high: quantile(values, 1 - tail) }];
     }),
-  );
+  ) as Partial<Record<Name, Interval | null>>;
 }
 
 /** Linear interpolation between order statistics (numpy's default). */

@@ -331,6 +331,16 @@ function countConfusion(truth: number[], predicted: number[], classCount: number
 }
 
 function kappaOfConfusion(confusion: number[][]): number {
+  const { observed, expected } = kappaDisagreements(confusion, 'quadratic');
+  return expected === 0 ? 0 : 1 - observed / expected;
+}
+
+/**
+ * The two sums of Cohen's kappa over a confusion matrix (rows one rater, columns the other): the weighted
+ * disagreement observed and the one expected by chance from the margins; kappa is 1 − observed / expected.
+ * Unweighted counts every disagreement as 1; quadratic weighs it by the squared distance between the classes.
+ */
+export function kappaDisagreements(confusion: number[][], weights: 'unweighted' | 'quadratic'): { observed: number; expected: number } {
   const rows = confusion.map(sum);
   const cols = confusion.map((_, j) => sum(confusion.map((row) => row[j]!)));
   const n = sum(rows);
@@ -338,12 +348,12 @@ function kappaOfConfusion(confusion: number[][]): number {
   let expected = 0;
   confusion.forEach((row, i) =>
     row.forEach((count, j) => {
-      const weight = (i - j) ** 2;
+      const weight = weights === 'quadratic' ? (i - j) ** 2 : i === j ? 0 : 1;
       observed += weight * count;
       expected += (weight * rows[i]! * cols[j]!) / n;
     }),
   );
-  return expected === 0 ? 0 : 1 - observed / expected;
+  return { observed, expected };
 }
 
 const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);

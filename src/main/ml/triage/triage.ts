@@ -6,7 +6,7 @@
 import { positionIn, type LabelValue } from '../../../shared/domain';
 import { sameLabel } from '../../../shared/labels';
 import { GradedeskError, invalid } from '../../../shared/errors';
-import { DEFAULT_REFERRAL_THRESHOLD, type ModelDetail, type Prediction } from '../../../shared/ml';
+import { DEFAULT_REFERRAL_THRESHOLD, heldOut, type ModelDetail, type Prediction } from '../../../shared/ml';
 import { probabilityText, type TriageCounts, type TriageItem, type TriageOrder, type TriagePage, type TriagePosition } from '../../../shared/triage';
 import type { Store } from '../../store';
 import { classThresholds, confidentJoint } from './confident-learning';
@@ -390,9 +390,6 @@ function predictionsOf(store: Store, modelId: number): Map<number, Omit<Predicte
 // ---- small helpers ----
 
 const EPSILON = 1e-6;
-
-/** The prediction came from a model that did not train on the image: its fold's, or one trained before it was labelled. */
-const heldOut = (image: PredictedImage) => image.outOfFold || !image.inTrainingSet;
 
 const toItem = (entry: Ranked, label: LabelValue | null, reviewed: ReadonlySet<number>, referralThreshold: number): TriageItem => ({
   imageId: entry.image.imageId,
