@@ -58,6 +58,15 @@ interface MapsModel {
  * weights are then not needed) and to take the chosen input size, which a convolutional stack allows.
  */
 async function layersMaps(json: ModelJson, modelJsonPath: string, featureLayer: string, inputSize: number): Promise<MapsModel> {
+  const loaded = await loadTruncatedLayersModel(json, modelJsonPath, featureLayer, inputSize);
+  return {
+    run: (input) => loaded.predict(input) as tf.Tensor4D,
+    dispose: () => loaded.dispose(),
+  };
+}
+
+/** A Keras layers backbone as a tfjs model that ends at its feature layer and takes `inputSize` pixels. */
+export async function loadTruncatedLayersModel(json: ModelJson, modelJsonPath: string, featureLayer: string, inputSize: number): Promise<tf.LayersModel> {
   const rewritten = structuredClone(json);
   const topology = rewritten.modelTopology as { model_config?: KerasModel } & KerasModel;
   const model = topology.model_config ?? topology;
@@ -76,11 +85,7 @@ async function layersMaps(json: ModelJson, modelJsonPath: string, featureLayer: 
   for (const layer of model.config.layers) {
     if (layer.class_name === 'InputLayer') layer.config.batch_input_shape = [null, inputSize, inputSize, 3];
   }
-  const loaded = await tf.loadLayersModel(fileModelHandler(modelJsonPath, rewritten), { strict: false });
-  return {
-    run: (input) => loaded.predict(input) as tf.Tensor4D,
-    dispose: () => loaded.dispose(),
-  };
+  return tf.loadLayersModel(fileModelHandler(modelJsonPath, rewritten), { strict: false });
 }
 
 
