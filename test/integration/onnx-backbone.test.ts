@@ -14,6 +14,8 @@ import { computeFeatures } from '../../src/main/ml/features/extract-features';
 import { preprocessorFor } from '../../src/main/ml/features/preprocessing';
 import { exportLayersModelToOnnx, ONNX_FEATURES, ONNX_INPUT } from '../../src/main/ml/onnx/export-layers-model';
 import { loadOnnxFeatureExtractor } from '../../src/main/ml/onnx/onnx-extractor';
+import { onnxRuntimeInfo } from '../../src/main/ml/onnx/runtime';
+import { doctorLines } from '../../src/main/ml/engine/doctor';
 import { smoothPicture } from '../fixtures/images';
 
 let root: string;
@@ -66,6 +68,15 @@ describe('the bundled MobileNetV2 through ONNX Runtime', () => {
     expect(fs.statSync(again.onnxPath).mtimeMs).toBe(exported);
     await again.dispose();
   }, 240_000);
+});
+
+describe('doctor', () => {
+  it('names the ONNX Runtime version and the execution provider extraction runs on', async () => {
+    const onnx = await onnxRuntimeInfo();
+    expect(onnx).toMatchObject({ version: ort.env.versions.node, provider: 'cpu', reason: null });
+    const lines = doctorLines(await initBackend(), onnx);
+    expect(lines.some((line) => line.startsWith(`ONNX Runtime: onnxruntime-node ${ort.env.versions.node}, cpu execution provider`))).toBe(true);
+  });
 });
 
 describe('the ONNX exporter', () => {

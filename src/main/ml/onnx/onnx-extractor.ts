@@ -2,13 +2,13 @@
 // ONNX once, beside its model.json in the data directory, and the file is reused from then on.
 import fs from 'node:fs';
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { GradedeskError } from '../../../shared/errors';
 import type { BackboneInfo } from '../../../shared/ml';
 import { writeCacheFile } from '../../imaging/cache';
 import { loadTruncatedLayersModel } from '../backbones/load';
 import { readModelJson } from '../backbones/file-handler';
 import { exportLayersModelToOnnx, ONNX_FEATURES, ONNX_INPUT } from './export-layers-model';
+import { loadOnnxRuntime, ONNX_PROVIDER } from './runtime';
 
 /** Change when the exporter writes a different graph, so that old cached files are not reused. */
 const EXPORTER_VERSION = 1;
@@ -18,7 +18,7 @@ export interface OnnxFeatureExtractor {
   inputSize: number;
   featureDim: number;
   /** The execution provider that runs the session. */
-  provider: 'cpu';
+  provider: typeof ONNX_PROVIDER;
   onnxPath: string;
   /** Model-ready pixels (size × size × 3, 0..255) → one pooled feature vector per image. */
   features(pixels: readonly Uint8Array[]): Promise<Float32Array[]>;
@@ -43,7 +43,8 @@ export async function onnxBackboneFile(backbone: BackboneInfo, modelJsonPath: st
 
 export async function loadOnnxFeatureExtractor(backbone: BackboneInfo, modelJsonPath: string, inputSize: number): Promise<OnnxFeatureExtractor> {
   const onnxPath = await onnxBackboneFile(backbone, modelJsonPath, inputSize);
-  const session = await ort.InferenceSession.create(onnxPath, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
+  const ort = await loadOnnxRuntime();
+  const session = await ort.InferenceSession.create(onnxPath, { executionProviders: [ONNX_PROVIDER], graphOptimizationLevel: 'all' });
   const pixelsPerImage = inputSize * inputSize * 3;
   const run = async (pixels: readonly Uint8Array[]): Promise<{ data: Float32Array; dim: number }> => {
     const input = new Float32Array(pixels.length * pixelsPerImage);
@@ -60,7 +61,7 @@ export async function loadOnnxFeatureExtractor(backbone: BackboneInfo, modelJson
     backbone,
     inputSize,
     featureDim,
-    provider: 'cpu',
+    provider: ONNX_PROVIDER,
     onnxPath,
     async features(pixels) {
       if (pixels.length === 0) return [];
