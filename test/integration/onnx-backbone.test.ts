@@ -114,7 +114,7 @@ describe('the ONNX exporter', () => {
     const pixels = tf.tidy(() => tf.floor(tf.randomUniform([2, 33, 33, 3], 0, 256, 'float32', 7)));
     const expected = tf.tidy(() => tf.mean(model.predict(tf.sub(tf.div(pixels, 127.5), 1)) as tf.Tensor4D, [1, 2]).dataSync() as Float32Array);
     const session = await ort.InferenceSession.create(file);
-    const output = await session.run({ [ONNX_INPUT]: new ort.Tensor('float32', pixels.dataSync() as Float32Array, [2, 33, 33, 3]) });
+    const output = await session.run({ [ONNX_INPUT]: new ort.Tensor('uint8', Uint8Array.from(pixels.dataSync()), [2, 33, 33, 3]) });
     const actual = output[ONNX_FEATURES]!.data as Float32Array;
     expect(output[ONNX_FEATURES]!.dims).toEqual([2, 16]);
     expect(maxAbsDifference([actual], [expected])).toBeLessThan(1e-4);

@@ -1,7 +1,7 @@
 // Writes a convolutional tfjs LayersModel (a backbone truncated at its feature layer) as an ONNX model
 // for ONNX Runtime: NCHW, each BatchNormalization folded into the convolution before it, Keras padding
-// written out as explicit pads, ReLU6 as Clip. The graph takes model-ready pixels [n, h, w, 3] in
-// 0..255, normalises them, and ends in global average pooling: one feature vector per image.
+// written out as explicit pads, ReLU6 as Clip. The graph takes model-ready pixels [n, h, w, 3] as bytes
+// (0..255), normalises them, and ends in global average pooling: one feature vector per image.
 import { GradedeskError } from '../../../shared/errors';
 import type { Normalisation } from '../../../shared/ml';
 import { tf } from '../engine/backend';
@@ -10,7 +10,9 @@ import {
   ATTRIBUTE_INTS,
   encodeOnnxModel,
   floatTensor,
-  floatValue,
+  ONNX_FLOAT,
+  ONNX_UINT8,
+  tensorValue,
   type OnnxAttribute,
   type OnnxNode,
   type OnnxTensor,
@@ -77,7 +79,8 @@ export function exportLayersModelToOnnx(model: tf.LayersModel, normalisation: No
     switch (kind) {
       case 'InputLayer': {
         const { scale, offset } = normalisationOf(normalisation);
-        nodes.push({ name: 'normalise_scale', opType: 'Mul', input: [ONNX_INPUT, constant('normalise/scale', [3], new Float32Array(scale))], output: ['scaled'] });
+        nodes.push({ name: 'to_float', opType: 'Cast', input: [ONNX_INPUT], output: ['pixels_float'], attribute: [int('to', ONNX_FLOAT)] });
+        nodes.push({ name: 'normalise_scale', opType: 'Mul', input: ['pixels_float', constant('normalise/scale', [3], new Float32Array(scale))], output: ['scaled'] });
         nodes.push({ name: 'normalise_offset', opType: 'Add', input: ['scaled', constant('normalise/offset', [3], new Float32Array(offset))], output: ['normalised'] });
         nodes.push({ name: 'to_nchw', opType: 'Transpose', input: ['normalised'], output: [layer.name], attribute: [ints('perm', [0, 3, 1, 2])] });
         values.set(layer.name, { value: layer.name });
@@ -176,8 +179,8 @@ export function exportLayersModelToOnnx(model: tf.LayersModel, normalisation: No
       name,
       node: nodes,
       initializer: initializers,
-      input: [floatValue(ONNX_INPUT, ['n', height!, width!, 3])],
-      output: [floatValue(ONNX_FEATURES, ['n', last.shape[3]!])],
+      input: [tensorValue(ONNX_INPUT, ONNX_UINT8, ['n', height!, width!, 3])],
+      output: [tensorValue(ONNX_FEATURES, ONNX_FLOAT, ['n', last.shape[3]!])],
     },
   });
 }

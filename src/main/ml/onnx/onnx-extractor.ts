@@ -11,7 +11,7 @@ import { exportLayersModelToOnnx, ONNX_FEATURES, ONNX_INPUT } from './export-lay
 import { loadOnnxRuntime, ONNX_PROVIDER } from './runtime';
 
 /** Change when the exporter writes a different graph, so that old cached files are not reused. */
-const EXPORTER_VERSION = 1;
+const EXPORTER_VERSION = 2;
 
 export interface OnnxFeatureExtractor {
   backbone: BackboneInfo;
@@ -47,12 +47,12 @@ export async function loadOnnxFeatureExtractor(backbone: BackboneInfo, modelJson
   const session = await ort.InferenceSession.create(onnxPath, { executionProviders: [ONNX_PROVIDER], graphOptimizationLevel: 'all' });
   const pixelsPerImage = inputSize * inputSize * 3;
   const run = async (pixels: readonly Uint8Array[]): Promise<{ data: Float32Array; dim: number }> => {
-    const input = new Float32Array(pixels.length * pixelsPerImage);
+    const input = new Uint8Array(pixels.length * pixelsPerImage);
     pixels.forEach((image, i) => {
       if (image.length !== pixelsPerImage) throw new GradedeskError('invalid', `Model-ready pixels must be ${inputSize}×${inputSize}×3 bytes, not ${image.length}.`);
       input.set(image, i * pixelsPerImage);
     });
-    const outputs = await session.run({ [ONNX_INPUT]: new ort.Tensor('float32', input, [pixels.length, inputSize, inputSize, 3]) });
+    const outputs = await session.run({ [ONNX_INPUT]: new ort.Tensor('uint8', input, [pixels.length, inputSize, inputSize, 3]) });
     const features = outputs[ONNX_FEATURES]!;
     return { data: features.data as Float32Array, dim: features.dims[1]! };
   };

@@ -48,7 +48,7 @@ message GraphProto {
 }
 
 message TensorProto {
-  enum DataType { UNDEFINED = 0; FLOAT = 1; INT64 = 7; }
+  enum DataType { UNDEFINED = 0; FLOAT = 1; UINT8 = 2; INT64 = 7; }
   repeated int64 dims = 1;
   optional int32 data_type = 2;
   optional string name = 8;
@@ -82,6 +82,7 @@ message OperatorSetIdProto {
 `;
 
 export const ONNX_FLOAT = 1;
+export const ONNX_UINT8 = 2;
 export const ATTRIBUTE_INT = 2;
 export const ATTRIBUTE_INTS = 7;
 
@@ -107,7 +108,7 @@ export interface OnnxNode {
   attribute?: OnnxAttribute[];
 }
 
-/** A float tensor value: [n, …] where a string dimension is symbolic (the batch). */
+/** A tensor value: [n, …] where a string dimension is symbolic (the batch). */
 export interface OnnxValueInfo {
   name: string;
   type: { tensorType: { elemType: number; shape: { dim: Array<{ dimValue: number } | { dimParam: string }> } } };
@@ -139,9 +140,9 @@ export function floatTensor(name: string, dims: number[], values: Float32Array):
   return { name, dims, dataType: ONNX_FLOAT, rawData: new Uint8Array(values.buffer, values.byteOffset, values.byteLength) };
 }
 
-export function floatValue(name: string, dims: Array<number | string>): OnnxValueInfo {
+export function tensorValue(name: string, elemType: number, dims: Array<number | string>): OnnxValueInfo {
   return {
     name,
-    type: { tensorType: { elemType: ONNX_FLOAT, shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } } },
+    type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } } },
   };
 }
