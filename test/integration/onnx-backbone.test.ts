@@ -13,9 +13,11 @@ import { BUNDLED_BACKBONES, DEFAULT_BACKBONE_ID } from '../../src/main/ml/backbo
 import { computeFeatures } from '../../src/main/ml/features/extract-features';
 import { preprocessorFor } from '../../src/main/ml/features/preprocessing';
 import { exportLayersModelToOnnx, ONNX_FEATURES, ONNX_INPUT } from '../../src/main/ml/onnx/export-layers-model';
-import { loadOnnxFeatureExtractor } from '../../src/main/ml/onnx/onnx-extractor';
+import { loadOnnxFeatureExtractor, withOnnxExtraction } from '../../src/main/ml/onnx/onnx-extractor';
+import { fileSaveHandler } from '../../src/main/ml/backbones/file-handler';
 import { onnxRuntimeInfo } from '../../src/main/ml/onnx/runtime';
 import { doctorLines } from '../../src/main/ml/engine/doctor';
+import type { BackboneInfo } from '../../src/shared/ml';
 import { smoothPicture } from '../fixtures/images';
 
 let root: string;
@@ -49,8 +51,17 @@ describe('the bundled MobileNetV2 through ONNX Runtime', () => {
     const pixels = await Promise.all(encoded.map((bytes, i) => preprocessorFor(i < demo.images.length ? 'dr-grade' : 'multiclass').run(bytes, size)));
 
     const tfjs = await loadFeatureExtractor(backbone, modelJsonPath, size);
-    const expected = (await computeFeatures(tfjs, pixels, ['original']))[0]!;
-    tfjs.dispose();
+    const views = ['original', 'flip-h', 'rot-90'] as const;
+    const expectedPerView = await computeFeatures(tfjs, pixels, views);
+    const expected = expectedPerView[0]!;
+
+    // The engine's extraction path: the same extractor, its pooled features from ONNX Runtime, every view.
+    const engineExtractor = await withOnnxExtraction(tfjs, modelJsonPath, await initBackend());
+    expect(engineExtractor.pixelFeatures).toBeDefined();
+    const actualPerView = await computeFeatures(engineExtractor, pixels, views);
+    views.forEach((_, v) => expect(maxAbsDifference(actualPerView[v]!, expectedPerView[v]!)).toBeLessThan(1e-4));
+    expect(maxAbsDifference(actualPerView[1]!, actualPerView[0]!)).toBeGreaterThan(1e-3); // the views differ
+    engineExtractor.dispose();
 
     const onnx = await loadOnnxFeatureExtractor(backbone, modelJsonPath, size);
     expect(onnx.featureDim).toBe(1280);
@@ -121,6 +132,22 @@ describe('the ONNX exporter', () => {
     await session.release();
     pixels.dispose();
     model.dispose();
+  });
+
+  it('leaves extraction to tfjs for a backbone it cannot export', async () => {
+    const input = tf.input({ shape: [32, 32, 3] });
+    const conv = tf.layers.conv2d({ filters: 4, kernelSize: 3, name: 'conv' }).apply(input) as tf.SymbolicTensor;
+    const pooled = tf.layers.maxPooling2d({ poolSize: 2, name: 'pool' }).apply(conv) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: pooled });
+    const dir = path.join(root, 'pooling-net');
+    await model.save(fileSaveHandler(dir));
+    model.dispose();
+    const backbone: BackboneInfo = { ...BUNDLED_BACKBONES[0]!, id: 'pooling-net', name: 'Pooling net', source: 'file', location: dir, featureLayer: 'pool', inputSizes: [32], normalisation: 'unit' };
+    const tfjs = await loadFeatureExtractor(backbone, path.join(dir, 'model.json'), 32);
+    const extractor = await withOnnxExtraction(tfjs, path.join(dir, 'model.json'), await initBackend());
+    expect(extractor.pixelFeatures).toBeUndefined();
+    expect(extractor).toBe(tfjs);
+    tfjs.dispose();
   });
 
   it('refuses a layer it does not know, naming it', () => {

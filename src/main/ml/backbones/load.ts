@@ -17,6 +17,11 @@ export interface FeatureExtractor {
   maps(input: tf.Tensor4D): tf.Tensor4D;
   /** Normalised input → pooled features [n, featureDim]. */
   features(input: tf.Tensor4D): tf.Tensor2D;
+  /**
+   * Model-ready pixels → pooled features through another runtime (ONNX Runtime) when one was loaded for
+   * this backbone; frozen extraction then uses it instead of `features`.
+   */
+  pixelFeatures?: (pixels: readonly Uint8Array[]) => Promise<Float32Array[]>;
   dispose(): void;
 }
 

@@ -3,9 +3,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { GradedeskError } from '../../../shared/errors';
-import type { BackboneInfo } from '../../../shared/ml';
+import type { BackboneInfo, BackendInfo, BackendName } from '../../../shared/ml';
 import { writeCacheFile } from '../../imaging/cache';
-import { loadTruncatedLayersModel } from '../backbones/load';
+import { loadTruncatedLayersModel, type FeatureExtractor } from '../backbones/load';
 import { readModelJson } from '../backbones/file-handler';
 import { exportLayersModelToOnnx, ONNX_FEATURES, ONNX_INPUT } from './export-layers-model';
 import { loadOnnxRuntime, ONNX_PROVIDER } from './runtime';
@@ -69,5 +69,31 @@ export async function loadOnnxFeatureExtractor(backbone: BackboneInfo, modelJson
       return pixels.map((_, i) => data.slice(i * featureDim, (i + 1) * featureDim));
     },
     dispose: () => session.release(),
+  };
+}
+
+/** tfjs backends that compute on the CPU, where ONNX Runtime's CPU provider extracts faster. */
+const CPU_BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+
+/**
+ * The tfjs extractor with frozen extraction through ONNX Runtime, when tfjs runs on the CPU and the
+ * backbone exports. Otherwise, or when ONNX Runtime cannot load or the exporter refuses the backbone,
+ * the tfjs extractor unchanged: extraction falls back to tfjs (`doctor` says whether ONNX Runtime loads).
+ */
+export async function withOnnxExtraction(extractor: FeatureExtractor, modelJsonPath: string, backend: BackendInfo): Promise<FeatureExtractor> {
+  if (!CPU_BACKENDS.includes(backend.backend) || extractor.backbone.format !== 'layers') return extractor;
+  let onnx: OnnxFeatureExtractor;
+  try {
+    onnx = await loadOnnxFeatureExtractor(extractor.backbone, modelJsonPath, extractor.inputSize);
+  } catch {
+    return extractor;
+  }
+  return {
+    ...extractor,
+    pixelFeatures: (pixels) => onnx.features(pixels),
+    dispose() {
+      extractor.dispose();
+      void onnx.dispose();
+    },
   };
 }
