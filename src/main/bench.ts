@@ -1,4 +1,4 @@
-// `npm run bench [-- store import import-memory ui review-keys ml gradcam nearest corruption fuzz gpu]`: performance figures, each beside a bare
+// `npm run bench [-- store import import-memory ui review-keys ml gradcam onnx nearest corruption fuzz gpu]`: performance figures, each beside a bare
 // baseline measured in the same run. With no names, every section but gpu (the device check) runs.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,6 +12,7 @@ import { benchImport } from './bench/import-throughput';
 import { benchMl } from './bench/ml-engine';
 import { benchNearest } from './bench/nearest';
 import { benchNearestReal } from './bench/nearest-real';
+import { benchOnnxExtraction } from './bench/onnx-extraction';
 import { benchStoreQueries } from './bench/store-queries';
 
 const REAL_DATASET = path.resolve(process.env.GRADEDESK_BENCH_DATASET ?? '../shared/datasets/eyepacs-dev-256');
@@ -34,6 +35,8 @@ const sections: Record<string, (scratch: string) => Promise<void> | void> = {
     return benchMl(scratch, dataset);
   },
   gradcam: benchGradCam,
+  // Frozen extraction through ONNX Runtime against tfjs, and against a bare session.run.
+  onnx: benchOnnxExtraction,
   // The device check: only when asked for by name (`npm run bench -- gpu`).
   gpu: (scratch) => {
     const dataset = fs.existsSync(path.join(REAL_DATASET, 'trainLabels.csv')) ? REAL_DATASET : null;

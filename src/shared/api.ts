@@ -34,6 +34,7 @@ import {
   TRAINING_STRATEGIES,
   type BackboneInfo,
   type BackendInfo,
+  type OnnxRuntimeInfo,
   type TrainingRate,
   type Evaluation,
   type LearningRateFinding,
@@ -226,7 +227,7 @@ export const api = {
   'jobs.cancel': call<JobSnapshot>()(z.object({ jobId: z.string().uuid() }).strict()),
 
   /** Which tfjs backend runs, what it can train, and the backbones to choose from. */
-  'ml.capabilities': call<{ backend: BackendInfo; backbones: BackboneInfo[]; rates: TrainingRate[] }>()(z.object({}).strict()),
+  'ml.capabilities': call<{ backend: BackendInfo; onnxRuntime: OnnxRuntimeInfo; backbones: BackboneInfo[]; rates: TrainingRate[] }>()(z.object({}).strict()),
   'training.start': call<{ job: JobSnapshot; modelId: number }>()(
     z.object({ projectId: id, options: trainOptions.optional(), name: z.string().trim().min(1).max(120).optional() }).strict(),
   ),

@@ -68,6 +68,18 @@ export interface BackendInfo {
   ladder: BackendRung[];
 }
 
+/** ONNX Runtime, which runs frozen extraction where a backbone has an ONNX form. */
+export interface OnnxRuntimeInfo {
+  /** The onnxruntime-node version; null when it cannot load here. */
+  version: string | null;
+  /** The execution provider extraction runs on; null when ONNX Runtime cannot load. */
+  provider: string | null;
+  /** The execution providers this onnxruntime-node build knows, and whether their binaries are installed. */
+  providers: Array<{ name: string; bundled: boolean }>;
+  /** Why ONNX Runtime cannot load; null when it loads. */
+  reason: string | null;
+}
+
 /** How a backbone wants its input pixels: [0,1], [-1,1], or ImageNet mean/std. */
 export type Normalisation = 'unit' | 'symmetric' | 'imagenet';
 

@@ -1,6 +1,7 @@
 import { GradedeskError } from '../../shared/errors';
 import type { LearningRateFinding } from '../../shared/ml';
 import { initBackend } from '../ml/engine/backend';
+import { onnxRuntimeInfo } from '../ml/onnx/runtime';
 import { measuredRates } from '../ml/training/training-rates';
 import type { Workspace } from './workspace';
 import { startedJob } from './jobs';
@@ -19,7 +20,7 @@ export function trainingOperations(workspace: Workspace) {
     /** Which tfjs backend runs, the backbones to choose from, and the training rates measured here. */
     async capabilities(_request?: Validated<'ml.capabilities'>) {
       const backend = await initBackend();
-      return { backend, backbones: workspace.engine.backbones.list(), rates: measuredRates(store) };
+      return { backend, onnxRuntime: await onnxRuntimeInfo(), backbones: workspace.engine.backbones.list(), rates: measuredRates(store) };
     },
     run,
     start(request: Validated<'training.start'>) {

@@ -26,8 +26,8 @@ export function registerMlCommands(program: Command, { io, app, print, projectNa
     .command('doctor')
     .description('which tfjs backend runs here and why not a faster one, the GPU adapter, and what each backend can train')
     .action(async () => {
-      const { backend, backbones } = await app().training.capabilities();
-      print({ ...backend, backbones }, [...doctorLines(backend), `Backbones: ${backbones.map((b) => b.id).join(', ')}`, ''].join('\n'));
+      const { backend, onnxRuntime, backbones } = await app().training.capabilities();
+      print({ ...backend, onnxRuntime, backbones }, [...doctorLines(backend, onnxRuntime), `Backbones: ${backbones.map((b) => b.id).join(', ')}`, ''].join('\n'));
     });
 
   const backbones = program.command('backbones').description('list and add backbones');

@@ -17,6 +17,11 @@ export interface FeatureExtractor {
   maps(input: tf.Tensor4D): tf.Tensor4D;
   /** Normalised input → pooled features [n, featureDim]. */
   features(input: tf.Tensor4D): tf.Tensor2D;
+  /**
+   * Model-ready pixels → pooled features through another runtime (ONNX Runtime) when one was loaded for
+   * this backbone; frozen extraction then uses it instead of `features`.
+   */
+  pixelFeatures?: (pixels: readonly Uint8Array[]) => Promise<Float32Array[]>;
   dispose(): void;
 }
 
@@ -58,6 +63,15 @@ interface MapsModel {
  * weights are then not needed) and to take the chosen input size, which a convolutional stack allows.
  */
 async function layersMaps(json: ModelJson, modelJsonPath: string, featureLayer: string, inputSize: number): Promise<MapsModel> {
+  const loaded = await loadTruncatedLayersModel(json, modelJsonPath, featureLayer, inputSize);
+  return {
+    run: (input) => loaded.predict(input) as tf.Tensor4D,
+    dispose: () => loaded.dispose(),
+  };
+}
+
+/** A Keras layers backbone as a tfjs model that ends at its feature layer and takes `inputSize` pixels. */
+export async function loadTruncatedLayersModel(json: ModelJson, modelJsonPath: string, featureLayer: string, inputSize: number): Promise<tf.LayersModel> {
   const rewritten = structuredClone(json);
   const topology = rewritten.modelTopology as { model_config?: KerasModel } & KerasModel;
   const model = topology.model_config ?? topology;
@@ -76,11 +90,7 @@ async function layersMaps(json: ModelJson, modelJsonPath: string, featureLayer: 
   for (const layer of model.config.layers) {
     if (layer.class_name === 'InputLayer') layer.config.batch_input_shape = [null, inputSize, inputSize, 3];
   }
-  const loaded = await tf.loadLayersModel(fileModelHandler(modelJsonPath, rewritten), { strict: false });
-  return {
-    run: (input) => loaded.predict(input) as tf.Tensor4D,
-    dispose: () => loaded.dispose(),
-  };
+  return tf.loadLayersModel(fileModelHandler(modelJsonPath, rewritten), { strict: false });
 }
 
 

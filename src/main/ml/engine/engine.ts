@@ -9,6 +9,7 @@ import { loadFeatureExtractor } from '../backbones/load';
 import { BackboneRegistry } from '../backbones/registry';
 import type { FeatureContext } from '../features/extract-features';
 import { preprocessorFor } from '../features/preprocessing';
+import { withOnnxExtraction } from '../onnx/onnx-extractor';
 
 export interface Engine {
   store: Store;
@@ -23,9 +24,21 @@ export function createEngine(store: Store, dataDir: string): Engine {
   return { store, dataDir, cacheDir, modelsDir: path.join(dataDir, 'models'), backbones: new BackboneRegistry(store.backbones, cacheDir) };
 }
 
-export async function featureContext(engine: Engine, backboneId: string, inputSize: number, taskKind: TaskKind): Promise<FeatureContext & { backend: BackendInfo }> {
+/**
+ * `frozenExtraction: false` for work that needs only the tfjs maps (Grad-CAM); otherwise pooled features
+ * come from ONNX Runtime where it runs (see withOnnxExtraction).
+ */
+export async function featureContext(
+  engine: Engine,
+  backboneId: string,
+  inputSize: number,
+  taskKind: TaskKind,
+  { frozenExtraction = true }: { frozenExtraction?: boolean } = {},
+): Promise<FeatureContext & { backend: BackendInfo }> {
   const backend = await initBackend();
   const backbone = engine.backbones.get(backboneId);
-  const extractor = await loadFeatureExtractor(backbone, await engine.backbones.modelJsonPath(backbone), inputSize);
+  const modelJsonPath = await engine.backbones.modelJsonPath(backbone);
+  const tfjs = await loadFeatureExtractor(backbone, modelJsonPath, inputSize);
+  const extractor = frozenExtraction ? await withOnnxExtraction(tfjs, modelJsonPath, backend) : tfjs;
   return { backend, features: engine.store.features, cacheDir: engine.cacheDir, extractor, preprocessor: preprocessorFor(taskKind) };
 }

@@ -3,7 +3,7 @@
 import type { Progress } from '../../../shared/jobs';
 import type { FeatureStore } from '../../store/features';
 import type { FeatureExtractor } from '../backbones/load';
-import { inPixelBatches, outputsPerView, type ImageSource } from './pixel-batches';
+import { inPixelBatches, outputsPerView, outputsPerViewedPixels, type ImageSource } from './pixel-batches';
 import type { Preprocessor } from './preprocessing';
 import type { ImageView } from './views';
 
@@ -59,5 +59,6 @@ export async function ensureFeatures(
 
 /** Features of model-ready pixel buffers, per view: result[view][image]. */
 export function computeFeatures(extractor: FeatureExtractor, pixels: readonly Buffer[], views: readonly ImageView[]): Promise<Float32Array[][]> {
+  if (extractor.pixelFeatures) return outputsPerViewedPixels(pixels, extractor.inputSize, views, extractor.pixelFeatures);
   return outputsPerView(pixels, extractor.inputSize, views, extractor.featureDim, (seen) => extractor.features(extractor.normalise(seen)));
 }

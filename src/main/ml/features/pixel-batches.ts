@@ -72,6 +72,31 @@ export function pixelTensor(pixels: readonly Uint8Array[], size: number): tf.Ten
 }
 
 /**
+ * What `run` makes of each view of a batch of model-ready pixels, given the viewed pixels as bytes (the
+ * views made by tfjs, read back): result[view][image]. For runtimes other than tfjs.
+ */
+export async function outputsPerViewedPixels<T>(
+  pixels: readonly Uint8Array[],
+  size: number,
+  views: readonly ImageView[],
+  run: (viewed: readonly Uint8Array[]) => Promise<T[]>,
+): Promise<T[][]> {
+  const perImage = size * size * 3;
+  const perView: T[][] = [];
+  for (const view of views) {
+    if (view === 'original') {
+      perView.push(await run(pixels));
+      continue;
+    }
+    const seen = tf.tidy(() => applyView(pixelTensor(pixels, size), view));
+    const flat = Uint8Array.from(await seen.data());
+    seen.dispose();
+    perView.push(await run(pixels.map((_, i) => flat.subarray(i * perImage, (i + 1) * perImage))));
+  }
+  return perView;
+}
+
+/**
  * What `network` makes of each view of a batch of model-ready pixels, `length` values per image:
  * result[view][image]. Reads are asynchronous only: WebGPU in Node cannot read a tensor synchronously.
  */
