@@ -24,6 +24,7 @@ import {
   type ViewPosition,
 } from './domain';
 import type { ErrorCode } from './errors';
+import { SUBMISSION_FORMATS, SUBMISSION_SOURCES } from './exports';
 import { BULK_GRADE_TOO_LARGE, MAX_BULK_GRADE } from './labels';
 import type { ImportReport } from './import-report';
 import type { JobInfo } from './jobs';
@@ -323,6 +324,25 @@ export const api = {
 
   /** The current label of every image of the project, or (`history`) every label event, written to a CSV file. */
   'exports.labels': call<{ file: string; rows: number }>()(z.object({ projectId: id, file: fsPath, history: z.boolean().optional() }).strict()),
+  /**
+   * A model's prediction (default: the active model's) of every image of the project, written to a CSV file:
+   * per-class probabilities, predicted label, out-of-fold flag and, for DR grading, expected grade and P(referable).
+   */
+  'exports.predictions': call<{ file: string; rows: number; modelId: number }>()(
+    z.object({ projectId: id, file: fsPath, modelId: id.optional() }).strict(),
+  ),
+  /**
+   * A DR project's grades as a Kaggle submission file (APTOS `id_code,diagnosis` or EyePACS `image,level`):
+   * the current labels of the graded images, or a model's predicted grades (`modelId` default: the active model).
+   */
+  'exports.submission': call<{ file: string; rows: number }>()(
+    z
+      .object({ projectId: id, file: fsPath, format: z.enum(SUBMISSION_FORMATS), from: z.enum(SUBMISSION_SOURCES).optional(), modelId: id.optional() })
+      .strict()
+      .refine((request) => request.modelId === undefined || request.from === 'predictions', {
+        message: 'A model is chosen only for a submission from predictions (from: "predictions").',
+      }),
+  ),
 
   'backbones.list': call<BackboneInfo[]>()(z.object({}).strict()),
   /** Registers a tfjs backbone from a model.json path, or from a URL (with the sha256 of its model.json), which is downloaded now. */

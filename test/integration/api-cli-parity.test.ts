@@ -99,7 +99,7 @@ describe.skipIf(!fs.existsSync(builtCli))('the api and the CLI doing the same op
   }, 300_000);
   afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
-  it('leave the same rows and files: create a project, grade, set a threshold, render a Grad-CAM, export labels, delete the model', async () => {
+  it('leave the same rows and files: create a project, grade, set a threshold, render a Grad-CAM, export labels, predictions and a submission, delete the model', async () => {
     const workspace = Workspace.open(apiDir());
     const handlers: Handlers = createHandlers(workspace, { mode: 'browser', version: '0.0.0-test' });
     const ok = async <T>(method: string, request: unknown): Promise<T> => {
@@ -117,6 +117,8 @@ describe.skipIf(!fs.existsSync(builtCli))('the api and the CLI doing the same op
       while (render.job && workspace.jobs.get(render.job.id).state === 'running') await new Promise((resolve) => setTimeout(resolve, 50));
       expect(workspace.jobs.get(render.job!.id).state).toBe('done');
       await ok('exports.labels', { projectId, file: path.join(root, 'api-labels.csv') });
+      await ok('exports.predictions', { projectId, file: path.join(root, 'api-predictions.csv') });
+      await ok('exports.submission', { projectId, file: path.join(root, 'api-aptos.csv'), format: 'aptos', from: 'predictions' });
       expect(files(apiDir()).some((file) => file.startsWith(path.join('cache', 'gradcam', String(modelId))))).toBe(true);
       await ok('models.delete', { modelId });
     } finally {
@@ -133,6 +135,8 @@ describe.skipIf(!fs.existsSync(builtCli))('the api and the CLI doing the same op
     await cli('models', 'threshold', String(modelId), '0.3');
     await cli('gradcam', fileName, '--project', 'Clinic', '--class', '1', '--out', path.join(root, 'overlay.png'));
     await cli('export', 'labels', '--project', 'Clinic', '--out', path.join(root, 'cli-labels.csv'));
+    await cli('export', 'predictions', '--project', 'Clinic', '--out', path.join(root, 'cli-predictions.csv'));
+    await cli('export', 'submission', '--project', 'Clinic', '--format', 'aptos', '--from', 'predictions', '--out', path.join(root, 'cli-aptos.csv'));
     await cli('models', 'delete', String(modelId));
 
     expect(databaseRows(cliDir())).toEqual(databaseRows(apiDir()));
@@ -140,5 +144,9 @@ describe.skipIf(!fs.existsSync(builtCli))('the api and the CLI doing the same op
     expect(files(apiDir())).toEqual([]);
     const csv = (file: string) => fs.readFileSync(path.join(root, file), 'utf8').replace(TIME, '<time>');
     expect(csv('cli-labels.csv')).toEqual(csv('api-labels.csv'));
+    expect(csv('cli-predictions.csv')).toEqual(csv('api-predictions.csv'));
+    expect(csv('cli-aptos.csv')).toEqual(csv('api-aptos.csv'));
+    // The trained model predicted every image of the project, so the submission has a row for each.
+    expect(csv('api-aptos.csv').trim().split('\n')).toHaveLength(csv('api-predictions.csv').trim().split('\n').length);
   }, 300_000);
 });

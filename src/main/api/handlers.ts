@@ -104,6 +104,8 @@ export function createHandlers(workspace: Workspace, platform: Platform): Handle
     'embeddings.start': app.embeddings.start,
 
     'exports.labels': app.exports.labels,
+    'exports.predictions': app.exports.predictions,
+    'exports.submission': app.exports.submission,
 
     'dialogs.pickFolder': ({ title }) => (platform.pickFolder ? platform.pickFolder(title) : unavailable('A folder picker')),
     'dialogs.pickLabelFile': () => (platform.pickLabelFile ? platform.pickLabelFile() : unavailable('A file picker')),

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { HAM10000_CLASSES, HPA_LABELS, TASK_KINDS, type TaskKind } from '../../shared/domain';
 import { GradedeskError, invalid } from '../../shared/errors';
+import { SUBMISSION_FORMATS, SUBMISSION_SOURCES, type SubmissionFormat, type SubmissionSource } from '../../shared/exports';
 import type { ImportReport } from '../../shared/import-report';
 import { describeLabel, parseLabelInput } from '../../shared/labels';
 import { version } from '../../../package.json';
@@ -169,6 +170,36 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO, pla
       const request = { projectId: projectNamed(options.project).id, history: options.withHistory ?? false };
       if (!options.out) return void io.stdout(app().exports.labelsCsv(request).text);
       const written = app().exports.labels(checked('exports.labels', { ...request, file: options.out }));
+      print(written, `Wrote ${written.rows} rows to ${written.file}.\n`);
+    });
+  exportCommand
+    .command('predictions')
+    .description('a model\'s prediction of every image as CSV: probabilities per class, predicted label, out-of-fold flag, ' +
+      'and for DR grading the expected grade and P(referable); images the model has not predicted keep their row with those cells empty')
+    .requiredOption('--project <name>')
+    .option('--model <id>', 'model id (default: the active model)', parseCount)
+    .option('--out <file>', 'write to a file instead of stdout')
+    .action((options: { project: string; model?: number; out?: string }) => {
+      // Without --out the schema checks the request with "-" (stdout) as its file, which is never opened.
+      const request = checked('exports.predictions', { projectId: projectNamed(options.project).id, modelId: options.model, file: options.out ?? '-' });
+      if (!options.out) return void io.stdout(app().exports.predictionsCsv(request).text);
+      const written = app().exports.predictions(request);
+      print(written, `Wrote the predictions of model ${written.modelId} for ${written.rows} images to ${written.file}.\n`);
+    });
+  exportCommand
+    .command('submission')
+    .description('a DR project\'s grades as a Kaggle submission (APTOS id_code,diagnosis or EyePACS image,level; the name is the file name ' +
+      'without its extension): the graded images\' current labels, or with --from predictions the images a model has predicted')
+    .addOption(new Option('--format <format>', 'competition format').choices(SUBMISSION_FORMATS).makeOptionMandatory())
+    .requiredOption('--project <name>')
+    .addOption(new Option('--from <source>', 'where the grades come from').choices(SUBMISSION_SOURCES).default('labels'))
+    .option('--model <id>', 'with --from predictions: model id (default: the active model)', parseCount)
+    .option('--out <file>', 'write to a file instead of stdout')
+    .action((options: { project: string; format: SubmissionFormat; from: SubmissionSource; model?: number; out?: string }) => {
+      const { project: name, model: modelId, out, ...choices } = options;
+      const request = checked('exports.submission', { projectId: projectNamed(name).id, ...choices, modelId, file: out ?? '-' });
+      if (!out) return void io.stdout(app().exports.submissionCsv(request).text);
+      const written = app().exports.submission(request);
       print(written, `Wrote ${written.rows} rows to ${written.file}.\n`);
     });
 

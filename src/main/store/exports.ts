@@ -1,6 +1,8 @@
 import type { Eye, ImageEventKind, LabelSource, LabelValue } from '../../shared/domain';
+import type { Prediction } from '../../shared/ml';
 import type { Db } from './database';
 import { storedJson } from './failures';
+import { toPrediction, type PredictionRow } from './predictions';
 
 /** One readable image of a project with its current label and who gave it. */
 export interface CurrentLabelRow {
@@ -14,6 +16,16 @@ export interface CurrentLabelRow {
   updatedAt: string | null;
   source: LabelSource | null;
   reader: string | null;
+}
+
+/** One readable image of a project with a model's latest prediction of it (null: the model has not predicted it). */
+export interface ImagePredictionRow {
+  imageId: number;
+  stem: string;
+  fileName: string;
+  groupId: string;
+  eye: Eye | null;
+  prediction: Prediction | null;
 }
 
 /** One event of a project's audit trail; `value` and `previousValue` are a label, a flag or a note's text, by its kind. */
@@ -31,7 +43,10 @@ export interface EventRow {
   kind: ImageEventKind;
 }
 
-/** A whole project's labels and label events, in the order the exports write them. */
+/** A LEFT JOIN's columns: null where the joined row is missing. */
+type Nullable<T> = { [K in keyof T]: T[K] | null };
+
+/** A whole project's labels, label events and a model's predictions, in the order the exports write them. */
 export class ExportStore {
   constructor(private readonly db: Db) {}
 
@@ -69,6 +84,27 @@ export class ExportStore {
       updatedAt: row.updated_at,
       source: row.source,
       reader: row.reader,
+    }));
+  }
+
+  /** Every readable image of the project, by file name, with the model's prediction where it has one. */
+  predictions(projectId: number, modelId: number): ImagePredictionRow[] {
+    const rows = this.db
+      .prepare(
+        `SELECT i.id, i.stem, i.file_name, i.group_id, i.eye, p.model_id, p.image_id, p.probabilities, p.predicted, p.expected, p.referable,
+           p.entropy, p.margin, p.out_of_fold, p.in_training_set
+         FROM images i
+         LEFT JOIN predictions p ON p.image_id = i.id AND p.model_id = ?
+         WHERE i.project_id = ? AND i.status = 'ok' ORDER BY i.file_name, i.id`,
+      )
+      .all(modelId, projectId) as Array<{ id: number; stem: string; file_name: string; group_id: string; eye: Eye | null } & Nullable<PredictionRow>>;
+    return rows.map((row) => ({
+      imageId: row.id,
+      stem: row.stem,
+      fileName: row.file_name,
+      groupId: row.group_id,
+      eye: row.eye,
+      prediction: row.model_id === null ? null : toPrediction(row as PredictionRow),
     }));
   }
 

@@ -3,7 +3,7 @@ import type { Prediction } from '../../shared/ml';
 import type { Db } from './database';
 import { writeTransaction } from './write-transaction';
 
-interface PredictionRow {
+export interface PredictionRow {
   model_id: number;
   image_id: number;
   probabilities: string | null;
@@ -52,7 +52,8 @@ export class PredictionStore {
 /** Probabilities are stored to 6 decimals: enough for every ranking, a third of the text. */
 const round = (value: number) => Math.round(value * 1e6) / 1e6;
 
-function toPrediction(row: PredictionRow): Prediction {
+/** A stored prediction row as the domain's `Prediction`. */
+export function toPrediction(row: PredictionRow): Prediction {
   return {
     modelId: row.model_id,
     imageId: row.image_id,
