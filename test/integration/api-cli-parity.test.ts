@@ -2,11 +2,9 @@
 // database rows (timestamps aside) and files (the model's folder, the Grad-CAM cache, the exported CSV).
 // Both doors call one application layer; this test catches them drifting apart again (the CLI's
 // `models delete` once left the model's Grad-CAM maps behind).
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GradCamRender } from '../../src/shared/api';
@@ -16,21 +14,9 @@ import { createHandlers, type Handlers } from '../../src/main/api/handlers';
 import { writeDemoDataset } from '../../src/main/demo/dataset';
 import { DATABASE_FILE_NAME } from '../../src/main/store/database';
 import { Workspace } from '../../src/main/app/workspace';
+import { cliIsBuilt, gradedesk } from '../support/gradedesk-process';
 
-const bin = fileURLToPath(new URL('../../bin/gradedesk.js', import.meta.url));
-const builtCli = fileURLToPath(new URL('../../out/main/cli.js', import.meta.url));
 
-/** One real `gradedesk` process, as a user would start it from a terminal. */
-function gradedesk(dataDir: string, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, '--data', dataDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const TIME = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/g;
 
@@ -61,7 +47,7 @@ function files(dataDir: string): string[] {
     .sort();
 }
 
-describe.skipIf(!fs.existsSync(builtCli))('the api and the CLI doing the same operations', () => {
+describe.skipIf(!cliIsBuilt())('the api and the CLI doing the same operations', () => {
   let root: string;
   const apiDir = () => path.join(root, 'through-api');
   const cliDir = () => path.join(root, 'through-cli');

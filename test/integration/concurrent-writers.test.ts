@@ -1,40 +1,20 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabelEvent } from '../../src/shared/domain';
 import { writeJpeg } from '../fixtures/images';
+import { cliIsBuilt, GRADEDESK_BIN, gradedesk, type Exit } from '../support/gradedesk-process';
 
-interface Exit {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
-const bin = fileURLToPath(new URL('../../bin/gradedesk.js', import.meta.url));
-const builtCli = fileURLToPath(new URL('../../out/main/cli.js', import.meta.url));
-
-/** One real `gradedesk` process, as a user would start it from a terminal. */
-function gradedesk(dataDir: string, ...args: string[]): Promise<Exit> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, '--data', dataDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /**
  * Two processes writing the same data directory: the browser-mode server grading back to back while
  * the CLI grades and imports. Deferred transactions failed here with SQLITE_BUSY_SNAPSHOT (CLI exit 70,
  * HTTP 500), which the busy timeout cannot wait out.
  */
-describe.skipIf(!existsSync(builtCli))('two processes writing one data directory', () => {
+describe.skipIf(!cliIsBuilt())('two processes writing one data directory', () => {
   let root: string;
   let dataDir: string;
 
@@ -49,7 +29,7 @@ describe.skipIf(!existsSync(builtCli))('two processes writing one data directory
   afterAll(() => fs.rm(root, { recursive: true, force: true }));
 
   it('every CLI grade and import succeeds while the server grades, and every acknowledged grade is kept once', async () => {
-    const server = spawn(process.execPath, [bin, '--data', dataDir, 'serve', '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const server = spawn(process.execPath, [GRADEDESK_BIN, '--data', dataDir, 'serve', '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       const { url, token } = await new Promise<{ url: string; token: string }>((resolve, reject) => {
         let out = '';

@@ -4,13 +4,17 @@ import type { Db } from './database';
 import { storedJson } from './failures';
 import { toPrediction, type PredictionRow } from './predictions';
 
-/** One readable image of a project with its current label and who gave it. */
-export interface CurrentLabelRow {
+/** How an export names one image: its id, its file name with and without the extension, its patient and eye. */
+export interface ExportedImage {
   imageId: number;
   stem: string;
   fileName: string;
   groupId: string;
   eye: Eye | null;
+}
+
+/** One readable image of a project with its current label and who gave it. */
+export interface CurrentLabelRow extends ExportedImage {
   ungradable: boolean;
   value: LabelValue | null;
   updatedAt: string | null;
@@ -19,12 +23,7 @@ export interface CurrentLabelRow {
 }
 
 /** One readable image of a project with a model's latest prediction of it (null: the model has not predicted it). */
-export interface ImagePredictionRow {
-  imageId: number;
-  stem: string;
-  fileName: string;
-  groupId: string;
-  eye: Eye | null;
+export interface ImagePredictionRow extends ExportedImage {
   prediction: Prediction | null;
 }
 
@@ -46,6 +45,23 @@ export interface EventRow {
 /** A LEFT JOIN's columns: null where the joined row is missing. */
 type Nullable<T> = { [K in keyof T]: T[K] | null };
 
+/** The image columns every export selects (`i.id, i.stem, i.file_name, i.group_id, i.eye`). */
+interface ImageColumns {
+  id: number;
+  stem: string;
+  file_name: string;
+  group_id: string;
+  eye: Eye | null;
+}
+
+const exportedImage = (row: ImageColumns): ExportedImage => ({
+  imageId: row.id,
+  stem: row.stem,
+  fileName: row.file_name,
+  groupId: row.group_id,
+  eye: row.eye,
+});
+
 /** A whole project's labels, label events and a model's predictions, in the order the exports write them. */
 export class ExportStore {
   constructor(private readonly db: Db) {}
@@ -61,24 +77,11 @@ export class ExportStore {
          LEFT JOIN readers r ON r.id = e.reader_id
          WHERE i.project_id = ? AND i.status = 'ok' ORDER BY i.file_name, i.id`,
       )
-      .all(projectId) as Array<{
-      id: number;
-      stem: string;
-      file_name: string;
-      group_id: string;
-      eye: Eye | null;
-      ungradable: number;
-      value: string | null;
-      updated_at: string | null;
-      source: LabelSource | null;
-      reader: string | null;
-    }>;
+      .all(projectId) as Array<
+      ImageColumns & { ungradable: number; value: string | null; updated_at: string | null; source: LabelSource | null; reader: string | null }
+    >;
     return rows.map((row) => ({
-      imageId: row.id,
-      stem: row.stem,
-      fileName: row.file_name,
-      groupId: row.group_id,
-      eye: row.eye,
+      ...exportedImage(row),
       ungradable: row.ungradable === 1,
       value: row.value === null ? null : storedJson<LabelValue>(row.value, `the label of image ${row.id}`),
       updatedAt: row.updated_at,
@@ -97,13 +100,9 @@ export class ExportStore {
          LEFT JOIN predictions p ON p.image_id = i.id AND p.model_id = ?
          WHERE i.project_id = ? AND i.status = 'ok' ORDER BY i.file_name, i.id`,
       )
-      .all(modelId, projectId) as Array<{ id: number; stem: string; file_name: string; group_id: string; eye: Eye | null } & Nullable<PredictionRow>>;
+      .all(modelId, projectId) as Array<ImageColumns & Nullable<PredictionRow>>;
     return rows.map((row) => ({
-      imageId: row.id,
-      stem: row.stem,
-      fileName: row.file_name,
-      groupId: row.group_id,
-      eye: row.eye,
+      ...exportedImage(row),
       prediction: row.model_id === null ? null : toPrediction(row as PredictionRow),
     }));
   }
