@@ -1,7 +1,7 @@
 /** Which finished jobs change what the Library and Review show of the active model's predictions. */
-import type { JobInfo } from '../../../../shared/jobs';
+import type { JobInfo, JobKind } from '../../../../shared/jobs';
 
-const PREDICTING_KINDS: readonly string[] = ['training', 'prediction'];
+const PREDICTING_KINDS: readonly JobKind[] = ['training', 'prediction'];
 
 /** A training run (which may bring a new active model) or a prediction run of this project ended. */
 export function changesPredictions(job: Pick<JobInfo, 'kind' | 'projectId'>, projectId: number): boolean {
