@@ -64,3 +64,15 @@ describe('export naming', () => {
     expect([naming.freeText('Mrs Jones'), naming.freeText(''), naming.freeText(null)]).toEqual([REMOVED_TEXT, '', null]);
   });
 });
+
+describe('a data folder the key cannot be written to', () => {
+  it.skipIf(process.getuid?.() === 0)('says so in words', () => {
+    fs.chmodSync(dataDir, 0o500);
+    try {
+      expect(() => patientPseudonym(dataDir, '10017')).toThrow(GradedeskError);
+      expect(() => patientPseudonym(dataDir, '10017')).toThrow(/not allowed to write/);
+    } finally {
+      fs.chmodSync(dataDir, 0o700);
+    }
+  });
+});

@@ -5,6 +5,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { damaged } from '../../shared/errors';
+import { storageFailure } from '../store/failures';
 
 export const PSEUDONYM_KEY_FILE = 'pseudonym.key';
 const KEY_BYTES = 32;
@@ -12,8 +13,14 @@ const KEY_BYTES = 32;
 /** The data directory's pseudonym key, created (readable by its owner only) on first use. */
 export function pseudonymKey(dataDir: string): Buffer {
   const file = path.join(dataDir, PSEUDONYM_KEY_FILE);
-  if (!fs.existsSync(file)) createKey(file);
-  const key = fs.readFileSync(file);
+  let key: Buffer;
+  try {
+    if (!fs.existsSync(file)) createKey(file);
+    key = fs.readFileSync(file);
+  } catch (error) {
+    // A read-only or full data folder is said as everywhere else.
+    throw storageFailure(error) ?? error;
+  }
   if (key.length !== KEY_BYTES) {
     throw damaged(`The pseudonym key ${file} is damaged (${key.length} bytes instead of ${KEY_BYTES}); bring it back from a backup, or delete it to start new pseudonyms that will not match earlier exports.`);
   }
