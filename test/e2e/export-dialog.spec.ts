@@ -42,7 +42,10 @@ test('exports de-identified labels through the dialog, by keyboard, and the file
   await page.getByRole('button', { name: 'Start reading' }).click();
   await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Projects' }).click();
 
-  await page.getByTestId('project-export').focus();
+  // From the project's row, Tab reaches its Export button.
+  await page.getByTestId('project-row').focus();
+  await page.keyboard.press('Tab');
+  await expect(page.getByTestId('project-export')).toBeFocused();
   await page.keyboard.press('Enter');
   const dialog = page.getByRole('dialog', { name: 'Export “Screening”' });
   await expect(dialog).toBeVisible();
