@@ -322,14 +322,23 @@ export const api = {
       .strict(),
   ),
 
-  /** The current label of every image of the project, or (`history`) every label event, written to a CSV file. */
-  'exports.labels': call<{ file: string; rows: number }>()(z.object({ projectId: id, file: fsPath, history: z.boolean().optional() }).strict()),
+  /**
+   * The current label of every image of the project, or (`history`) every label event, or (`perGrader`) the
+   * current labels with each reader's own label in a column of its own, written to a CSV file.
+   * Every export takes `deidentify`: patients, images and readers by keyed pseudonyms, times by their year, no free text.
+   */
+  'exports.labels': call<{ file: string; rows: number }>()(
+    z
+      .object({ projectId: id, file: fsPath, history: z.boolean().optional(), perGrader: z.boolean().optional(), deidentify: z.boolean().optional() })
+      .strict()
+      .refine((request) => !(request.history && request.perGrader), { message: 'Choose either the label history or the per-grader columns, not both.' }),
+  ),
   /**
    * A model's prediction (default: the active model's) of every image of the project, written to a CSV file:
    * per-class probabilities, predicted label, out-of-fold flag and, for DR grading, expected grade and P(referable).
    */
   'exports.predictions': call<{ file: string; rows: number; modelId: number }>()(
-    z.object({ projectId: id, file: fsPath, modelId: id.optional() }).strict(),
+    z.object({ projectId: id, file: fsPath, modelId: id.optional(), deidentify: z.boolean().optional() }).strict(),
   ),
   /**
    * A DR project's grades as a Kaggle submission file (APTOS `id_code,diagnosis` or EyePACS `image,level`):
@@ -337,11 +346,25 @@ export const api = {
    */
   'exports.submission': call<{ file: string; rows: number }>()(
     z
-      .object({ projectId: id, file: fsPath, format: z.enum(SUBMISSION_FORMATS), from: z.enum(SUBMISSION_SOURCES).optional(), modelId: id.optional() })
+      .object({
+        projectId: id,
+        file: fsPath,
+        format: z.enum(SUBMISSION_FORMATS),
+        from: z.enum(SUBMISSION_SOURCES).optional(),
+        modelId: id.optional(),
+        deidentify: z.boolean().optional(),
+      })
       .strict()
       .refine((request) => request.modelId === undefined || request.from === 'predictions', {
         message: 'A model is chosen only for a submission from predictions (from: "predictions").',
       }),
+  ),
+  /**
+   * The project's images and current labels as COCO JSON: images with their size, the project's classes as
+   * categories, and one image-level annotation (`category_id`, no `bbox`) per label.
+   */
+  'exports.coco': call<{ file: string; images: number; annotations: number }>()(
+    z.object({ projectId: id, file: fsPath, deidentify: z.boolean().optional() }).strict(),
   ),
 
   'backbones.list': call<BackboneInfo[]>()(z.object({}).strict()),

@@ -9,12 +9,11 @@ import { dispatch } from '../../src/main/api/dispatch';
 import { createHandlers, type Handlers } from '../../src/main/api/handlers';
 import { runCli } from '../../src/main/cli/program';
 import { originalText } from '../../src/main/export/csv';
-import { decodeOutput } from '../../src/main/ml/training/heads';
 import { Store } from '../../src/main/store';
 import { Workspace } from '../../src/main/app/workspace';
-import { DR_GRADE_NAMES, type Project } from '../../src/shared/domain';
-import { defaultTrainOptions, type HeadKind } from '../../src/shared/ml';
+import { DR_GRADE_NAMES } from '../../src/shared/domain';
 import { writeJpeg } from '../fixtures/images';
+import { storeModel } from '../fixtures/stored-model';
 
 type Row = Record<string, string>;
 
@@ -61,30 +60,6 @@ const cliOk = async (...args: string[]) => {
   return run.stdout;
 };
 
-/** A finished model of the project whose stored predictions are the app's decoding of `outputs`. */
-function storeModel(store: Store, project: Project, name: string, head: HeadKind, predictions: Array<{ imageId: number; output: readonly number[]; outOfFold: boolean }>) {
-  const modelId = store.models.create({
-    projectId: project.id,
-    name,
-    taskKind: project.task.kind,
-    classes: project.task.classes,
-    options: { ...defaultTrainOptions(project.task.kind), head },
-    preprocessing: 'none',
-    modelsDir: path.join(dataDir, 'models'),
-  });
-  store.predictions.save(
-    predictions.map(({ imageId, output, outOfFold }) => ({
-      modelId,
-      imageId,
-      ...decodeOutput(head, output, null, project.task.kind === 'dr-grade'),
-      outOfFold,
-      inTrainingSet: outOfFold,
-    })),
-  );
-  store.models.finish(modelId, { status: 'ready' });
-  return modelId;
-}
-
 const argmax = (values: readonly number[]) => values.indexOf(Math.max(...values));
 const softmax = (output: readonly number[]) => {
   const exps = output.map((x) => Math.exp(x));
@@ -109,13 +84,13 @@ beforeAll(async () => {
     const clinic = store.projects.byName('Clinic');
     for (const row of store.exports.currentLabels(clinic.id)) imageIds.set(row.stem, row.imageId);
     const predicted = PREDICTED.map((photo) => ({ imageId: imageIds.get(photo.stem)!, output: photo.output, outOfFold: photo.outOfFold }));
-    activeId = storeModel(store, clinic, 'softmax run', 'softmax', predicted.map((p) => ({ ...p, output: softmax(p.output) })));
+    activeId = storeModel(store, dataDir, clinic, 'softmax run', 'softmax', predicted.map((p) => ({ ...p, output: softmax(p.output) })));
     store.models.activate(activeId);
     // A second, inactive model: ordinal, every prediction held out, chosen with --model.
-    ordinalId = storeModel(store, clinic, 'ordinal run', 'ordinal', predicted.map((p) => ({ ...p, output: p.output.map((x) => 1 / (1 + Math.exp(-x))), outOfFold: true })));
+    ordinalId = storeModel(store, dataDir, clinic, 'ordinal run', 'ordinal', predicted.map((p) => ({ ...p, output: p.output.map((x) => 1 / (1 + Math.exp(-x))), outOfFold: true })));
     const skin = store.projects.byName('Skin');
     const skinImages = store.exports.currentLabels(skin.id);
-    skinModelId = storeModel(store, skin, 'skin run', 'softmax', skinImages.map((image) => ({ imageId: image.imageId, output: [0.7, 0.3], outOfFold: true })));
+    skinModelId = storeModel(store, dataDir, skin, 'skin run', 'softmax', skinImages.map((image) => ({ imageId: image.imageId, output: [0.7, 0.3], outOfFold: true })));
     store.models.activate(skinModelId);
   } finally {
     store.close();

@@ -1,7 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { version } from '../../../package.json';
 import { GradedeskError } from '../../shared/errors';
-import { currentLabelsCsv, labelHistoryCsv } from '../export/labels-csv';
+import { cocoDataset } from '../export/coco-json';
+import { currentLabelsCsv, labelHistoryCsv, perGraderLabelsCsv } from '../export/labels-csv';
+import { exportNaming } from '../export/naming';
 import { predictionsCsv } from '../export/predictions-csv';
 import { gradedRows, predictedRows, refuseUnlessDrGrade, submissionCsv } from '../export/submission-csv';
 import { errorCode, writeProblem } from '../export/write-problems';
@@ -11,8 +14,8 @@ import type { Workspace } from './workspace';
 import type { Validated } from './operation';
 import { projectModel } from './project-model';
 
-/** A CSV written to a file; `what` names it in the error ("The labels could not be written …"). */
-function writeCsv(file: string, { text, rows }: CsvTable, what: string): { file: string; rows: number } {
+/** Text written to a file; `what` names it in the error ("The labels could not be written …"). */
+function writeText(file: string, text: string, what: string): string {
   const written = path.resolve(file);
   try {
     fs.writeFileSync(written, text);
@@ -20,34 +23,47 @@ function writeCsv(file: string, { text, rows }: CsvTable, what: string): { file:
     // A full or read-only disk is said as everywhere else; a wrong path in its own words.
     throw storageFailure(error) ?? new GradedeskError('invalid', `${what} could not be written to "${written}": ${writeProblem(errorCode(error))}.`);
   }
-  return { file: written, rows };
+  return written;
 }
 
-export function exportOperations({ store }: Workspace) {
-  /** The current label of every image of the project, or (`history`) every label event, as CSV. */
-  const labelsCsv = ({ projectId, history }: Omit<Validated<'exports.labels'>, 'file'>): CsvTable => {
+const writeCsv = (file: string, { text, rows }: CsvTable, what: string) => ({ file: writeText(file, text, what), rows });
+
+type Unwritten<M extends 'exports.labels' | 'exports.predictions' | 'exports.submission' | 'exports.coco'> = Omit<Validated<M>, 'file'>;
+
+export function exportOperations({ store, dataDir }: Workspace) {
+  /** The current label of every image of the project, every label event (`history`), or the current labels with each reader's (`perGrader`), as CSV. */
+  const labelsCsv = ({ projectId, history, perGrader, deidentify }: Unwritten<'exports.labels'>): CsvTable => {
     const project = store.projects.get(projectId);
-    return history ? labelHistoryCsv(store, project) : currentLabelsCsv(store, project);
+    const naming = exportNaming(dataDir, deidentify);
+    if (history) return labelHistoryCsv(store, project, naming);
+    return perGrader ? perGraderLabelsCsv(store, project, naming) : currentLabelsCsv(store, project, naming);
   };
   /** A model's prediction (default: the active one's) of every image of the project, as CSV, and which model it was. */
-  const predictionsTable = ({ projectId, modelId }: Omit<Validated<'exports.predictions'>, 'file'>): CsvTable & { modelId: number } => {
+  const predictionsTable = ({ projectId, modelId, deidentify }: Unwritten<'exports.predictions'>): CsvTable & { modelId: number } => {
     const project = store.projects.get(projectId);
     const model = projectModel(store, project, modelId, 'so there are no predictions to export');
-    return { ...predictionsCsv(store, project, model), modelId: model.id };
+    return { ...predictionsCsv(store, project, model, exportNaming(dataDir, deidentify)), modelId: model.id };
   };
   /** A DR project's current grades, or a model's predicted grades, in a Kaggle submission format. */
-  const submissionTable = ({ projectId, format, from, modelId }: Omit<Validated<'exports.submission'>, 'file'>): CsvTable => {
+  const submissionTable = ({ projectId, format, from, modelId, deidentify }: Unwritten<'exports.submission'>): CsvTable => {
     const project = store.projects.get(projectId);
     refuseUnlessDrGrade(project);
+    const naming = exportNaming(dataDir, deidentify);
     const rows = from === 'predictions'
-      ? predictedRows(store, project, projectModel(store, project, modelId, 'so there are no predicted grades to submit').id)
-      : gradedRows(store, project);
+      ? predictedRows(store, project, projectModel(store, project, modelId, 'so there are no predicted grades to submit').id, naming)
+      : gradedRows(store, project, naming);
     return submissionCsv(project, format, rows);
+  };
+  /** The project's images and current labels as COCO JSON text. */
+  const cocoJson = ({ projectId, deidentify }: Unwritten<'exports.coco'>) => {
+    const dataset = cocoDataset(store, store.projects.get(projectId), exportNaming(dataDir, deidentify), version, new Date());
+    return { text: `${JSON.stringify(dataset, null, 2)}\n`, images: dataset.images.length, annotations: dataset.annotations.length };
   };
   return {
     labelsCsv,
     predictionsCsv: predictionsTable,
     submissionCsv: submissionTable,
+    cocoJson,
     /** The labels CSV written to a file. */
     labels: ({ file, ...request }: Validated<'exports.labels'>) => writeCsv(file, labelsCsv(request), 'The labels'),
     /** The predictions CSV written to a file. */
@@ -57,5 +73,10 @@ export function exportOperations({ store }: Workspace) {
     },
     /** The submission written to a file. */
     submission: ({ file, ...request }: Validated<'exports.submission'>) => writeCsv(file, submissionTable(request), 'The submission'),
+    /** The COCO JSON written to a file. */
+    coco({ file, ...request }: Validated<'exports.coco'>) {
+      const { text, ...counts } = cocoJson(request);
+      return { file: writeText(file, text, 'The COCO file'), ...counts };
+    },
   };
 }

@@ -160,16 +160,26 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO, pla
     });
 
   const exportCommand = program.command('export').description('export data');
+  const DEIDENTIFY = 'without direct identifiers: patients, images and readers by keyed pseudonyms (the same in every export from this data folder), times by their year, notes and label-file names removed';
   exportCommand
     .command('labels')
     .description('the current label of every image as CSV')
     .requiredOption('--project <name>')
     .option('--out <file>', 'write to a file instead of stdout')
     .option('--with-history', 'every label event (the audit trail) instead of the current labels')
-    .action((options: { project: string; out?: string; withHistory?: boolean }) => {
-      const request = { projectId: projectNamed(options.project).id, history: options.withHistory ?? false };
+    .option('--per-grader', 'the current labels with one more column per reader holding that reader\'s own label')
+    .option('--deidentify', DEIDENTIFY)
+    .action((options: { project: string; out?: string; withHistory?: boolean; perGrader?: boolean; deidentify?: boolean }) => {
+      // Without --out the schema checks the request with "-" (stdout) as its file, which is never opened.
+      const request = checked('exports.labels', {
+        projectId: projectNamed(options.project).id,
+        history: options.withHistory ?? false,
+        perGrader: options.perGrader ?? false,
+        deidentify: options.deidentify ?? false,
+        file: options.out ?? '-',
+      });
       if (!options.out) return void io.stdout(app().exports.labelsCsv(request).text);
-      const written = app().exports.labels(checked('exports.labels', { ...request, file: options.out }));
+      const written = app().exports.labels(request);
       print(written, `Wrote ${written.rows} rows to ${written.file}.\n`);
     });
   exportCommand
@@ -179,9 +189,14 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO, pla
     .requiredOption('--project <name>')
     .option('--model <id>', 'model id (default: the active model)', parseCount)
     .option('--out <file>', 'write to a file instead of stdout')
-    .action((options: { project: string; model?: number; out?: string }) => {
-      // Without --out the schema checks the request with "-" (stdout) as its file, which is never opened.
-      const request = checked('exports.predictions', { projectId: projectNamed(options.project).id, modelId: options.model, file: options.out ?? '-' });
+    .option('--deidentify', DEIDENTIFY)
+    .action((options: { project: string; model?: number; out?: string; deidentify?: boolean }) => {
+      const request = checked('exports.predictions', {
+        projectId: projectNamed(options.project).id,
+        modelId: options.model,
+        deidentify: options.deidentify ?? false,
+        file: options.out ?? '-',
+      });
       if (!options.out) return void io.stdout(app().exports.predictionsCsv(request).text);
       const written = app().exports.predictions(request);
       print(written, `Wrote the predictions of model ${written.modelId} for ${written.rows} images to ${written.file}.\n`);
@@ -195,12 +210,26 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO, pla
     .addOption(new Option('--from <source>', 'where the grades come from').choices(SUBMISSION_SOURCES).default('labels'))
     .option('--model <id>', 'with --from predictions: model id (default: the active model)', parseCount)
     .option('--out <file>', 'write to a file instead of stdout')
-    .action((options: { project: string; format: SubmissionFormat; from: SubmissionSource; model?: number; out?: string }) => {
-      const { project: name, model: modelId, out, ...choices } = options;
-      const request = checked('exports.submission', { projectId: projectNamed(name).id, ...choices, modelId, file: out ?? '-' });
+    .option('--deidentify', `${DEIDENTIFY}; the names become image pseudonyms`)
+    .action((options: { project: string; format: SubmissionFormat; from: SubmissionSource; model?: number; out?: string; deidentify?: boolean }) => {
+      const { project: name, model: modelId, out, deidentify, ...choices } = options;
+      const request = checked('exports.submission', { projectId: projectNamed(name).id, ...choices, modelId, deidentify: deidentify ?? false, file: out ?? '-' });
       if (!out) return void io.stdout(app().exports.submissionCsv(request).text);
       const written = app().exports.submission(request);
       print(written, `Wrote ${written.rows} rows to ${written.file}.\n`);
+    });
+  exportCommand
+    .command('coco')
+    .description('the images and their current labels as COCO JSON: categories from the project\'s classes, one image-level annotation ' +
+      '(category_id, no bbox) per label')
+    .requiredOption('--project <name>')
+    .option('--out <file>', 'write to a file instead of stdout')
+    .option('--deidentify', DEIDENTIFY)
+    .action((options: { project: string; out?: string; deidentify?: boolean }) => {
+      const request = checked('exports.coco', { projectId: projectNamed(options.project).id, deidentify: options.deidentify ?? false, file: options.out ?? '-' });
+      if (!options.out) return void io.stdout(app().exports.cocoJson(request).text);
+      const written = app().exports.coco(request);
+      print(written, `Wrote ${written.images} images and ${written.annotations} labels to ${written.file}.\n`);
     });
 
   program

@@ -4,6 +4,7 @@ import { invalid } from '../../shared/errors';
 import type { SubmissionFormat } from '../../shared/exports';
 import type { Store } from '../store';
 import { toCsv, type CsvTable } from './csv';
+import type { ExportNaming } from './naming';
 
 const HEADERS: Record<SubmissionFormat, readonly [string, string]> = {
   aptos: ['id_code', 'diagnosis'],
@@ -17,15 +18,15 @@ export interface SubmissionRow {
 }
 
 /** The current grade of every graded image of a DR project. */
-export function gradedRows(store: Store, project: Project): SubmissionRow[] {
-  return store.exports.currentLabels(project.id).flatMap((row) => (typeof row.value === 'number' ? [{ stem: row.stem, grade: row.value }] : []));
+export function gradedRows(store: Store, project: Project, naming: ExportNaming): SubmissionRow[] {
+  return store.exports.currentLabels(project.id).flatMap((row) => (typeof row.value === 'number' ? [{ stem: naming.image(row).stem, grade: row.value }] : []));
 }
 
 /** The model's predicted grade of every image it has predicted. */
-export function predictedRows(store: Store, project: Project, modelId: number): SubmissionRow[] {
+export function predictedRows(store: Store, project: Project, modelId: number, naming: ExportNaming): SubmissionRow[] {
   return store.exports
     .predictions(project.id, modelId)
-    .flatMap(({ stem, prediction }) => (typeof prediction?.predicted === 'number' ? [{ stem, grade: prediction.predicted }] : []));
+    .flatMap((row) => (typeof row.prediction?.predicted === 'number' ? [{ stem: naming.image(row).stem, grade: row.prediction.predicted }] : []));
 }
 
 /** Only DR grading has the grades these formats hold. */

@@ -13,8 +13,10 @@ export interface ExportedImage {
   eye: Eye | null;
 }
 
-/** One readable image of a project with its current label and who gave it. */
+/** One readable image of a project, its size in pixels, its current label and who gave it. */
 export interface CurrentLabelRow extends ExportedImage {
+  width: number | null;
+  height: number | null;
   ungradable: boolean;
   value: LabelValue | null;
   updatedAt: string | null;
@@ -27,11 +29,9 @@ export interface ImagePredictionRow extends ExportedImage {
   prediction: Prediction | null;
 }
 
-/** One event of a project's audit trail; `value` and `previousValue` are a label, a flag or a note's text, by its kind. */
-export interface EventRow {
+/** One event of a project's audit trail and its image; `value` and `previousValue` are a label, a flag or a note's text, by its kind. */
+export interface EventRow extends ExportedImage {
   eventId: number;
-  imageId: number;
-  stem: string;
   createdAt: string;
   source: LabelSource;
   reader: string | null;
@@ -70,7 +70,7 @@ export class ExportStore {
   currentLabels(projectId: number): CurrentLabelRow[] {
     const rows = this.db
       .prepare(
-        `SELECT i.id, i.stem, i.file_name, i.group_id, i.eye, i.ungradable, i.label_value AS value,
+        `SELECT i.id, i.stem, i.file_name, i.group_id, i.eye, i.width, i.height, i.ungradable, i.label_value AS value,
            i.label_updated_at AS updated_at, e.source, r.name AS reader
          FROM images i
          LEFT JOIN label_events e ON e.id = i.label_event_id
@@ -78,10 +78,12 @@ export class ExportStore {
          WHERE i.project_id = ? AND i.status = 'ok' ORDER BY i.file_name, i.id`,
       )
       .all(projectId) as Array<
-      ImageColumns & { ungradable: number; value: string | null; updated_at: string | null; source: LabelSource | null; reader: string | null }
+      ImageColumns & { width: number | null; height: number | null; ungradable: number; value: string | null; updated_at: string | null; source: LabelSource | null; reader: string | null }
     >;
     return rows.map((row) => ({
       ...exportedImage(row),
+      width: row.width,
+      height: row.height,
       ungradable: row.ungradable === 1,
       value: row.value === null ? null : storedJson<LabelValue>(row.value, `the label of image ${row.id}`),
       updatedAt: row.updated_at,
@@ -111,14 +113,13 @@ export class ExportStore {
   events(projectId: number): EventRow[] {
     const rows = this.db
       .prepare(
-        `SELECT e.id, e.image_id, i.stem, e.created_at, e.source, r.name AS reader, e.origin, e.previous_value, e.value, e.note, e.kind
+        `SELECT e.id, i.id AS image_id, i.stem, i.file_name, i.group_id, i.eye, e.created_at, e.source, r.name AS reader, e.origin, e.previous_value, e.value, e.note, e.kind
          FROM label_events e JOIN images i ON i.id = e.image_id LEFT JOIN readers r ON r.id = e.reader_id
          WHERE i.project_id = ? ORDER BY e.id`,
       )
-      .all(projectId) as Array<{
+      .all(projectId) as Array<Omit<ImageColumns, 'id'> & {
       id: number;
       image_id: number;
-      stem: string;
       created_at: string;
       source: LabelSource;
       reader: string | null;
@@ -130,9 +131,8 @@ export class ExportStore {
     }>;
     const parse = (json: string | null): unknown => (json === null ? null : storedJson<unknown>(json, 'an event value'));
     return rows.map((row) => ({
+      ...exportedImage({ ...row, id: row.image_id }),
       eventId: row.id,
-      imageId: row.image_id,
-      stem: row.stem,
       createdAt: row.created_at,
       source: row.source,
       reader: row.reader,

@@ -16,13 +16,18 @@ export interface NewLabel {
   note?: string;
 }
 
-/** A reader's standing grade of one image, and the event that gave it. */
-export interface ReaderGrade {
+/** A reader's standing label of one image (a grade, a class or, for multilabel, a list), and the event that gave it. */
+export interface ReaderLabel {
   imageId: number;
   groupId: string;
   readerName: string;
-  value: number;
+  value: LabelValue;
   eventId: number;
+}
+
+/** A reader's standing grade of one image of a single-label project. */
+export interface ReaderGrade extends ReaderLabel {
+  value: number;
 }
 
 /** An image's current class and the event that value comes from. */
@@ -205,12 +210,17 @@ export class LabelStore {
       .get(projectId, readerId, since) as number;
   }
 
-  /**
-   * Each reader's current grade of each image of a single-label project: the latest grade the reader gave
-   * (source `reader`, or a suggestion the reader accepted) that still stands — not undone, or undone and the
-   * undo undone in turn (an even chain of undos). A reader's cleared grade is no grade.
-   */
+  /** Each reader's current grade of each image of a single-label project (`labelsByReader`, single-label values only). */
   gradesByReader(projectId: number): ReaderGrade[] {
+    return this.labelsByReader(projectId).filter((label): label is ReaderGrade => typeof label.value === 'number');
+  }
+
+  /**
+   * Each reader's current label of each image, by image and reader name: the latest label the reader gave
+   * (source `reader`, or a suggestion the reader accepted) that still stands — not undone, or undone and the
+   * undo undone in turn (an even chain of undos). A reader's cleared label is no label.
+   */
+  labelsByReader(projectId: number): ReaderLabel[] {
     const rows = this.db
       .prepare(
         `WITH RECURSIVE undos(origin, image_id, event_id, depth) AS (
@@ -228,11 +238,17 @@ export class LabelStore {
          )
          SELECT l.image_id, i.group_id, r.name AS reader_name, e.value, l.event_id
          FROM latest l JOIN label_events e ON e.id = l.event_id JOIN images i ON i.id = l.image_id JOIN readers r ON r.id = l.reader_id
-         WHERE json_type(e.value) = 'integer'
+         WHERE e.value IS NOT NULL AND json_type(e.value) <> 'null'
          ORDER BY l.image_id, r.name`,
       )
       .all(projectId) as Array<{ image_id: number; group_id: string; reader_name: string; value: string; event_id: number }>;
-    return rows.map((row) => ({ imageId: row.image_id, groupId: row.group_id, readerName: row.reader_name, value: Number(row.value), eventId: row.event_id }));
+    return rows.map((row) => ({
+      imageId: row.image_id,
+      groupId: row.group_id,
+      readerName: row.reader_name,
+      value: storedJson<LabelValue>(row.value, `a label of image ${row.image_id}`),
+      eventId: row.event_id,
+    }));
   }
 
   /**
