@@ -2,8 +2,9 @@
 // the confusion between two raters, Fleiss' κ for more than two, and referable DR rates against a reference.
 // Conventions as in metrics.ts: a figure undefined on its data (0/0) is null; no data at all is an input error.
 import { REFERABLE_GRADE } from '../../../shared/domain';
-import type { AgreementFigures } from '../../../shared/agreement';
+import type { AgreementFigures, WeeklyAgreement } from '../../../shared/agreement';
 import type { Interval } from '../../../shared/ml';
+import { isoWeek } from '../../util/iso-week';
 import { groupBootstrap, type BootstrapOptions } from './bootstrap';
 import { confusionMatrix, kappaDisagreements, ratesAtThreshold } from './metrics';
 
@@ -12,6 +13,8 @@ export interface PairedGrade {
   group: string;
   a: number;
   b: number;
+  /** When the comparison became possible (an ISO timestamp): its week in `agreementOverTime`. */
+  at?: string;
 }
 
 /**
@@ -121,6 +124,26 @@ export function compareRaters(pairs: readonly PairedGrade[], options: AgreementO
     intervals[name] = interval ? { low: Math.min(interval.low, wilson.low), high: Math.max(interval.high, wilson.high) } : wilson;
   }
   return { n: pairs.length, ...point, intervals, confusion };
+}
+
+/**
+ * κ and percent agreement per ISO week of `at`, oldest first, each week with its own intervals (its patients
+ * resampled). Pairs without `at` are left out.
+ */
+export function agreementOverTime(pairs: readonly PairedGrade[], options: AgreementOptions): WeeklyAgreement[] {
+  const byWeek = new Map<string, PairedGrade[]>();
+  for (const pair of pairs) {
+    if (pair.at === undefined) continue;
+    const week = isoWeek(pair.at);
+    byWeek.set(week, [...(byWeek.get(week) ?? []), pair]);
+  }
+  return [...byWeek.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([week, inWeek]) => {
+      const { n, kappa, quadraticKappa, percentAgreement, intervals } = compareRaters(inWeek, { ...options, referable: false });
+      const weekly = (['kappa', 'quadraticKappa', 'percentAgreement'] as const).filter((name) => intervals[name] !== undefined);
+      return { week, n, kappa, quadraticKappa, percentAgreement, intervals: Object.fromEntries(weekly.map((name) => [name, intervals[name] ?? null])) };
+    });
 }
 
 /** The Wilson score interval of a proportion (Wilson 1927), 95% by default; it stays inside [0, 1] and is never one point. */
