@@ -96,7 +96,7 @@ test('after a second reader grades the same images, it shows the κ worked out b
   // Keyboard: the pair's Confusion button is reached with Tab and pressed with Enter.
   const confusion = pair.getByRole('button', { name: 'Confusion' });
   await page.getByTestId('agreement-refresh').focus();
-  for (let i = 0; i < 10 && !(await confusion.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press('Tab');
+  for (let i = 0; i < 10 && !(await confusion.evaluate((el) => el.matches(':focus'))); i++) await page.keyboard.press('Tab');
   await expect(confusion).toBeFocused();
   await page.keyboard.press('Enter');
   await expect(confusion).toHaveAttribute('aria-pressed', 'true');

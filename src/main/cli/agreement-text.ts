@@ -28,7 +28,7 @@ export function describeAgreement(summary: AgreementSummary): string {
     const referable = summary.taskKind === 'dr-grade';
     parts.push(
       table([
-        ['AGAINST THE REFERENCE', 'N', 'KAPPA', 'QUADRATIC KAPPA', 'AGREEMENT', ...(referable ? ['SENSITIVITY (GRADE >= 2)', 'SPECIFICITY'] : [])],
+        ['AGAINST THE FINAL LABEL', 'N', 'KAPPA', 'QUADRATIC KAPPA', 'AGREEMENT', ...(referable ? ['SENSITIVITY (GRADE >= 2)', 'SPECIFICITY'] : [])],
         ...summary.againstReference.map((r) => [
           r.kind === 'model' ? `${r.grader} (model)` : r.grader,
           ...figureCells(r),
