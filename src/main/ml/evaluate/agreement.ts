@@ -5,7 +5,7 @@ import { REFERABLE_GRADE } from '../../../shared/domain';
 import type { AgreementFigures, WeeklyAgreement } from '../../../shared/agreement';
 import type { Interval } from '../../../shared/ml';
 import { isoWeek } from '../../util/iso-week';
-import { groupBootstrap, type BootstrapOptions } from './bootstrap';
+import { groupBootstrap, replicatesFor, type BootstrapOptions } from './bootstrap';
 import { confusionMatrix, kappaDisagreements, ratesAtThreshold } from './metrics';
 
 /** Two raters' classes for one image; `group` is its patient, which the intervals resample. */
@@ -22,7 +22,11 @@ export interface PairedGrade {
  * is zero — both raters gave one and the same class to every image — where κ is 0/0 and says nothing.
  */
 export function cohenKappa(a: number[], b: number[], classCount: number, weights: 'unweighted' | 'quadratic' = 'unweighted'): number | null {
-  const confusion = raterConfusion(a, b, classCount);
+  return kappaOfConfusion(raterConfusion(a, b, classCount), weights);
+}
+
+/** Cohen's κ from the two raters' confusion (rows one rater, columns the other); null where chance disagreement is zero. */
+function kappaOfConfusion(confusion: number[][], weights: 'unweighted' | 'quadratic'): number | null {
   const { observed, expected } = kappaDisagreements(confusion, weights);
   return expected === 0 ? null : 1 - observed / expected;
 }
@@ -95,14 +99,16 @@ export interface AgreementOptions {
  * point. A κ interval of one point likewise says nothing about the uncertainty and is dropped.
  */
 export function compareRaters(pairs: readonly PairedGrade[], options: AgreementOptions): AgreementFigures & { sensitivity: number | null; specificity: number | null } {
+  // Every figure from one confusion per sample: the bootstrap calls this a thousand times.
   const figures = (sample: readonly PairedGrade[]) => {
     const a = sample.map((p) => p.a);
     const b = sample.map((p) => p.b);
+    const confusion = raterConfusion(a, b, options.classCount);
     const rates = options.referable ? referableRates(a, b) : { sensitivity: null, specificity: null };
     return {
-      kappa: cohenKappa(a, b, options.classCount),
-      quadraticKappa: options.ordered ? cohenKappa(a, b, options.classCount, 'quadratic') : null,
-      percentAgreement: percentAgreement(a, b),
+      kappa: kappaOfConfusion(confusion, 'unweighted'),
+      quadraticKappa: options.ordered ? kappaOfConfusion(confusion, 'quadratic') : null,
+      percentAgreement: confusion.reduce((agreed, row, i) => agreed + row[i]!, 0) / sample.length,
       ...rates,
     };
   };
@@ -135,12 +141,16 @@ export function agreementOverTime(pairs: readonly PairedGrade[], options: Agreem
   for (const pair of pairs) {
     if (pair.at === undefined) continue;
     const week = isoWeek(pair.at);
-    byWeek.set(week, [...(byWeek.get(week) ?? []), pair]);
+    const inWeek = byWeek.get(week);
+    if (inWeek) inWeek.push(pair);
+    else byWeek.set(week, [pair]);
   }
   return [...byWeek.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([week, inWeek]) => {
-      const { n, kappa, quadraticKappa, percentAgreement, intervals } = compareRaters(inWeek, { ...options, referable: false });
+      // As many replicates per week as the whole set gets, so the weeks together cost no more than the whole.
+      const bootstrap = { replicates: replicatesFor(pairs.length), ...options.bootstrap };
+      const { n, kappa, quadraticKappa, percentAgreement, intervals } = compareRaters(inWeek, { ...options, referable: false, bootstrap });
       const weekly = (['kappa', 'quadraticKappa', 'percentAgreement'] as const).filter((name) => intervals[name] !== undefined);
       return { week, n, kappa, quadraticKappa, percentAgreement, intervals: Object.fromEntries(weekly.map((name) => [name, intervals[name] ?? null])) };
     });
