@@ -1,4 +1,4 @@
-// How far graders agree: the vocabulary shared by the engine, the CLI and (later) the Agreement view.
+// How far graders agree: the vocabulary shared by the engine, the CLI and the Agreement view.
 import type { TaskKind } from './domain';
 import type { Interval } from './ml';
 
@@ -21,8 +21,21 @@ export interface AgreementFigures {
   confusion: number[][];
 }
 
+/** The κ of one ISO week, with its intervals: how agreement moves as grading goes on. */
+export interface WeeklyAgreement {
+  /** ISO 8601 week, e.g. `2026-W49`: the week of the grade that made the comparison possible (see `AgreementSummary.notes`). */
+  week: string;
+  n: number;
+  kappa: number | null;
+  quadraticKappa: number | null;
+  percentAgreement: number | null;
+  intervals: Partial<Record<'kappa' | 'quadraticKappa' | 'percentAgreement', Interval | null>>;
+}
+
 export interface ReaderPairAgreement extends AgreementFigures {
   readers: [string, string];
+  /** Oldest week first; a pair counts in the week of the later of its two grades. */
+  overTime: WeeklyAgreement[];
 }
 
 /** A reader, or the active model, against the reference label, with referable DR rates when the task is DR grading. */
@@ -32,6 +45,22 @@ export interface ReferenceAgreement extends AgreementFigures {
   /** Referable DR (grade ≥ 2) called by this grader when the reference calls it; null without referable references. */
   sensitivity: number | null;
   specificity: number | null;
+  /** Oldest week first: a reader counts in the week of their grade, the model in the week of the final label. */
+  overTime: WeeklyAgreement[];
+}
+
+/**
+ * Where the active model stands: it is compared with the final label only on images it did not train on (its
+ * out-of-fold prediction where the image was in its training set, else its prediction). The images left out are counted.
+ */
+export interface ModelStanding {
+  name: string;
+  /** Labelled images compared. */
+  compared: number;
+  /** Labelled images it trained on with no out-of-fold prediction: agreement there would flatter it, so it is not shown. */
+  trainedOnWithoutOutOfFold: number;
+  /** Images whose final label is an accepted suggestion: the model would agree with itself. */
+  acceptedSuggestions: number;
 }
 
 export interface FleissAgreement {
@@ -54,6 +83,8 @@ export interface AgreementSummary {
   againstReference: ReferenceAgreement[];
   /** Fleiss' κ over the images graded by every reader, when three or more readers graded some images in common. */
   fleiss: FleissAgreement | null;
+  /** The active model, if any, and how many images it was or was not compared on; its row is in `againstReference`. */
+  model: ModelStanding | null;
   /** Plain sentences: what was compared, what was left out and why, and how much to trust small samples. */
   notes: string[];
 }

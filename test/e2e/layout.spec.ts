@@ -9,7 +9,7 @@ let page: Page;
 
 shareDemoSession({ trained: true, timeoutMs: 240_000 }, (opened) => (page = opened.page));
 
-const VIEWS = ['Projects', 'Library', 'Review', 'Triage', 'Train', 'Evaluate'] as const;
+const VIEWS = ['Projects', 'Library', 'Review', 'Triage', 'Train', 'Evaluate', 'Agreement'] as const;
 
 interface Clash {
   a: string;
@@ -96,6 +96,7 @@ for (const [width, height] of [
       if (view === 'Review') await expect(page.getByTestId('review-image')).toHaveAttribute('data-kind', 'display');
       if (view === 'Evaluate') await expect(page.getByTestId('headline-metrics').first()).toBeVisible();
       if (view === 'Triage') await expect(page.getByTestId('triage-item').first()).toBeVisible();
+      if (view === 'Agreement') await expect(page.getByTestId('agreement-notes')).toBeVisible();
       await page.waitForTimeout(300);
       await page.screenshot({ path: test.info().outputPath(`${view.toLowerCase()}-${width}x${height}.png`) });
       const found = await page.evaluate(clashes);

@@ -100,11 +100,17 @@ describe('gradedesk agreement', () => {
     // Ben graded last, so every current label is Ben's own grade: Ben is not compared with it, Ann is (against Ben's grades).
     expect(summary.againstReference.map((r) => [r.grader, r.n, r.kappa])).toEqual([['Ann', 10, expect.closeTo(ANN_BEN_KAPPA, 12)]]);
     expect(summary.fleiss).toBeNull();
+    // Over time: every comparison falls in the week it was graded, and the weeks add up to the pair.
+    expect(pair!.overTime.map((w) => w.week)).toEqual([...new Set(pair!.overTime.map((w) => w.week))].sort());
+    expect(pair!.overTime.reduce((n, w) => n + w.n, 0)).toBe(10);
+    if (pair!.overTime.length === 1) expect(pair!.overTime[0]!.kappa).toBeCloseTo(ANN_BEN_KAPPA, 12);
 
     const text = await cli('agreement', '--project', 'Clinic');
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/Ann - Ben\s+10\s+0\.63 \(-?\d\.\d\d to \d\.\d\d\)\s+0\.92 \(/);
     expect(text.stdout).toMatch(/no active model/);
+    expect(text.stdout).toMatch(/OVER TIME\s+WEEK\s+N\s+KAPPA/);
+    expect(text.stdout).toMatch(/Ann - Ben\s+\d{4}-W\d\d\s+\d+\s/);
   });
 
   it('takes a third reader\'s grades over the api, with a slip undone, and gives Fleiss\' κ over the three', async () => {

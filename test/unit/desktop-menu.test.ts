@@ -38,6 +38,7 @@ describe('the application menu', () => {
     ['Triage', '&View', 'Ctrl+4', 'view.triage'],
     ['Train', '&View', 'Ctrl+5', 'view.train'],
     ['Evaluate', '&View', 'Ctrl+6', 'view.evaluate'],
+    ['Agreement', '&View', 'Ctrl+7', 'view.agreement'],
     ['Keyboard shortcuts', '&Help', '?', 'help.shortcuts'],
   ] as const)('%s (%s, %s) sends %s', (label, menu, accelerator, command) => {
     const { byLabel, click, sent } = build('linux');
@@ -48,7 +49,7 @@ describe('the application menu', () => {
 
   it('shows the keys the page handles itself without registering them, so one press acts once', () => {
     const { byLabel } = build('win32');
-    for (const label of ['Undo last change', 'Projects', 'Library', 'Review', 'Triage', 'Train', 'Evaluate', 'Keyboard shortcuts']) {
+    for (const label of ['Undo last change', 'Projects', 'Library', 'Review', 'Triage', 'Train', 'Evaluate', 'Agreement', 'Keyboard shortcuts']) {
       expect(byLabel(label).registerAccelerator, label).toBe(false);
     }
     expect(byLabel('Import folder…').registerAccelerator).toBeUndefined();
@@ -56,7 +57,7 @@ describe('the application menu', () => {
 
   it('on macOS, where menu keys are always registered, leaves those keys to the page', () => {
     const { byLabel, all } = build('darwin');
-    for (const label of ['Undo last change', 'Projects', 'Library', 'Review', 'Triage', 'Train', 'Evaluate', 'Keyboard shortcuts']) {
+    for (const label of ['Undo last change', 'Projects', 'Library', 'Review', 'Triage', 'Train', 'Evaluate', 'Agreement', 'Keyboard shortcuts']) {
       expect(byLabel(label).accelerator, label).toBeUndefined();
     }
     expect(byLabel('Import folder…').accelerator).toBe('CmdOrCtrl+I');
@@ -68,7 +69,7 @@ describe('the application menu', () => {
     const { all, sent } = build('linux');
     for (const item of all) if (item.click) (item.click as () => void)();
     expect(new Set(sent)).toEqual(
-      new Set<MenuCommand>(['project.import', 'edit.undo', 'view.projects', 'view.library', 'view.review', 'view.triage', 'view.train', 'view.evaluate', 'help.shortcuts']),
+      new Set<MenuCommand>(['project.import', 'edit.undo', 'view.projects', 'view.library', 'view.review', 'view.triage', 'view.train', 'view.evaluate', 'view.agreement', 'help.shortcuts']),
     );
   });
 

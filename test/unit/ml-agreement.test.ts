@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  agreementOverTime,
   cohenKappa,
   compareRaters,
   fleissCounts,
@@ -10,6 +11,7 @@ import {
   wilsonInterval,
   type PairedGrade,
 } from '../../src/main/ml/evaluate/agreement';
+import { isoWeek } from '../../src/main/util/iso-week';
 
 /** Two raters' yes (1) / no (0) from a 2×2 table: both yes, a yes b no, a no b yes, both no. */
 function fromTwoByTwo(bothYes: number, onlyA: number, onlyB: number, bothNo: number): { a: number[]; b: number[] } {
@@ -35,6 +37,27 @@ describe("Cohen's kappa", () => {
     // Quadratic: observed disagreement 1 (one image one step apart); expected Σ w·row·col/n = (8 + 1 + 2 + 4)/3 = 5; κ = 1 − 1/5 = 0.8.
     expect(cohenKappa([0, 1, 2], [0, 2, 2], 3)).toBeCloseTo(0.5, 12);
     expect(cohenKappa([0, 1, 2], [0, 2, 2], 3, 'quadratic')).toBeCloseTo(0.8, 12);
+  });
+
+  it('matches Altman\'s worked example (Practical Statistics for Medical Research, 1991, pp. 403–405: two radiologists, 85 xeromammograms, κ 0.47)', () => {
+    // Boyd et al. (1982) as tabled by Altman: rows radiologist A, columns radiologist B; normal, benign, suspected cancer, cancer.
+    // Altman gives κ = 0.47; the Stata manual's kap example on the same data (rada, radb) prints agreement 63.53% and κ 0.4728.
+    const table = [[21, 12, 0, 0], [4, 17, 1, 0], [3, 9, 15, 2], [0, 0, 0, 1]];
+    const a: number[] = [];
+    const b: number[] = [];
+    table.forEach((row, i) => row.forEach((count, j) => { for (let k = 0; k < count; k++) [a.push(i), b.push(j)]; }));
+    expect(a).toHaveLength(85);
+    expect(percentAgreement(a, b)).toBeCloseTo(0.6353, 4);
+    expect(cohenKappa(a, b, 4)).toBeCloseTo(0.4728, 4);
+    expect(raterConfusion(a, b, 4)).toEqual(table);
+  });
+
+  it('matches the published quadratic weighted κ of Maple\'s EssayTools[QuadraticWeightedKappa] help page (0.758620689655172 and 0.438095238095238)', () => {
+    // The help page's two examples, scores 1–10 (Min and Max taken from the data: 1 and 10), the Kaggle ASAP definition
+    // κ = 1 − Σ w·O / Σ w·E with w = (i − j)²/(N − 1)². Scores shifted to class indices 0–9.
+    const first = [9, 7, 8, 7, 6, 8, 3, 5, 10].map((s) => s - 1);
+    expect(cohenKappa(first, [8, 8, 6, 6, 7, 6, 1, 4, 8].map((s) => s - 1), 10, 'quadratic')).toBeCloseTo(0.758620689655172, 12);
+    expect(cohenKappa(first, [3, 5, 6, 6, 7, 6, 1, 4, 8].map((s) => s - 1), 10, 'quadratic')).toBeCloseTo(0.438095238095238, 12);
   });
 
   it('is 1 for perfect agreement and null, not 1 or 0, when both raters used one class only', () => {
@@ -139,5 +162,32 @@ describe('referable DR rates and intervals', () => {
       return high - low;
     };
     expect(width(grades(20))).toBeGreaterThan(width(grades(400)));
+  });
+});
+
+describe('agreement over time', () => {
+  it('names ISO 8601 weeks as the standard does, across the turn of the year (examples of Wikipedia "ISO week date")', () => {
+    // "2008-12-29 is written 2009-W01-1"; "2010-01-03 is written 2009-W53-7"; "2005-01-01 is written 2004-W53-6"; "2007-01-01 is 2007-W01-1".
+    expect(isoWeek('2008-12-29T10:00:00.000Z')).toBe('2009-W01');
+    expect(isoWeek('2010-01-03T23:59:59.000Z')).toBe('2009-W53');
+    expect(isoWeek('2005-01-01T00:00:00.000Z')).toBe('2004-W53');
+    expect(isoWeek('2007-01-01T00:00:00.000Z')).toBe('2007-W01');
+    expect(() => isoWeek('not a date')).toThrow(/not a date/);
+  });
+
+  it('gives each week the κ of the pairs dated in it, oldest week first, and leaves undated pairs out', () => {
+    // Week 1 (Monday 2026-11-23 to Sunday 11-29) holds the Wikipedia Cohen table; week 2 perfect agreement on five images.
+    const { a, b } = fromTwoByTwo(20, 5, 10, 15);
+    const early: PairedGrade[] = a.map((x, i) => ({ group: `p${i}`, a: x, b: b[i]!, at: i % 2 ? '2026-11-23T08:00:00.000Z' : '2026-11-29T22:00:00.000Z' }));
+    const late: PairedGrade[] = [0, 1, 0, 1, 1].map((x, i) => ({ group: `q${i}`, a: x, b: x, at: '2026-12-01T09:00:00.000Z' }));
+    const undated: PairedGrade = { group: 'r', a: 0, b: 1 };
+    const weeks = agreementOverTime([...late, undated, ...early], { classCount: 2, ordered: true, referable: true });
+    expect(weeks.map((w) => [w.week, w.n])).toEqual([['2026-W48', 50], ['2026-W49', 5]]);
+    expect(weeks[0]!.kappa).toBeCloseTo(0.4, 12);
+    expect(weeks[0]!.percentAgreement).toBeCloseTo(0.7, 12);
+    expect(weeks[0]!.intervals.kappa!.low).toBeLessThan(0.4);
+    expect(weeks[0]!.intervals.kappa!.high).toBeGreaterThan(0.4);
+    expect(weeks[1]!.kappa).toBe(1);
+    expect(weeks[1]).not.toHaveProperty('sensitivity');
   });
 });

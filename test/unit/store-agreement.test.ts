@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { agreementSummary } from '../../src/main/ml/evaluate/agreement-summary';
+import { agreementSummary, summariseAgreement } from '../../src/main/ml/evaluate/agreement-summary';
 import { Store } from '../../src/main/store';
 import { HAM10000_CLASSES, taskSpecFor, type Project, type TaskKind } from '../../src/shared/domain';
 import { defaultTrainOptions, type Prediction } from '../../src/shared/ml';
@@ -95,6 +95,34 @@ describe('agreement summary', () => {
     // Model 0, 2, 2, 3 against 0, 1, 2, 3: three of four agree; referable by the reference on images 3 and 4, both called.
     expect(model).toMatchObject({ grader: 'model A', kind: 'model', n: 4, percentAgreement: 0.75, sensitivity: 1, specificity: 0.5 });
     expect(summary.notes.join(' ')).toMatch(/model A is compared only on labelled images it did not train on/);
+    // The two images it trained on without an out-of-fold prediction are counted and said, not shown.
+    expect(summary.model).toEqual({ name: 'model A', compared: 4, trainedOnWithoutOutOfFold: 2, acceptedSuggestions: 0 });
+    expect(summary.notes.join(' ')).toMatch(/trained on 2 labelled image\(s\) without an out-of-fold prediction: its agreement there is not shown/);
+    // Its row is dated by the final labels' week.
+    expect(model!.overTime.reduce((n, week) => n + week.n, 0)).toBe(4);
+
+    // A reader accepts the model's suggestion on image 3: the model is no longer compared there, and it is said.
+    const ann = store.readers.ensure('Ann');
+    store.labels.record(project.task, { imageId: ids[2]!, value: 2, source: 'model-accepted', readerId: ann.id, origin: 'model A' });
+    const accepted = agreementSummary(store, project.id);
+    expect(accepted.model).toEqual({ name: 'model A', compared: 3, trainedOnWithoutOutOfFold: 2, acceptedSuggestions: 1 });
+    expect(accepted.notes.join(' ')).toMatch(/1 final label\(s\) are accepted suggestions/);
+  });
+
+  it('takes the final labels as input, so adjudicated labels replace the current ones without touching the statistics', () => {
+    const { project, ids } = projectWithImages('dr-grade', 4);
+    const [ann, ben] = [store.readers.ensure('Ann'), store.readers.ensure('Ben')];
+    ids.forEach((imageId, i) => [grade(project, imageId, ann.id, i), grade(project, imageId, ben.id, i)]);
+    const grades = store.labels.gradesByReader(project.id);
+    // Every current label is Ben's grade, so only Ann is compared with it; adjudicated labels (here all grade 0)
+    // belong to neither reader, so both are compared with them.
+    const adjudicated = ids.map((imageId, i) => ({ imageId, groupId: `p${i}`, value: 0, fromEventId: -1 - i, source: 'adjudication' as const, labelledAt: '2026-12-02T12:00:00.000Z' }));
+    const summary = summariseAgreement({ projectId: project.id, task: project.task, grades, finalLabels: adjudicated, model: null });
+    expect(summary.againstReference.map((r) => [r.grader, r.n, r.percentAgreement])).toEqual([['Ann', 4, 0.25], ['Ben', 4, 0.25]]);
+    // Grades 0–3 against 0, 0, 0, 0: referable by neither final label, so no sensitivity; specificity 2 of 4.
+    expect(summary.againstReference[0]).toMatchObject({ sensitivity: null, specificity: 0.5 });
+    expect(summary.model).toBeNull();
+    expect(agreementSummary(store, project.id).againstReference.map((r) => r.grader)).toEqual(['Ann']);
   });
 
   it('gives multiclass projects no quadratic κ nor referable rates, and refuses multilabel ones in words', () => {

@@ -1,5 +1,5 @@
-// `gradedesk agreement` as text: tables of κ with their intervals, the confusion of each pair, and the notes.
-import type { AgreementFigures, AgreementSummary } from '../../shared/agreement';
+// `gradedesk agreement` as text: tables of κ with their intervals, the confusion of each pair, κ per week, and the notes.
+import type { AgreementFigures, AgreementSummary, WeeklyAgreement } from '../../shared/agreement';
 import type { Interval } from '../../shared/ml';
 import { table } from './output';
 
@@ -28,7 +28,7 @@ export function describeAgreement(summary: AgreementSummary): string {
     const referable = summary.taskKind === 'dr-grade';
     parts.push(
       table([
-        ['AGAINST THE REFERENCE', 'N', 'KAPPA', 'QUADRATIC KAPPA', 'AGREEMENT', ...(referable ? ['SENSITIVITY (GRADE >= 2)', 'SPECIFICITY'] : [])],
+        ['AGAINST THE FINAL LABEL', 'N', 'KAPPA', 'QUADRATIC KAPPA', 'AGREEMENT', ...(referable ? ['SENSITIVITY (GRADE >= 2)', 'SPECIFICITY'] : [])],
         ...summary.againstReference.map((r) => [
           r.kind === 'model' ? `${r.grader} (model)` : r.grader,
           ...figureCells(r),
@@ -40,6 +40,14 @@ export function describeAgreement(summary: AgreementSummary): string {
   if (summary.fleiss) {
     const { readers, n, kappa, interval } = summary.fleiss;
     parts.push(`Fleiss' kappa over ${readers.length} readers on the ${n} images all of them graded: ${withInterval(kappa, interval)}.\n`);
+  }
+  const weekly = [
+    ...summary.pairs.map((p) => ({ who: p.readers.join(' - '), weeks: p.overTime })),
+    ...summary.againstReference.map((r) => ({ who: `${r.kind === 'model' ? `${r.grader} (model)` : r.grader} vs final`, weeks: r.overTime })),
+  ].filter((row) => row.weeks.length > 0);
+  if (weekly.length) {
+    const weekCells = (w: WeeklyAgreement) => [w.week, w.n, withInterval(w.kappa, w.intervals.kappa), withInterval(w.quadraticKappa, w.intervals.quadraticKappa), withInterval(w.percentAgreement, w.intervals.percentAgreement, percent)];
+    parts.push(table([['OVER TIME', 'WEEK', 'N', 'KAPPA', 'QUADRATIC KAPPA', 'AGREEMENT'], ...weekly.flatMap(({ who, weeks }) => weeks.map((w) => [who, ...weekCells(w)]))]));
   }
   for (const pair of summary.pairs) {
     const header = [`${pair.readers[0]} \\ ${pair.readers[1]}`, ...summary.classes.map((_, j) => classLabel(j))];

@@ -56,6 +56,7 @@ export function menuTemplate(
         command('Triage', 'view.triage', pageKey('Ctrl+4')),
         command('Train', 'view.train', pageKey('Ctrl+5')),
         command('Evaluate', 'view.evaluate', pageKey('Ctrl+6')),
+        command('Agreement', 'view.agreement', pageKey('Ctrl+7')),
         separator,
         { role: 'togglefullscreen' },
         ...(development ? [separator, { role: 'reload' } as const, { role: 'toggleDevTools' } as const] : []),

@@ -23,6 +23,8 @@ export interface ReaderLabel {
   readerName: string;
   value: LabelValue;
   eventId: number;
+  /** When the reader gave it (ISO timestamp). */
+  gradedAt: string;
 }
 
 /** A reader's standing grade of one image of a single-label project. */
@@ -36,6 +38,9 @@ export interface CurrentClass {
   groupId: string;
   value: number;
   fromEventId: number;
+  /** Who gave that value, and when (ISO timestamp). */
+  source: LabelSource;
+  labelledAt: string;
 }
 
 /** An undo: the event it undoes, and the earlier event whose value it restores. */
@@ -236,18 +241,19 @@ export class LabelStore {
            SELECT e.image_id, e.reader_id, MAX(e.id) AS event_id FROM label_events e JOIN standing s ON s.origin = e.id
            GROUP BY e.image_id, e.reader_id
          )
-         SELECT l.image_id, i.group_id, r.name AS reader_name, e.value, l.event_id
+         SELECT l.image_id, i.group_id, r.name AS reader_name, e.value, l.event_id, e.created_at
          FROM latest l JOIN label_events e ON e.id = l.event_id JOIN images i ON i.id = l.image_id JOIN readers r ON r.id = l.reader_id
          WHERE e.value IS NOT NULL AND json_type(e.value) <> 'null'
          ORDER BY l.image_id, r.name`,
       )
-      .all(projectId) as Array<{ image_id: number; group_id: string; reader_name: string; value: string; event_id: number }>;
+      .all(projectId) as Array<{ image_id: number; group_id: string; reader_name: string; value: string; event_id: number; created_at: string }>;
     return rows.map((row) => ({
       imageId: row.image_id,
       groupId: row.group_id,
       readerName: row.reader_name,
       value: storedJson<LabelValue>(row.value, `a label of image ${row.image_id}`),
       eventId: row.event_id,
+      gradedAt: row.created_at,
     }));
   }
 
@@ -258,12 +264,19 @@ export class LabelStore {
   currentClasses(projectId: number): CurrentClass[] {
     const rows = this.db
       .prepare(
-        `SELECT i.id AS image_id, i.group_id, i.label_class, COALESCE(e.restores_event_id, e.id) AS from_event_id
-         FROM images i JOIN label_events e ON e.id = i.label_event_id
+        `SELECT i.id AS image_id, i.group_id, i.label_class, g.id AS from_event_id, g.source, g.created_at
+         FROM images i JOIN label_events e ON e.id = i.label_event_id JOIN label_events g ON g.id = COALESCE(e.restores_event_id, e.id)
          WHERE i.project_id = ? AND i.status = 'ok' AND i.label_class IS NOT NULL ORDER BY i.id`,
       )
-      .all(projectId) as Array<{ image_id: number; group_id: string; label_class: number; from_event_id: number }>;
-    return rows.map((row) => ({ imageId: row.image_id, groupId: row.group_id, value: row.label_class, fromEventId: row.from_event_id }));
+      .all(projectId) as Array<{ image_id: number; group_id: string; label_class: number; from_event_id: number; source: LabelSource; created_at: string }>;
+    return rows.map((row) => ({
+      imageId: row.image_id,
+      groupId: row.group_id,
+      value: row.label_class,
+      fromEventId: row.from_event_id,
+      source: row.source,
+      labelledAt: row.created_at,
+    }));
   }
 
   event(eventId: number): ImageEvent {

@@ -2,9 +2,10 @@
 // the confusion between two raters, Fleiss' κ for more than two, and referable DR rates against a reference.
 // Conventions as in metrics.ts: a figure undefined on its data (0/0) is null; no data at all is an input error.
 import { REFERABLE_GRADE } from '../../../shared/domain';
-import type { AgreementFigures } from '../../../shared/agreement';
+import type { AgreementFigures, WeeklyAgreement } from '../../../shared/agreement';
 import type { Interval } from '../../../shared/ml';
-import { groupBootstrap, type BootstrapOptions } from './bootstrap';
+import { isoWeek } from '../../util/iso-week';
+import { groupBootstrap, replicatesFor, type BootstrapOptions } from './bootstrap';
 import { confusionMatrix, kappaDisagreements, ratesAtThreshold } from './metrics';
 
 /** Two raters' classes for one image; `group` is its patient, which the intervals resample. */
@@ -12,6 +13,8 @@ export interface PairedGrade {
   group: string;
   a: number;
   b: number;
+  /** When the comparison became possible (an ISO timestamp): its week in `agreementOverTime`. */
+  at?: string;
 }
 
 /**
@@ -19,7 +22,11 @@ export interface PairedGrade {
  * is zero — both raters gave one and the same class to every image — where κ is 0/0 and says nothing.
  */
 export function cohenKappa(a: number[], b: number[], classCount: number, weights: 'unweighted' | 'quadratic' = 'unweighted'): number | null {
-  const confusion = raterConfusion(a, b, classCount);
+  return kappaOfConfusion(raterConfusion(a, b, classCount), weights);
+}
+
+/** Cohen's κ from the two raters' confusion (rows one rater, columns the other); null where chance disagreement is zero. */
+function kappaOfConfusion(confusion: number[][], weights: 'unweighted' | 'quadratic'): number | null {
   const { observed, expected } = kappaDisagreements(confusion, weights);
   return expected === 0 ? null : 1 - observed / expected;
 }
@@ -92,14 +99,16 @@ export interface AgreementOptions {
  * point. A κ interval of one point likewise says nothing about the uncertainty and is dropped.
  */
 export function compareRaters(pairs: readonly PairedGrade[], options: AgreementOptions): AgreementFigures & { sensitivity: number | null; specificity: number | null } {
+  // Every figure from one confusion per sample: the bootstrap calls this a thousand times.
   const figures = (sample: readonly PairedGrade[]) => {
     const a = sample.map((p) => p.a);
     const b = sample.map((p) => p.b);
+    const confusion = raterConfusion(a, b, options.classCount);
     const rates = options.referable ? referableRates(a, b) : { sensitivity: null, specificity: null };
     return {
-      kappa: cohenKappa(a, b, options.classCount),
-      quadraticKappa: options.ordered ? cohenKappa(a, b, options.classCount, 'quadratic') : null,
-      percentAgreement: percentAgreement(a, b),
+      kappa: kappaOfConfusion(confusion, 'unweighted'),
+      quadraticKappa: options.ordered ? kappaOfConfusion(confusion, 'quadratic') : null,
+      percentAgreement: confusion.reduce((agreed, row, i) => agreed + row[i]!, 0) / sample.length,
       ...rates,
     };
   };
@@ -121,6 +130,30 @@ export function compareRaters(pairs: readonly PairedGrade[], options: AgreementO
     intervals[name] = interval ? { low: Math.min(interval.low, wilson.low), high: Math.max(interval.high, wilson.high) } : wilson;
   }
   return { n: pairs.length, ...point, intervals, confusion };
+}
+
+/**
+ * κ and percent agreement per ISO week of `at`, oldest first, each week with its own intervals (its patients
+ * resampled). Pairs without `at` are left out.
+ */
+export function agreementOverTime(pairs: readonly PairedGrade[], options: AgreementOptions): WeeklyAgreement[] {
+  const byWeek = new Map<string, PairedGrade[]>();
+  for (const pair of pairs) {
+    if (pair.at === undefined) continue;
+    const week = isoWeek(pair.at);
+    const inWeek = byWeek.get(week);
+    if (inWeek) inWeek.push(pair);
+    else byWeek.set(week, [pair]);
+  }
+  return [...byWeek.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([week, inWeek]) => {
+      // As many replicates per week as the whole set gets, so the weeks together cost no more than the whole.
+      const bootstrap = { replicates: replicatesFor(pairs.length), ...options.bootstrap };
+      const { n, kappa, quadraticKappa, percentAgreement, intervals } = compareRaters(inWeek, { ...options, referable: false, bootstrap });
+      const weekly = (['kappa', 'quadraticKappa', 'percentAgreement'] as const).filter((name) => intervals[name] !== undefined);
+      return { week, n, kappa, quadraticKappa, percentAgreement, intervals: Object.fromEntries(weekly.map((name) => [name, intervals[name] ?? null])) };
+    });
 }
 
 /** The Wilson score interval of a proportion (Wilson 1927), 95% by default; it stays inside [0, 1] and is never one point. */

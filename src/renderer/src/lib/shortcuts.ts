@@ -7,7 +7,7 @@ export interface Shortcut {
 
 export const SHORTCUTS: readonly Shortcut[] = [
   { keys: '?', action: 'Show or hide this list of shortcuts', scope: 'Anywhere' },
-  { keys: 'Ctrl+1 … Ctrl+6', action: 'Projects / Library / Review / Triage / Train / Evaluate', scope: 'Anywhere' },
+  { keys: 'Ctrl+1 … Ctrl+7', action: 'Projects / Library / Review / Triage / Train / Evaluate / Agreement', scope: 'Anywhere' },
   { keys: 'Ctrl+Z', action: 'Undo your last grade, ungradable mark or note (writes an undo event)', scope: 'Anywhere' },
   { keys: 'Esc', action: 'Close a dialog or the overlay', scope: 'Anywhere' },
   { keys: '← → ↑ ↓', action: 'Move between thumbnails', scope: 'Library' },
