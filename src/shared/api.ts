@@ -48,6 +48,7 @@ import {
 import { TRIAGE_ORDERS, type TriagePage, type TriagePosition } from './triage';
 import type { EmbeddingSummary, SimilarCasesAnswer } from './similar';
 import type { AgreementSummary } from './agreement';
+import type { EvaluationReportWritten } from './evaluation-report';
 import { schemaOf } from './schema-of';
 
 const id = z.number().int().positive();
@@ -343,6 +344,12 @@ export const api = {
         message: 'A model is chosen only for a submission from predictions (from: "predictions").',
       }),
   ),
+
+  /**
+   * A model's evaluation report (default: the active model's) written as one self-contained HTML file: model card,
+   * out-of-fold figures with 95% intervals, confusion/ROC/calibration, agreement, the largest errors with Grad-CAM.
+   */
+  'exports.report': call<EvaluationReportWritten>()(z.object({ projectId: id, file: fsPath, modelId: id.optional() }).strict()),
 
   'backbones.list': call<BackboneInfo[]>()(z.object({}).strict()),
   /** Registers a tfjs backbone from a model.json path, or from a URL (with the sha256 of its model.json), which is downloaded now. */

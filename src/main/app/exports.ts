@@ -10,6 +10,7 @@ import type { CsvTable } from '../export/csv';
 import type { Workspace } from './workspace';
 import type { Validated } from './operation';
 import { projectModel } from './project-model';
+import { writeEvaluationReport } from './evaluation-report';
 
 /** A CSV written to a file; `what` names it in the error ("The labels could not be written …"). */
 function writeCsv(file: string, { text, rows }: CsvTable, what: string): { file: string; rows: number } {
@@ -23,7 +24,8 @@ function writeCsv(file: string, { text, rows }: CsvTable, what: string): { file:
   return { file: written, rows };
 }
 
-export function exportOperations({ store }: Workspace) {
+export function exportOperations(workspace: Workspace) {
+  const { store } = workspace;
   /** The current label of every image of the project, or (`history`) every label event, as CSV. */
   const labelsCsv = ({ projectId, history }: Omit<Validated<'exports.labels'>, 'file'>): CsvTable => {
     const project = store.projects.get(projectId);
@@ -57,5 +59,7 @@ export function exportOperations({ store }: Workspace) {
     },
     /** The submission written to a file. */
     submission: ({ file, ...request }: Validated<'exports.submission'>) => writeCsv(file, submissionTable(request), 'The submission'),
+    /** A model's evaluation report (default: the active model's) as one self-contained HTML file. */
+    report: (request: Validated<'exports.report'>) => writeEvaluationReport(workspace, request),
   };
 }
