@@ -3,6 +3,8 @@
 export interface EvaluationReportWritten {
   /** The HTML file written, as an absolute path. */
   file: string;
+  /** The PDF printed from it (desktop app only), as an absolute path; null when none was asked for. */
+  pdf: string | null;
   modelId: number;
   /** Images and patients the report's figures were measured on. */
   images: number;

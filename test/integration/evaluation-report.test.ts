@@ -74,7 +74,7 @@ describe('the evaluation report', () => {
     written = await ok<EvaluationReportWritten>('exports.report', { projectId: project.id, file });
     evaluation = await ok<Evaluation>('models.evaluate', { modelId });
     html = fs.readFileSync(file, 'utf8');
-    expect(written).toMatchObject({ file, modelId, images: evaluation.samples, patients: evaluation.groups, gradCamUnavailable: null });
+    expect(written).toMatchObject({ file, pdf: null, modelId, images: evaluation.samples, patients: evaluation.groups, gradCamUnavailable: null });
     expect(written.errorsShown).toBeGreaterThan(0);
     expect(written.errorsShown).toBeLessThanOrEqual(12);
   }, 300_000);
@@ -168,6 +168,13 @@ describe('the evaluation report', () => {
     const none = await call('exports.report', { projectId: empty.id, file: path.join(root, 'empty.html') });
     expect(none).toMatchObject({ ok: false, error: { code: 'invalid', message: 'Empty has no active model, so there is no model to report on; train one first.' } });
     expect(fs.existsSync(path.join(root, 'empty.html'))).toBe(false);
+  });
+
+  it('is printed to PDF only in the desktop app: in browser mode it says where to print it, and writes nothing', async () => {
+    const file = path.join(root, 'browser.html');
+    const result = await call('exports.report', { projectId: project.id, file, pdf: path.join(root, 'browser.pdf') });
+    expect(result).toMatchObject({ ok: false, error: { code: 'unsupported', message: expect.stringContaining('open the HTML report in Chromium and print it') } });
+    expect(fs.existsSync(file)).toBe(false);
   });
 
   it('is still written when Grad-CAM cannot be made, saying why and showing the photographs', async () => {

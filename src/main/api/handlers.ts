@@ -18,6 +18,8 @@ export interface Platform {
   version: string;
   pickFolder?: (title?: string) => Promise<string | null>;
   pickLabelFile?: () => Promise<string | null>;
+  /** The PDF of an HTML file (the desktop app's printToPDF); absent where no Electron runs. */
+  printToPdf?: (htmlFile: string) => Promise<Buffer>;
 }
 
 /**
@@ -106,7 +108,7 @@ export function createHandlers(workspace: Workspace, platform: Platform): Handle
     'exports.labels': app.exports.labels,
     'exports.predictions': app.exports.predictions,
     'exports.submission': app.exports.submission,
-    'exports.report': app.exports.report,
+    'exports.report': (request) => app.exports.report(request, platform.printToPdf),
 
     'dialogs.pickFolder': ({ title }) => (platform.pickFolder ? platform.pickFolder(title) : unavailable('A folder picker')),
     'dialogs.pickLabelFile': () => (platform.pickLabelFile ? platform.pickLabelFile() : unavailable('A file picker')),

@@ -26,7 +26,17 @@ import { projectModel } from './project-model';
 export const GALLERY_SIZE = 12;
 const PICTURE_SIZE = 256;
 
-export async function writeEvaluationReport(workspace: Workspace, request: { projectId: number; modelId?: number; file: string }): Promise<EvaluationReportWritten> {
+/** Prints an HTML file to PDF bytes: Electron's printToPDF, in the desktop app only. */
+export type PdfPrinter = (htmlFile: string) => Promise<Buffer>;
+
+export async function writeEvaluationReport(
+  workspace: Workspace,
+  request: { projectId: number; modelId?: number; file: string; pdf?: string },
+  printToPdf?: PdfPrinter,
+): Promise<EvaluationReportWritten> {
+  if (request.pdf !== undefined && !printToPdf) {
+    throw new GradedeskError('unsupported', 'Only the desktop app prints the report to PDF; here, open the HTML report in Chromium and print it ("Save as PDF").');
+  }
   const { store } = workspace;
   const project = store.projects.get(request.projectId);
   const model = projectModel(store, project, request.modelId, 'so there is no model to report on');
@@ -43,13 +53,19 @@ export async function writeEvaluationReport(workspace: Workspace, request: { pro
     appVersion: version,
     createdAt: new Date().toISOString(),
   };
-  const file = path.resolve(request.file);
+  const file = writeReportFile(request.file, evaluationReportHtml(data));
+  const pdf = request.pdf === undefined ? null : writeReportFile(request.pdf, await printToPdf!(file));
+  return { file, pdf, modelId: model.id, images: images.length, patients: data.measuredOn.patients, errorsShown: gallery.cases.length, gradCamUnavailable: gallery.gradCamUnavailable };
+}
+
+function writeReportFile(target: string, content: string | Buffer): string {
+  const file = path.resolve(target);
   try {
-    fs.writeFileSync(file, evaluationReportHtml(data));
+    fs.writeFileSync(file, content);
   } catch (error) {
     throw storageFailure(error) ?? new GradedeskError('invalid', `The report could not be written to "${file}": ${writeProblem(errorCode(error))}.`);
   }
-  return { file, modelId: model.id, images: images.length, patients: data.measuredOn.patients, errorsShown: gallery.cases.length, gradCamUnavailable: gallery.gradCamUnavailable };
+  return file;
 }
 
 function modelCard(workspace: Workspace, project: Project, model: ModelDetail): ModelCard {

@@ -10,7 +10,7 @@ import type { CsvTable } from '../export/csv';
 import type { Workspace } from './workspace';
 import type { Validated } from './operation';
 import { projectModel } from './project-model';
-import { writeEvaluationReport } from './evaluation-report';
+import { writeEvaluationReport, type PdfPrinter } from './evaluation-report';
 
 /** A CSV written to a file; `what` names it in the error ("The labels could not be written …"). */
 function writeCsv(file: string, { text, rows }: CsvTable, what: string): { file: string; rows: number } {
@@ -60,6 +60,6 @@ export function exportOperations(workspace: Workspace) {
     /** The submission written to a file. */
     submission: ({ file, ...request }: Validated<'exports.submission'>) => writeCsv(file, submissionTable(request), 'The submission'),
     /** A model's evaluation report (default: the active model's) as one self-contained HTML file. */
-    report: (request: Validated<'exports.report'>) => writeEvaluationReport(workspace, request),
+    report: (request: Validated<'exports.report'>, printToPdf?: PdfPrinter) => writeEvaluationReport(workspace, request, printToPdf),
   };
 }

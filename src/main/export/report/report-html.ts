@@ -39,7 +39,7 @@ ${agreementSection(data.agreement)}
 ${gallerySection(data.gallery)}
 <footer>
 <p>Made by Gradedesk ${e(data.appVersion)} on ${e(data.createdAt)}. This file is self-contained: it loads nothing from a network or another file, and runs no script.</p>
-<p>To keep it as a PDF, open it in Chromium, Chrome or Edge and print it (Ctrl+P or ⌘P, then “Save as PDF”); pages break between sections.</p>
+<p>To keep it as a PDF, open it in Chromium, Chrome or Edge and print it (Ctrl+P or ⌘P, then “Save as PDF”): pages break between sections. The desktop app can also print it to PDF itself; the command line and browser mode write the HTML only.</p>
 </footer>
 </body>
 </html>
