@@ -28,7 +28,7 @@ export function evaluationReportHtml(data: EvaluationReportData): string {
 <body>
 <header>
 <h1>${e(title)}</h1>
-<p class="dim">Model ${card.modelId} · ${e(taskWords(card.taskKind))} · report made ${e(data.createdAt)}</p>
+<p class="dim">Model ${card.modelId} · ${e(taskWords(card.taskKind))} · Gradedesk ${e(data.appVersion)} · report made ${e(data.createdAt)}</p>
 </header>
 ${headlineSection(data)}
 ${limitsSection(data)}
