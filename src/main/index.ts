@@ -14,6 +14,7 @@ import { closeBeforeQuit } from './desktop/lifecycle';
 import { handleMediaRequest } from './desktop/media-protocol';
 import { menuTemplate } from './desktop/menu';
 import { createPickers } from './desktop/pickers';
+import { createReportPrinter, PRINT_PARTITION, printWindowOptions } from './desktop/report-pdf';
 import { showWhenReady, windowOptions } from './desktop/window-options';
 import { Workspace } from './app/workspace';
 
@@ -62,6 +63,7 @@ function start(workspace: Workspace): void {
     mode: 'desktop',
     version: app.getVersion(),
     ...createPickers(showOpenDialog),
+    printToPdf: createReportPrinter(session.fromPartition(PRINT_PARTITION), () => new BrowserWindow(printWindowOptions())),
   });
   forwardAppEvents(workspace, events);
   watchExternalChanges(workspace, events);

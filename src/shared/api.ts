@@ -48,6 +48,7 @@ import {
 import { TRIAGE_ORDERS, type TriagePage, type TriagePosition } from './triage';
 import type { EmbeddingSummary, SimilarCasesAnswer } from './similar';
 import type { AgreementSummary } from './agreement';
+import type { EvaluationReportWritten } from './evaluation-report';
 import { schemaOf } from './schema-of';
 
 const id = z.number().int().positive();
@@ -366,6 +367,13 @@ export const api = {
   'exports.coco': call<{ file: string; images: number; annotations: number }>()(
     z.object({ projectId: id, file: fsPath, deidentify: z.boolean().optional() }).strict(),
   ),
+
+  /**
+   * A model's evaluation report (default: the active model's) written as one self-contained HTML file: model card,
+   * out-of-fold figures with 95% intervals, confusion/ROC/calibration, agreement, the largest errors with Grad-CAM.
+   * `pdf`: also print it to this PDF file, in the desktop app only (Electron's printToPDF).
+   */
+  'exports.report': call<EvaluationReportWritten>()(z.object({ projectId: id, file: fsPath, modelId: id.optional(), pdf: fsPath.optional() }).strict()),
 
   'backbones.list': call<BackboneInfo[]>()(z.object({}).strict()),
   /** Registers a tfjs backbone from a model.json path, or from a URL (with the sha256 of its model.json), which is downloaded now. */

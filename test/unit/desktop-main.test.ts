@@ -23,6 +23,9 @@ const fake = vi.hoisted(() => {
     windows: [] as FakeWindow[],
     errorBoxes: [] as string[],
     sessionHooks: [] as string[],
+    /** Sessions asked for by partition, and the request gates set on them. */
+    partitions: [] as string[],
+    partitionGates: 0,
   };
   class FakeWindow {
     loaded: string | null = null;
@@ -70,6 +73,10 @@ const fake = vi.hoisted(() => {
       showErrorBox: (title: string) => state.errorBoxes.push(title),
     },
     session: {
+      fromPartition: (partition: string) => {
+        state.partitions.push(partition);
+        return { webRequest: { onBeforeRequest: () => state.partitionGates++ } };
+      },
       defaultSession: {
         setPermissionRequestHandler: () => state.sessionHooks.push('permission request'),
         setPermissionCheckHandler: () => state.sessionHooks.push('permission check'),
@@ -121,6 +128,9 @@ describe('the Electron entry', () => {
     await fake.becomeReady();
     expect(fake.state.errorBoxes).toEqual([]);
     expect(fake.state.sessionHooks).toEqual(['permission request', 'permission check', 'before request', 'headers received']);
+    // The report's PDF is printed in a session of its own, gated too.
+    expect(fake.state.partitions).toEqual(['gradedesk-report-print']);
+    expect(fake.state.partitionGates).toBe(1);
     expect([...fake.state.ipcHandlers.keys()]).toEqual(['gradedesk:invoke']);
     expect([...fake.state.protocolHandlers.keys()]).toEqual(['gradedesk']);
     expect(fake.state.menu).toEqual(expect.arrayContaining([expect.objectContaining({ label: '&File' })]));

@@ -10,7 +10,7 @@ import {
   logTicks,
   niceStep,
   niceTicks,
-} from '../../src/renderer/src/lib/charts/chart-scale';
+} from '../../src/shared/chart-scale';
 import { currentFold, epochKey, foldSeries, metricTitle, progressLine } from '../../src/renderer/src/lib/train/epochs';
 import { follows, isStale, latestJob } from '../../src/renderer/src/lib/jobs/job-follow';
 import {

@@ -18,6 +18,8 @@ export interface Platform {
   version: string;
   pickFolder?: (title?: string) => Promise<string | null>;
   pickLabelFile?: () => Promise<string | null>;
+  /** The PDF of an HTML file (the desktop app's printToPDF); absent where no Electron runs. */
+  printToPdf?: (htmlFile: string) => Promise<Buffer>;
 }
 
 /**
@@ -107,6 +109,7 @@ export function createHandlers(workspace: Workspace, platform: Platform): Handle
     'exports.predictions': app.exports.predictions,
     'exports.submission': app.exports.submission,
     'exports.coco': app.exports.coco,
+    'exports.report': (request) => app.exports.report(request, platform.printToPdf),
 
     'dialogs.pickFolder': ({ title }) => (platform.pickFolder ? platform.pickFolder(title) : unavailable('A folder picker')),
     'dialogs.pickLabelFile': () => (platform.pickLabelFile ? platform.pickLabelFile() : unavailable('A file picker')),

@@ -13,6 +13,7 @@ import type { CsvTable } from '../export/csv';
 import type { Workspace } from './workspace';
 import type { Validated } from './operation';
 import { projectModel } from './project-model';
+import { writeEvaluationReport, type PdfPrinter } from './evaluation-report';
 
 /** Text written to a file; `what` names it in the error ("The labels could not be written …"). */
 function writeText(file: string, text: string, what: string): string {
@@ -30,7 +31,8 @@ const writeCsv = (file: string, { text, rows }: CsvTable, what: string) => ({ fi
 
 type Unwritten<M extends 'exports.labels' | 'exports.predictions' | 'exports.submission' | 'exports.coco'> = Omit<Validated<M>, 'file'>;
 
-export function exportOperations({ store, dataDir }: Workspace) {
+export function exportOperations(workspace: Workspace) {
+  const { store, dataDir } = workspace;
   /** The current label of every image of the project, every label event (`history`), or the current labels with each reader's (`perGrader`), as CSV. */
   const labelsCsv = ({ projectId, history, perGrader, deidentify }: Unwritten<'exports.labels'>): CsvTable => {
     const project = store.projects.get(projectId);
@@ -78,5 +80,7 @@ export function exportOperations({ store, dataDir }: Workspace) {
       const { text, ...counts } = cocoJson(request);
       return { file: writeText(file, text, 'The COCO file'), ...counts };
     },
+    /** A model's evaluation report (default: the active model's) as one self-contained HTML file. */
+    report: (request: Validated<'exports.report'>, printToPdf?: PdfPrinter) => writeEvaluationReport(workspace, request, printToPdf),
   };
 }

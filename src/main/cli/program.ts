@@ -232,6 +232,19 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO, pla
       print(written, `Wrote ${written.images} images and ${written.annotations} labels to ${written.file}.\n`);
     });
 
+  exportCommand
+    .command('report')
+    .description("a model's evaluation report as one self-contained HTML file: model card, out-of-fold figures with 95% intervals, confusion matrix, " +
+      'ROC at the referral threshold, calibration, agreement between graders, and the largest errors with Grad-CAM; print it from Chromium for a PDF')
+    .requiredOption('--project <name>')
+    .option('--model <id>', 'model id (default: the active model)', parseCount)
+    .requiredOption('--out <file>', 'HTML file to write')
+    .action(async (options: { project: string; model?: number; out: string }) => {
+      const written = await app().exports.report(checked('exports.report', { projectId: projectNamed(options.project).id, modelId: options.model, file: options.out }));
+      const cams = written.gradCamUnavailable ? `No Grad-CAM in the gallery: ${written.gradCamUnavailable}\n` : '';
+      print(written, `Wrote the evaluation report of model ${written.modelId} (${written.images} images of ${written.patients} patients, ${written.errorsShown} errors shown) to ${written.file}.\n${cams}`);
+    });
+
   program
     .command('demo')
     .description('generate the built-in demo project (synthetic fundus photographs with known grades)')

@@ -1,10 +1,10 @@
 // A finished model's evaluation at a chosen referable operating point (by default its saved referral
 // threshold), recomputed from its stored out-of-fold predictions and the labels of its training snapshot.
 import { GradedeskError } from '../../../shared/errors';
-import type { Evaluation } from '../../../shared/ml';
+import type { Evaluation, ModelDetail } from '../../../shared/ml';
 import type { Store } from '../../store';
 import { snapshotLabels } from '../models/ensemble';
-import { evaluate } from './evaluation';
+import { evaluate, type EvaluatedImage } from './evaluation';
 
 export function evaluateModel(store: Store, modelId: number, chosen?: number): Evaluation {
   const model = store.models.get(modelId);
@@ -12,16 +12,21 @@ export function evaluateModel(store: Store, modelId: number, chosen?: number): E
   const threshold = chosen ?? model.referralThreshold ?? undefined;
   // The stored evaluation is at the default threshold; intervals came later than some stored evaluations.
   if (threshold === undefined && model.evaluation.intervals) return model.evaluation;
-  const labels = snapshotLabels(store, model.members ?? [modelId]);
-  const groups = new Map(store.images.readable(model.projectId).map((image) => [image.id, image.groupId]));
-  const predictions = store.predictions.forModel(modelId, { outOfFoldOnly: true }).filter((p) => labels.has(p.imageId));
   return evaluate({
     taskKind: model.taskKind,
     head: model.head,
     classes: model.classes,
     basis: model.evaluation.basis,
-    images: predictions.map((p) => ({ ...p, label: labels.get(p.imageId)!, group: groups.get(p.imageId) ?? String(p.imageId) })),
+    images: evaluatedImages(store, model),
     thresholds: model.thresholds,
     threshold,
   });
+}
+
+/** The model's out-of-fold predictions of its training snapshot, each with the label it trained on and its patient. */
+export function evaluatedImages(store: Store, model: ModelDetail): Array<EvaluatedImage & { imageId: number }> {
+  const labels = snapshotLabels(store, model.members ?? [model.id]);
+  const groups = new Map(store.images.readable(model.projectId).map((image) => [image.id, image.groupId]));
+  const predictions = store.predictions.forModel(model.id, { outOfFoldOnly: true }).filter((p) => labels.has(p.imageId));
+  return predictions.map((p) => ({ ...p, label: labels.get(p.imageId)!, group: groups.get(p.imageId) ?? String(p.imageId) }));
 }

@@ -1,4 +1,4 @@
-/** Scales and ticks for the inline SVG charts (training curves, learning-rate finder, ROC, calibration). */
+/** Scales and ticks for inline SVG charts: the renderer's (training curves, learning-rate finder, ROC, calibration) and the evaluation report's. */
 
 export type Domain = [number, number];
 
