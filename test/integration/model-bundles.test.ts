@@ -246,6 +246,7 @@ describe('a model on a backbone the user added, through the command line', () =>
     expect(await home.app.models.exportBundle({ modelId: ensemble.id, file, withBackbone: true })).toMatchObject({ models: 3, backbonesCarried: ['retina-convnet'] });
     const imported = await away.app.models.importBundle({ projectId: away.project.id, file });
     expect(imported.members).toHaveLength(2);
+    expect(away.app.models.activate({ modelId: imported.id })).toMatchObject({ id: imported.id, active: true });
     await away.app.predictions.run({ projectId: away.project.id, modelId: imported.id }).done;
     expectSamePredictions(predictionsByPhoto(home.workspace, home.project.id, ensemble.id), predictionsByPhoto(away.workspace, away.project.id, imported.id));
 
