@@ -37,25 +37,18 @@ export async function importBundle(engine: Engine, request: BundleImportRequest)
   try {
     for (const entry of opened.paths) writeFile(path.join(staging, ...entry.split('/')), opened.read(entry));
     for (const model of manifest.models) if (!model.members) checkStagedModel(path.join(staging, model.key), model, manifest, name);
-    for (const backbone of backbones) checkStagedBackbone(path.join(staging, ...backbone.files![0]!.split('/')), backbone, name);
+    for (const backbone of backbones) checkStagedBackbone(stagedModelJson(staging, backbone), backbone, name);
 
     const modelId = store.transaction(() => {
       for (const backbone of backbones) {
+        // A carried backbone becomes a backbone from disk, kept in the data folder (not the cache).
         const home = path.join(engine.dataDir, 'backbones', `${backbone.id}-${backbone.sha256.slice(0, 12)}`);
         fs.rmSync(home, { recursive: true, force: true });
         fs.mkdirSync(path.dirname(home), { recursive: true });
-        fs.renameSync(path.dirname(path.join(staging, ...backbone.files![0]!.split('/'))), home);
+        fs.renameSync(path.dirname(stagedModelJson(staging, backbone)), home);
         placed.push(home);
-        engine.backbones.add({
-          id: backbone.id,
-          name: backbone.name,
-          location: path.join(home, 'model.json'),
-          format: backbone.format,
-          featureLayer: backbone.featureLayer,
-          inputSizes: backbone.inputSizes,
-          defaultInputSize: backbone.defaultInputSize,
-          normalisation: backbone.normalisation,
-        });
+        const { id, name: backboneName, format, featureLayer, inputSizes, defaultInputSize, normalisation } = backbone;
+        engine.backbones.add({ id, name: backboneName, location: path.join(home, 'model.json'), format, featureLayer, inputSizes, defaultInputSize, normalisation });
       }
       const ids = new Map<string, number>();
       for (const model of manifest.models) {
@@ -196,6 +189,9 @@ function addModel(engine: Engine, project: Project, manifest: BundleManifest, mo
   if (model.referralThreshold !== null) store.models.setReferralThreshold(id, model.referralThreshold);
   return id;
 }
+
+/** Where a carried backbone's model.json was staged (its first file). */
+const stagedModelJson = (staging: string, backbone: BackboneReference) => path.join(staging, ...backbone.files![0]!.split('/'));
 
 function writeFile(file: string, data: Buffer): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
