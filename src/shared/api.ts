@@ -262,6 +262,12 @@ export const api = {
     z.object({ modelIds: z.array(id).min(2).max(20), name: z.string().trim().min(1).max(120).optional() }).strict(),
   ),
   'models.export': call<{ dir: string; files: string[] }>()(z.object({ modelId: id, dir: fsPath }).strict()),
+  /** The model as one bundle file (an ensemble with its members); `withBackbone` carries a user-added backbone's weights. */
+  'models.exportBundle': call<{ file: string; bytes: number; sha256: string; models: number; backbonesCarried: string[] }>()(
+    z.object({ modelId: id, file: fsPath, withBackbone: z.boolean().optional() }).strict(),
+  ),
+  /** A model bundle as a finished model of the project, made active only if the project has none or it is better on the same images. */
+  'models.importBundle': call<ModelDetail>()(z.object({ projectId: id, file: fsPath, name: z.string().trim().min(1).max(120).optional() }).strict()),
   /** Predicts every image of the project (or the given ones) with a model (default: the active one). */
   'predictions.start': call<JobSnapshot>()(
     z.object({ projectId: id, modelId: id.optional(), imageIds: z.array(id).min(1).max(100_000).optional() }).strict(),

@@ -93,6 +93,8 @@ export function createHandlers(workspace: Workspace, platform: Platform): Handle
     'models.delete': app.models.delete,
     'models.export': app.models.export,
     'models.ensemble': app.models.ensemble,
+    'models.exportBundle': app.models.exportBundle,
+    'models.importBundle': app.models.importBundle,
 
     'predictions.start': app.predictions.start,
     'predictions.forImage': app.predictions.forImage,

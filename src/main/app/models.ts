@@ -9,6 +9,10 @@ import { exportModelTo } from '../ml/models/model-export';
 import type { Workspace } from './workspace';
 import type { Validated } from './operation';
 import { projectModel } from './project-model';
+import { version as appVersion } from '../../../package.json';
+import { exportBundle } from '../ml/models/bundle/export-bundle';
+import { importBundle } from '../ml/models/bundle/import-bundle';
+import { activateIfBetter } from '../ml/evaluate/activation';
 
 export function modelOperations(workspace: Workspace) {
   const { store } = workspace;
@@ -47,6 +51,15 @@ export function modelOperations(workspace: Workspace) {
       const ensemble = createEnsemble(store, workspace.engine.modelsDir, modelIds, name);
       predictionsChanged(ensemble.projectId);
       return ensemble;
+    },
+    exportBundle: ({ modelId, file, withBackbone }: Validated<'models.exportBundle'>) =>
+      exportBundle(store, workspace.engine.backbones, { modelId, file, withBackbone: withBackbone ?? false, appVersion }),
+    /** The bundle's model as a finished model of the project; active only if the project has none or it is better on the same images. */
+    async importBundle({ projectId, file, name }: Validated<'models.importBundle'>): Promise<ModelDetail> {
+      const model = await importBundle(workspace.engine, { project: store.projects.get(projectId), file, ...(name ? { name } : {}) });
+      activateIfBetter(store, model.id);
+      predictionsChanged(model.projectId);
+      return store.models.get(model.id);
     },
   };
 }

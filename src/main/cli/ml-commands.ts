@@ -164,6 +164,28 @@ export function registerMlCommands(program: Command, { io, app, print, projectNa
       print(exported, `Exported model ${id} to ${exported.dir} (${exported.files.length} files).\n`);
     });
   models
+    .command('export-bundle')
+    .description('write the model (an ensemble with its members) as one bundle file that another data folder can import')
+    .requiredOption('--model <id>', 'model id', parseWhole)
+    .requiredOption('--out <file>', 'the bundle to write, e.g. screening.gdmodel')
+    .option('--with-backbone', 'carry the weights of a backbone you added (the backbone that comes with Gradedesk is never carried)')
+    .action(async (options: { model: number; out: string; withBackbone?: boolean }) => {
+      const exported = await app().models.exportBundle(checked('models.exportBundle', { modelId: options.model, file: options.out, withBackbone: options.withBackbone ?? false }));
+      const carried = exported.backbonesCarried.length ? `, with the backbone ${exported.backbonesCarried.join(', ')}` : '';
+      print(exported, `Exported model ${options.model} to ${exported.file} (${(exported.bytes / 1e6).toFixed(1)} MB${carried}; sha256 ${exported.sha256}).\n`);
+    });
+  models
+    .command('import-bundle <file>')
+    .description('import a model bundle as a finished model of a project with the same task')
+    .requiredOption('--project <name>')
+    .option('--name <name>', "the model's name here (default: its name in the bundle)")
+    .action(async (file: string, options: { project: string; name?: string }) => {
+      const target = projectNamed(options.project);
+      const model = await app().models.importBundle(checked('models.importBundle', { projectId: target.id, file, ...(options.name ? { name: options.name } : {}) }));
+      print(model, `Imported model ${model.id} (${model.name}) into ${target.name}. ${model.activation?.reason ?? ''}\n` +
+        `Predict its images with: gradedesk predict --project ${JSON.stringify(target.name)} --model ${model.id}\n`);
+    });
+  models
     .command('ensemble <ids...>')
     .description('a new model averaging the probabilities of two or more finished models')
     .option('--name <name>')

@@ -59,6 +59,9 @@ const microscopy: Preprocessor = {
   },
 };
 
+/** Every preprocessing this version can run, by id (a model bundle names the one its model needs). */
+export const PREPROCESSING_IDS: readonly string[] = [fundus.id, dermoscopy.id, microscopy.id];
+
 export function preprocessorFor(kind: TaskKind): Preprocessor {
   return kind === 'dr-grade' ? fundus : kind === 'multiclass' ? dermoscopy : microscopy;
 }
