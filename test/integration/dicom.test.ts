@@ -104,6 +104,12 @@ describe('DICOM import and de-identified re-export', () => {
     expect(report.otherFiles).toBe(1); // the DICOMDIR itself
   });
 
+  it('adds nothing when the folder is imported again', async () => {
+    const again = await app.imports.run({ projectId: project.id, folder }).done;
+    expect(again).toMatchObject({ imported: 0, updated: 0, unchanged: 12 });
+    expect(workspace.store.images.knownFiles(project.id).size).toBe(12); // 9 images (plain.jpg among them) and 3 refused files
+  });
+
   it('files each image under its PatientID and eye, and keeps the study date, manufacturer and model', () => {
     const rgb = image(at('op-rgb.dcm'));
     expect([rgb.groupId, rgb.eye, rgb.format, rgb.width, rgb.height]).toEqual([people[0]!.patientId, 'right', 'dicom', W, H]);
