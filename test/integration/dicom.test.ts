@@ -9,6 +9,7 @@ import type { ImportReport } from '../../src/shared/import-report';
 import type { DicomExportResult } from '../../src/shared/dicom-export';
 import { createApp, type App } from '../../src/main/app';
 import { Workspace } from '../../src/main/app/workspace';
+import { cachedImagePath } from '../../src/main/imaging/cache';
 import { mediaFile } from '../../src/main/media';
 import { runCli } from '../../src/main/cli/program';
 import { patientPseudonym } from '../../src/main/export/pseudonym';
@@ -104,8 +105,12 @@ describe('DICOM import and de-identified re-export', () => {
     expect(report.otherFiles).toBe(1); // the DICOMDIR itself
   });
 
-  it('adds nothing when the folder is imported again', async () => {
+  it('adds nothing when the folder is imported again, and decodes no unchanged DICOM file again', async () => {
+    const thumbnails = ['op-rgb.dcm', 'multi.dcm#frame-1', 'multi.dcm#frame-3'].map((name) => cachedImagePath(workspace.cacheDir, 'thumbnails', image(at(name)).sha256));
+    const written = async () => Promise.all(thumbnails.map(async (file) => (await fs.stat(file)).mtimeMs));
+    const before = await written();
     const again = await app.imports.run({ projectId: project.id, folder }).done;
+    expect(await written()).toEqual(before);
     expect(again).toMatchObject({ imported: 0, updated: 0, unchanged: 12 });
     expect(workspace.store.images.knownFiles(project.id).size).toBe(12); // 9 images (plain.jpg among them) and 3 refused files
   });

@@ -3,7 +3,7 @@ import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { cachedImagePath, THUMBNAIL_SIZE } from '../imaging/cache';
 import { classifyDecodeError, MAX_IMAGE_BYTES, readHeader } from '../imaging/decode';
-import { analyseDicom } from './dicom/analyse-dicom';
+import { analyseDicom, unchangedDicom } from './dicom/analyse-dicom';
 import { decodedThumbnail, failure, withThumbnail, type FileAnalysis, type FileFacts } from './file-analysis';
 import { SIGNATURE_BYTES, sniffSignature } from './image-signature';
 import { FileTooLargeError, formatBytes, NotRegularFileError, openRegularFile, readChunks, readStart } from './regular-file';
@@ -13,7 +13,10 @@ export type { FileAnalysis } from './file-analysis';
 export interface FileAnalysisRequest {
   path: string;
   cacheDir: string;
-  /** The content hash an earlier import recorded for this path: when it still matches (and the thumbnail is there), nothing is decoded. */
+  /**
+   * The content hash an earlier import recorded for this path (for a multi-frame DICOM file, for its
+   * first frame): when it still matches (and the thumbnails are there), nothing is decoded.
+   */
   knownSha256?: string;
 }
 
@@ -53,7 +56,8 @@ async function analyseOpenFile(request: FileAnalysisRequest, handle: FileHandle,
     if (size > MAX_IMAGE_BYTES) return [tooLarge(unread)];
     const hash = createHash('sha256');
     const bytes = await readChunks(handle, { maxBytes: MAX_IMAGE_BYTES, keep: true, start, expectedBytes: size, onChunk: (chunk) => hash.update(chunk) });
-    return analyseDicom({ path: request.path, bytes: bytes.length, sha256: hash.digest('hex') }, bytes, request.cacheDir);
+    const file = { path: request.path, bytes: bytes.length, sha256: hash.digest('hex') };
+    return (request.knownSha256 && (await unchangedDicom(file, bytes, request.knownSha256, request.cacheDir))) || analyseDicom(file, bytes, request.cacheDir);
   }
   return [await analyseImageFile(request, handle, size, start, signature)];
 }

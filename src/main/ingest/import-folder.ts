@@ -9,6 +9,7 @@ import type { Store } from '../store';
 import type { KnownFile } from '../store/images';
 import type { NewLabel } from '../store/labels';
 import type { FileAnalysis, FileAnalysisRequest } from './analyse-file';
+import { frameAddress } from './dicom/frame-address';
 import { groupFromFileStem } from './groups';
 import { readLabelFile, type LabelFileParse } from './label-files';
 import { findNearDuplicates } from './near-duplicates';
@@ -118,7 +119,8 @@ export async function importFolder(context: ImportContext, request: ImportReques
     const size = await fs.stat(file).then((stat) => stat.size, () => 0);
     const held = await budget.acquire(size, options.signal).catch(() => null);
     if (held === null) break;
-    const before = known.get(file);
+    // A multi-frame DICOM file was recorded frame by frame: its first frame stands for it.
+    const before = known.get(file) ?? known.get(frameAddress(file, 0, 2));
     // Only a good image's hash may skip the work: a file recorded as broken is looked at again.
     const knownSha256 = before?.status === 'ok' ? before.sha256 : undefined;
     const task = pool

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
 import path from 'node:path';
+import { cachedImagePath } from '../../imaging/cache';
 import { classifyDecodeError } from '../../imaging/decode';
 import { decodedThumbnail, failure, withThumbnail, type FileAnalysis, type FileFacts } from '../file-analysis';
 import { dicomFacts } from './dicom-facts';
 import { frameAddress, parseFrameAddress } from './frame-address';
 import { dicomFrames } from './frames';
-import { readDicom } from './read-dicom';
+import { integer, readDicom } from './read-dicom';
 
 /**
  * The images of one DICOM file: one analysis per frame, each with its own address, content hash
@@ -41,6 +43,25 @@ export async function analyseDicom(file: FileFacts, bytes: Buffer, cacheDir: str
     }
   }
   return analyses;
+}
+
+/**
+ * The images of a DICOM file that has not changed since it was imported (`knownSha256`, recorded for
+ * the file or its first frame, still matches) and whose thumbnails are all there: one `unchanged`
+ * analysis per frame, from the header alone. Null when anything differs: the file is analysed again.
+ */
+export async function unchangedDicom(file: FileFacts, bytes: Buffer, knownSha256: string, cacheDir: string): Promise<FileAnalysis[] | null> {
+  let count: number;
+  try {
+    count = integer(readDicom(bytes, { headerOnly: true }).dataset.NumberOfFrames) ?? 1;
+  } catch {
+    return null;
+  }
+  const addresses = Array.from({ length: Math.max(1, count) }, (_, index) => frameAddress(file.path, index, count));
+  if (frameSha256(file.sha256, addresses[0]!) !== knownSha256) return null;
+  const frames = addresses.map((address) => ({ ...file, path: address, sha256: frameSha256(file.sha256, address), status: 'unchanged' as const }));
+  const thumbnails = await Promise.all(frames.map((frame) => fs.access(cachedImagePath(cacheDir, 'thumbnails', frame.sha256)).then(() => true, () => false)));
+  return thumbnails.every(Boolean) ? frames : null;
 }
 
 /** The content hash of the image at a frame address: the file's own for a single-frame file. The DICOM re-export checks a file against it. */
