@@ -6,10 +6,8 @@
 // UID is replaced by a keyed hash (the same in every export from this data directory), and PatientID
 // becomes the patient's keyed pseudonym.
 import { createHmac } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import dcmjs, { type NaturalizedDataset } from 'dcmjs';
-import { patientPseudonym } from './pseudonym';
+import { keyedPseudonym, pseudonymKey } from './pseudonym';
 
 dcmjs.log.setLevel('silent');
 dcmjs.log.getLogger?.('validation.dcmjs').setLevel('silent');
@@ -71,14 +69,13 @@ export interface Pseudonymiser {
 }
 
 /**
- * The pseudonyms of a data directory, from its pseudonym key. UIDs are hashed with the same key as
- * patient ids (read from the key file the patient pseudonym makes), under their own prefix.
+ * The pseudonyms of a data directory, from its pseudonym key (export/pseudonym.ts). UIDs are hashed
+ * with the same key as patient ids, under their own prefix.
  */
 export function pseudonymiser(dataDir: string): Pseudonymiser {
-  patientPseudonym(dataDir, ''); // makes the key on first use
-  const key = fs.readFileSync(path.join(dataDir, 'pseudonym.key'));
+  const key = pseudonymKey(dataDir);
   return {
-    patient: (patientId) => patientPseudonym(dataDir, patientId),
+    patient: (patientId) => keyedPseudonym(key, 'P', patientId),
     uid: (original) => `2.25.${BigInt('0x' + createHmac('sha256', key).update(`dicom-uid:${original}`).digest('hex').slice(0, 32)).toString()}`,
   };
 }
