@@ -328,11 +328,6 @@ export const api = {
       .strict(),
   ),
 
-  /**
-   * The project's images imported from DICOM, written into `folder` as de-identified DICOM files (PS3.15
-   * basic profile: names, dates, accession number, institution removed; UIDs replaced; PatientID a keyed pseudonym).
-   */
-  'exports.dicom': call<DicomExportResult>()(z.object({ projectId: id, folder: fsPath }).strict()),
   /** The current label of every image of the project, or (`history`) every label event, written to a CSV file. */
   'exports.labels': call<{ file: string; rows: number }>()(z.object({ projectId: id, file: fsPath, history: z.boolean().optional() }).strict()),
   /**
@@ -372,6 +367,12 @@ export const api = {
       })
       .strict(),
   ),
+
+  /**
+   * The project's images imported from DICOM, written into `folder` as de-identified DICOM files (PS3.15
+   * basic profile: names, dates, accession number, institution removed; UIDs replaced; PatientID a keyed pseudonym).
+   */
+  'exports.dicom': call<DicomExportResult>()(z.object({ projectId: id, folder: fsPath }).strict()),
 
   /** Native pickers (desktop only); null when the user cancels. */
   'dialogs.pickFolder': call<string | null>()(z.object({ title: z.string().max(200).optional() }).strict()),

@@ -103,10 +103,10 @@ export function createHandlers(workspace: Workspace, platform: Platform): Handle
     'embeddings.summary': app.embeddings.summary,
     'embeddings.start': app.embeddings.start,
 
+    'exports.dicom': app.exports.dicom,
     'exports.labels': app.exports.labels,
     'exports.predictions': app.exports.predictions,
     'exports.submission': app.exports.submission,
-    'exports.dicom': app.exports.dicom,
 
     'dialogs.pickFolder': ({ title }) => (platform.pickFolder ? platform.pickFolder(title) : unavailable('A folder picker')),
     'dialogs.pickLabelFile': () => (platform.pickLabelFile ? platform.pickLabelFile() : unavailable('A file picker')),
