@@ -2,8 +2,9 @@ import sharp from 'sharp';
 import { MODEL_MEDIA_KINDS, type MediaKind, type ModelMediaKind } from '../shared/api';
 import { notFound } from '../shared/errors';
 import { ensureCached, ensureDisplayCopy, THUMBNAIL_JPEG, THUMBNAIL_SIZE } from './imaging/cache';
-import { fittedImage, MAX_IMAGE_BYTES } from './imaging/decode';
-import { NotRegularFileError, readRegularFile } from './ingest/regular-file';
+import { fittedImage, ImageDecodeError } from './imaging/decode';
+import { NotRegularFileError } from './ingest/regular-file';
+import { readImageSource } from './ingest/image-source';
 import { preprocessFundus } from './imaging/fundus-preprocess';
 import { cachedGradCam, cachedModelInput } from './ml/explain/gradcam-cache';
 import type { Workspace } from './app/workspace';
@@ -101,7 +102,8 @@ export async function mediaFile(
   if (image.status !== 'ok') throw notFound(`Image ${imageId} could not be imported, so there is nothing to show.`);
   const { cacheDir } = workspace;
   const source = () =>
-    readRegularFile(image.path, MAX_IMAGE_BYTES).catch((error: NodeJS.ErrnoException) => {
+    readImageSource(image.path).catch((error: NodeJS.ErrnoException) => {
+      if (error instanceof ImageDecodeError) throw notFound(`The file of image ${imageId} cannot be shown: ${error.message}`);
       const why = error instanceof NotRegularFileError ? error.message : `could not be read (${error.code ?? error.message})`;
       throw notFound(`The file of image ${imageId} ${why}.`);
     });

@@ -24,6 +24,7 @@ import {
   type ViewPosition,
 } from './domain';
 import type { ErrorCode } from './errors';
+import type { DicomExportResult } from './dicom-export';
 import { SUBMISSION_FORMATS, SUBMISSION_SOURCES } from './exports';
 import { BULK_GRADE_TOO_LARGE, MAX_BULK_GRADE } from './labels';
 import type { ImportReport } from './import-report';
@@ -56,6 +57,8 @@ const id = z.number().int().positive();
 const fsPath = z.string().min(1).max(4096).refine((text) => !text.includes('\0'), 'a path cannot contain a NUL character');
 const labelValue = schemaOf<LabelValue>()(z.union([z.number().int().min(0), z.array(z.number().int().min(0)).max(64)]));
 
+const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day is written YYYY-MM-DD');
+
 const imageFilter = schemaOf<ImageFilter>()(
   z.object({
     label: z.number().int().min(0).optional(),
@@ -67,6 +70,9 @@ const imageFilter = schemaOf<ImageFilter>()(
     groupId: z.string().max(200).optional(),
     predicted: z.number().int().min(0).optional(),
     referableAtLeast: z.number().min(0).max(1).optional(),
+    equipment: z.string().min(1).max(200).optional(),
+    studyFrom: isoDay.optional(),
+    studyTo: isoDay.optional(),
   }).strict(),
 );
 
@@ -398,6 +404,12 @@ export const api = {
       })
       .strict(),
   ),
+
+  /**
+   * The project's images imported from DICOM, written into `folder` as de-identified DICOM files (PS3.15
+   * basic profile: names, dates, accession number, institution removed; UIDs replaced; PatientID a keyed pseudonym).
+   */
+  'exports.dicom': call<DicomExportResult>()(z.object({ projectId: id, folder: fsPath }).strict()),
 
   /** Native pickers (desktop only); null when the user cancels. */
   'dialogs.pickFolder': call<string | null>()(z.object({ title: z.string().max(200).optional() }).strict()),

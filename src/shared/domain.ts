@@ -69,9 +69,23 @@ export type ImportErrorKind =
   | 'corrupt-image'
   | 'too-many-pixels'
   | 'unsupported-format'
+  /** Stored by versions before DICOM import; importing the file again reads it. */
   | 'dicom-not-supported'
+  | 'dicom-bad-preamble'
+  | 'dicom-damaged'
+  | 'dicom-unsupported'
+  | 'dicom-truncated'
   | 'file-too-large'
   | 'unreadable-file';
+
+/** What a DICOM file says of where its image came from. */
+export interface DicomFacts {
+  /** StudyDate as YYYY-MM-DD. */
+  studyDate: string | null;
+  manufacturer: string | null;
+  /** ManufacturerModelName. */
+  model: string | null;
+}
 
 export interface ImageRecord {
   id: number;
@@ -88,6 +102,8 @@ export interface ImageRecord {
   groupId: string;
   eye: Eye | null;
   sourceMeta: Record<string, string> | null;
+  /** Study date and camera of an image imported from DICOM; null for other images. */
+  dicom: DicomFacts | null;
   status: ImportStatus;
   errorKind: ImportErrorKind | null;
   errorText: string | null;
@@ -191,6 +207,12 @@ export interface ImageFilter {
   predicted?: number;
   /** Only images whose P(referable DR) from the active model is at least this. */
   referableAtLeast?: number;
+  /** DICOM images whose manufacturer or model contains this text (any case). */
+  equipment?: string;
+  /** DICOM images studied on or after this day (YYYY-MM-DD). */
+  studyFrom?: string;
+  /** DICOM images studied on or before this day (YYYY-MM-DD). */
+  studyTo?: string;
 }
 
 /** `predicted` and `referable` sort by the active model's prediction; images without one come last. */

@@ -21,7 +21,9 @@ export type SkipReason =
   | 'link-outside-folder'
   | 'link-to-folder'
   | 'broken-link'
-  | 'link-loop';
+  | 'link-loop'
+  | 'dicomdir-unreadable'
+  | 'dicomdir-missing-file';
 
 /** A folder entry the import passed over, and why, in one sentence. */
 export interface SkippedEntry {

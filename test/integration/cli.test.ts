@@ -77,7 +77,7 @@ describe('gradedesk CLI', () => {
       labelled: 5,
       unlabelled: 11,
       duplicates: { exact: 1, near: 1 },
-      errors: { 'corrupt-image': 1, 'empty-file': 1, 'not-an-image': 1, 'too-many-pixels': 1, 'dicom-not-supported': 1 },
+      errors: { 'corrupt-image': 1, 'empty-file': 1, 'not-an-image': 1, 'too-many-pixels': 1, 'dicom-damaged': 1 },
       perClass: { '0': 1, '1': 1, '2': 1, '3': 1, '4': 1 },
     });
   });

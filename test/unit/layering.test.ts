@@ -10,7 +10,7 @@
 //    |-------|------------------------------------------------|-----------------------------------------------------|
 //    | 0     | shared                                         | the contract: domain types, API schemas, errors     |
 //    | 1     | util, paths.ts, security, store, imaging,      | base: seeded random, data paths, CSP, SQLite,       |
-//    |       | env.d.ts                                       | pixels; vite's module declarations                  |
+//    |       | env.d.ts, dcmjs.d.ts                           | pixels; module declarations (vite's, dcmjs's)       |
 //    | 2     | jobs, export, search                           | job runner, CSV export, nearest-neighbour indexes   |
 //    | 3     | ingest, demo                                   | folder imports; the synthetic fundus generator      |
 //    | 4     | ml                                             | the engine, in rooms (engine, backbones, features,  |
@@ -37,7 +37,7 @@ const LAYERS: LayerTable = {
   shared: ['shared/'],
   stacks: {
     main: [
-      { util: ['main/util/'], paths: ['main/paths.ts'], security: ['main/security/'], store: ['main/store/'], imaging: ['main/imaging/'], types: ['main/env.d.ts'] },
+      { util: ['main/util/'], paths: ['main/paths.ts'], security: ['main/security/'], store: ['main/store/'], imaging: ['main/imaging/'], types: ['main/env.d.ts', 'main/dcmjs.d.ts'] },
       { jobs: ['main/jobs/'], export: ['main/export/'], search: ['main/search/'] },
       { ingest: ['main/ingest/'], demo: ['main/demo/'] },
       { ml: ['main/ml/'] },

@@ -221,7 +221,11 @@ describe('label badges', () => {
       'corrupt-image': 'Corrupt image',
       'too-many-pixels': 'Too many pixels',
       'unsupported-format': 'Unsupported format',
-      'dicom-not-supported': 'DICOM not supported',
+      'dicom-not-supported': 'DICOM (import again)',
+      'dicom-bad-preamble': 'Not a DICOM file',
+      'dicom-damaged': 'Damaged DICOM',
+      'dicom-unsupported': 'DICOM encoding not supported',
+      'dicom-truncated': 'Truncated DICOM',
       'file-too-large': 'File too large',
       'unreadable-file': 'Unreadable file',
     };

@@ -177,6 +177,7 @@ describe('inserting images', () => {
       groupId: '10017',
       eye: 'left',
       sourceMeta: null,
+      dicom: null,
       status: 'ok',
       errorKind: null,
       errorText: null,

@@ -107,6 +107,7 @@ export function createHandlers(workspace: Workspace, platform: Platform): Handle
     'embeddings.summary': app.embeddings.summary,
     'embeddings.start': app.embeddings.start,
 
+    'exports.dicom': app.exports.dicom,
     'exports.labels': app.exports.labels,
     'exports.predictions': app.exports.predictions,
     'exports.submission': app.exports.submission,

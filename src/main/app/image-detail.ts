@@ -23,6 +23,7 @@ export function imageDetail(store: Store, imageId: number): ImageDetail {
     duplicateKind: image.duplicateKind,
     note: image.note,
     sourceMeta: image.sourceMeta,
+    dicom: image.dicom,
     label: store.labels.current(imageId),
     fellowEyeId: store.images.fellowEye(imageId),
   };

@@ -5,6 +5,7 @@ import type { Workspace } from './workspace';
 import { agreementOperations } from './agreement';
 import { backboneOperations } from './backbones';
 import { openDemoProject } from './demo';
+import { dicomExportOperations } from './dicom-export';
 import { exportOperations } from './exports';
 import { gradCamOperations } from './gradcam';
 import { imageOperations } from './images';
@@ -37,7 +38,7 @@ export function createApp(workspace: Workspace) {
     triage: triageOperations(workspace),
     similar,
     embeddings,
-    exports: exportOperations(workspace),
+    exports: { ...exportOperations(workspace), ...dicomExportOperations(workspace) },
     jobs: jobOperations(workspace),
     demo: { open: (options: Parameters<typeof openDemoProject>[1]) => openDemoProject(workspace, options) },
   };

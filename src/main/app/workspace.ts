@@ -33,7 +33,7 @@ export class Workspace {
   readonly jobs = new JobRunner<WorkspaceJobResults>();
   /** What the app's operations and jobs changed; the api forwards it to the windows as `data.changed`. */
   readonly changes = new DataChanges();
-  private analysePool: Piscina<FileAnalysisRequest, FileAnalysis> | null = null;
+  private analysePool: Piscina<FileAnalysisRequest, FileAnalysis[]> | null = null;
   readonly engine: Engine;
 
   private constructor(

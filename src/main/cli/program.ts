@@ -245,6 +245,18 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO, pla
       print(written, `Wrote the evaluation report of model ${written.modelId} (${written.images} images of ${written.patients} patients, ${written.errorsShown} errors shown) to ${written.file}.\n${cams}`);
     });
 
+  exportCommand
+    .command('dicom')
+    .description('the project\'s images imported from DICOM, written as de-identified DICOM files (PS3.15 basic profile: names, dates, ' +
+      'accession number and institution removed, UIDs replaced, PatientID a keyed pseudonym) into <dir>/<pseudonym>/<uid>.dcm')
+    .requiredOption('--project <name>')
+    .requiredOption('--out <dir>', 'folder to write into (made if missing)')
+    .action(async (options: { project: string; out: string }) => {
+      const written = await app().exports.dicom(checked('exports.dicom', { projectId: projectNamed(options.project).id, folder: options.out }));
+      const skipped = written.skipped.map((entry) => `  skipped ${entry.path}: ${entry.reason}\n`).join('');
+      print(written, `Wrote ${written.files} de-identified DICOM files (${written.images} images) to ${written.folder}.\n${skipped}`);
+    });
+
   program
     .command('demo')
     .description('generate the built-in demo project (synthetic fundus photographs with known grades)')

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { fittedImage } from './decode';
+import { fittedImage, type ImageSource } from './decode';
 
 /** Long side of a thumbnail, in pixels. */
 export const THUMBNAIL_SIZE = 256;
@@ -54,6 +54,6 @@ export async function ensureCached(cacheDir: string, kind: CacheKind, sha256: st
 }
 
 /** The display copy of an image, made on first request: most images of a large project are never opened. */
-export function ensureDisplayCopy(cacheDir: string, sha256: string, source: () => Promise<Buffer>): Promise<string> {
+export function ensureDisplayCopy(cacheDir: string, sha256: string, source: () => Promise<ImageSource>): Promise<string> {
   return ensureCached(cacheDir, 'display', sha256, async () => fittedImage(await source(), DISPLAY_SIZE).jpeg({ quality: 90 }).toBuffer());
 }

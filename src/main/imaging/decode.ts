@@ -24,22 +24,39 @@ export class ImageDecodeError extends Error {
   }
 }
 
+/** Pixels already decoded, 8 bits a sample, interleaved: a DICOM frame stored uncompressed. */
+export interface RawPixels {
+  data: Buffer;
+  width: number;
+  height: number;
+  channels: 1 | 3;
+}
+
+/** What an image is read from: an encoded file (JPEG, PNG, …, or a JPEG frame of a DICOM file), or raw pixels. */
+export type ImageSource = Buffer | RawPixels;
+
 /**
- * A sharp pipeline for an encoded image, EXIF orientation applied. Fails early (on first use)
+ * A sharp pipeline for an image, EXIF orientation applied. Fails early (on first use)
  * for files over the pixel limit, and strictly on truncated or corrupt data rather than
  * returning a half-grey image.
  */
-export function openImage(bytes: Buffer, maxPixels = MAX_INPUT_PIXELS): Sharp {
+export function openImage(source: ImageSource, maxPixels = MAX_INPUT_PIXELS): Sharp {
+  if (!Buffer.isBuffer(source)) {
+    const { data, width, height, channels } = source;
+    if (width * height > maxPixels) throw tooManyPixels(width, height, maxPixels);
+    return sharp(data, { raw: { width, height, channels } });
+  }
+  const bytes = source;
   if (isBmp(bytes)) return openBmp(bytes, maxPixels);
   return sharp(bytes, { limitInputPixels: maxPixels, failOn: 'truncated' }).rotate();
 }
 
 /**
- * An encoded image decoded as 8-bit sRGB RGB on black, shrunk (never enlarged) to fit `size` × `size`:
+ * An image decoded as 8-bit sRGB RGB on black, shrunk (never enlarged) to fit `size` × `size`:
  * the start of every derived image (thumbnail, display copy, preprocessed view).
  */
-export function fittedImage(bytes: Buffer, size: number): Sharp {
-  return openImage(bytes)
+export function fittedImage(source: ImageSource, size: number): Sharp {
+  return openImage(source)
     .resize(size, size, { fit: 'inside', withoutEnlargement: true })
     .flatten({ background: '#000000' })
     .toColourspace('srgb');

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { fittedImage } from './decode';
+import { fittedImage, type ImageSource } from './decode';
 
 export interface RawImage {
   data: Buffer;
@@ -70,7 +70,7 @@ export function benGraham(image: RawImage, blurred: Buffer, circle: { cx: number
  * assumed round and centred in its bounding box; where the camera cut it at top and bottom, the
  * width gives the diameter.
  */
-export async function preprocessFundus(encoded: Buffer, size: number): Promise<RawImage> {
+export async function preprocessFundus(encoded: ImageSource, size: number): Promise<RawImage> {
   const decoded = await fittedImage(encoded, size * 2).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   const full: RawImage = { data: decoded.data, width: decoded.info.width, height: decoded.info.height, channels: 3 };
   const box = fundusBounds(full);

@@ -9,6 +9,7 @@ import type { Store } from '../store';
 import type { KnownFile } from '../store/images';
 import type { NewLabel } from '../store/labels';
 import type { FileAnalysis, FileAnalysisRequest } from './analyse-file';
+import { frameAddress } from './dicom/frame-address';
 import { groupFromFileStem } from './groups';
 import { readLabelFile, type LabelFileParse } from './label-files';
 import { findNearDuplicates } from './near-duplicates';
@@ -24,7 +25,7 @@ export interface ImportContext {
   store: Store;
   cacheDir: string;
   /** Worker threads running `analyseFile`. */
-  pool: Piscina<FileAnalysisRequest, FileAnalysis>;
+  pool: Piscina<FileAnalysisRequest, FileAnalysis[]>;
 }
 
 export interface ImportOptions {
@@ -89,19 +90,20 @@ export async function importFolder(context: ImportContext, request: ImportReques
   report(meter.snapshot(), true);
   // Rows are written in scan (path) order, whatever order the workers finish in, so that image ids,
   // and with them which copy counts as the original of a duplicate, are the same on every import.
-  // A null is a file whose analysis was cut short by cancelling: nothing is written for it.
-  const finished: Array<FileAnalysis | null | undefined> = [];
+  // A null is a file whose analysis was cut short by cancelling: nothing is written for it. A file
+  // holds one image, or one per frame for a multi-frame DICOM file.
+  const finished: Array<FileAnalysis[] | null | undefined> = [];
   let nextToWrite = 0;
   let batch: FileAnalysis[] = [];
   const flush = () => {
     if (batch.length) store.transaction(() => batch.forEach((analysis) => recordAnalysis(store, project, known, analysis, result)));
     batch = [];
   };
-  const collect = (index: number, analysis: FileAnalysis | null) => {
-    finished[index] = analysis;
+  const collect = (index: number, analyses: FileAnalysis[] | null) => {
+    finished[index] = analyses;
     for (; finished[nextToWrite] !== undefined; nextToWrite++) {
       const next = finished[nextToWrite];
-      if (next) batch.push(next);
+      if (next) batch.push(...next);
       finished[nextToWrite] = undefined;
     }
     if (batch.length >= WRITE_BATCH) flush();
@@ -117,15 +119,16 @@ export async function importFolder(context: ImportContext, request: ImportReques
     const size = await fs.stat(file).then((stat) => stat.size, () => 0);
     const held = await budget.acquire(size, options.signal).catch(() => null);
     if (held === null) break;
-    const before = known.get(file);
+    // A multi-frame DICOM file was recorded frame by frame: its first frame stands for it.
+    const before = known.get(file) ?? known.get(frameAddress(file, 0, 2));
     // Only a good image's hash may skip the work: a file recorded as broken is looked at again.
     const knownSha256 = before?.status === 'ok' ? before.sha256 : undefined;
     const task = pool
       .run({ path: file, cacheDir, knownSha256 })
-      .catch((error: Error): FileAnalysis | null =>
+      .catch((error: Error): FileAnalysis[] | null =>
         options.signal?.aborted
           ? null
-          : { path: file, bytes: 0, sha256: '', status: 'error', errorKind: 'corrupt-image', errorText: `The image could not be processed (${error.message}).` },
+          : [{ path: file, bytes: 0, sha256: '', status: 'error', errorKind: 'corrupt-image', errorText: `The image could not be processed (${error.message}).` }],
       )
       .then((analysis) => {
         budget.release(held);
@@ -166,7 +169,10 @@ function recordAnalysis(store: Store, project: Project, known: Map<string, Known
     return;
   }
   const fileName = path.basename(analysis.path);
-  const stem = fileName.slice(0, fileName.length - path.extname(fileName).length);
+  const dicom = ok ? analysis.dicom : undefined;
+  const stem = dicom?.stem ?? fileName.slice(0, fileName.length - path.extname(fileName).length);
+  // A DICOM image's patient is its PatientID and its eye its laterality; a file without them is grouped by name, as any other.
+  const group = groupFromFileStem(stem);
   const row = {
     projectId: project.id,
     path: analysis.path,
@@ -179,7 +185,9 @@ function recordAnalysis(store: Store, project: Project, known: Map<string, Known
     height: ok ? analysis.height : null,
     bytes: analysis.bytes,
     format: ok ? analysis.format : null,
-    ...groupFromFileStem(stem),
+    groupId: dicom?.patientId || group.groupId,
+    eye: dicom ? dicom.eye : group.eye,
+    dicom: dicom ? { studyDate: dicom.studyDate, manufacturer: dicom.manufacturer, model: dicom.model } : null,
     status: analysis.status,
     errorKind: ok ? null : analysis.errorKind,
     errorText: ok ? null : analysis.errorText,

@@ -3,16 +3,20 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { invalid } from '../../shared/errors';
 import type { SkipReason, SkippedEntry } from '../../shared/import-report';
+import { dicomdirFiles, isDicomdirName } from './dicom/dicomdir';
 import { fileTypeInWords } from './regular-file';
 
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.tif', '.tiff', '.bmp', '.webp'] as const;
-/** Recognised so that they are reported with a clear error rather than silently skipped. */
-export const DICOM_EXTENSIONS = ['.dcm'] as const;
+/** DICOM files named as such; files without an extension are found through a DICOMDIR beside them. */
+export const DICOM_EXTENSIONS = ['.dcm', '.dicom'] as const;
 
 export interface FolderScan {
-  /** Image and DICOM files (regular files, or links to them inside the folder), sorted by path so that imports are repeatable. */
+  /**
+   * Image and DICOM files (regular files, or links to them inside the folder), and the files a DICOMDIR
+   * lists, sorted by path so that imports are repeatable.
+   */
   files: string[];
-  /** Files of other kinds (label files, notes), which import leaves alone. */
+  /** Files of other kinds (label files, notes, DICOMDIRs), which import leaves alone. */
   otherFiles: number;
   /** Folders that could not be read, links that lead out or nowhere, FIFOs named like images...: each with why. */
   skipped: SkippedEntry[];
@@ -42,6 +46,10 @@ export async function scanFolder(folder: string, signal?: AbortSignal): Promise<
     throw invalid(`The folder "${root}" could not be read (${error.code ?? error.message}).`);
   });
   const folders: Array<{ dir: string; entries?: Dirent[] }> = [{ dir: root, entries: rootEntries }];
+  // Files listed by a DICOMDIR, by lower-case path (DICOMDIRs name files in capitals, whatever the disk
+  // says), until they are found. A DICOMDIR lists files at or below its own folder, which the walk
+  // reaches after the DICOMDIR: it is read before anything else in its folder.
+  const listed = new Map<string, { path: string; dicomdir: string }>();
   for (let next = folders.pop(); next; next = folders.pop()) {
     signal?.throwIfAborted();
     let entries = next.entries;
@@ -55,9 +63,13 @@ export async function scanFolder(folder: string, signal?: AbortSignal): Promise<
       }
     }
     for (const entry of entries) {
+      if (entry.isFile() && isDicomdirName(entry.name)) await readDicomdir(path.join(next.dir, entry.name));
+    }
+    for (const entry of entries) {
       if (entry.name.startsWith('.')) continue;
       const full = path.join(next.dir, entry.name);
-      const image = namedLikeImage(entry.name);
+      const fromDicomdir = entry.isFile() && listed.delete(full.toLowerCase());
+      const image = namedLikeImage(entry.name) || fromDicomdir;
       if (entry.isDirectory()) {
         folders.push({ dir: full });
         if (image) skip(full, 'folder-named-like-image', 'This is a folder, not an image file; it was searched like any other folder.');
@@ -71,9 +83,24 @@ export async function scanFolder(folder: string, signal?: AbortSignal): Promise<
       }
     }
   }
+  for (const { path: missing, dicomdir } of listed.values()) {
+    skip(missing, 'dicomdir-missing-file', `The DICOMDIR "${dicomdir}" lists this file, but it is not there (or is not a regular file).`);
+  }
   scan.files.sort();
   scan.skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return scan;
+
+  async function readDicomdir(dicomdir: string): Promise<void> {
+    let files: string[];
+    try {
+      files = await dicomdirFiles(dicomdir, signal);
+    } catch (error) {
+      signal?.throwIfAborted();
+      skip(dicomdir, 'dicomdir-unreadable', `This DICOMDIR could not be read (${(error as Error).message}); the DICOM files it lists were imported only where they are named .dcm.`);
+      return;
+    }
+    for (const file of files) listed.set(file.toLowerCase(), { path: file, dicomdir });
+  }
 
   async function followLink(link: string, image: boolean): Promise<void> {
     let real: string;

@@ -1,4 +1,5 @@
 import type {
+  DicomFacts,
   ImageFlags,
   Eye,
   GridPage,
@@ -19,13 +20,21 @@ import { storedJson } from './failures';
 import { naturalKey } from './natural-order';
 
 /** What the import pipeline knows about a file before it becomes a row. */
-export interface NewImage extends Omit<ImageRecord, 'id' | 'sourceMeta' | 'importedAt'> {
+export interface NewImage extends Omit<ImageRecord, 'id' | 'sourceMeta' | 'importedAt' | 'dicom'> {
   stem: string;
   detailHash: string | null;
+  /** What a DICOM file said of the image; absent or null for other formats. */
+  dicom?: DicomFacts | null;
 }
 
 /** A row of the images table: the stored image's fields as columns, with its JSON as text and its flag as 0 or 1. */
-type ImageRow = ColumnsOf<Omit<StoredImage, 'sourceMeta' | 'ungradable'>> & { source_meta: string | null; ungradable: number };
+type ImageRow = ColumnsOf<Omit<StoredImage, 'sourceMeta' | 'ungradable' | 'dicom'>> & {
+  source_meta: string | null;
+  ungradable: number;
+  study_date: string | null;
+  manufacturer: string | null;
+  manufacturer_model: string | null;
+};
 
 /** What a re-import knows of a path it imported before. */
 export interface KnownFile {
@@ -47,6 +56,12 @@ export interface ReadableImage {
 
 export interface StoredImage extends ImageRecord, ImageFlags {}
 
+const dicomColumns = (dicom: DicomFacts | null | undefined) => ({
+  studyDate: dicom?.studyDate ?? null,
+  manufacturer: dicom?.manufacturer ?? null,
+  model: dicom?.model ?? null,
+});
+
 const toImage = (row: ImageRow): StoredImage => ({
   id: row.id,
   projectId: row.project_id,
@@ -61,6 +76,7 @@ const toImage = (row: ImageRow): StoredImage => ({
   groupId: row.group_id,
   eye: row.eye,
   sourceMeta: row.source_meta ? (JSON.parse(row.source_meta) as Record<string, string>) : null,
+  dicom: row.format === 'dicom' ? { studyDate: row.study_date, manufacturer: row.manufacturer, model: row.manufacturer_model } : null,
   status: row.status,
   errorKind: row.error_kind,
   errorText: row.error_text,
@@ -88,10 +104,10 @@ export class ImageStore {
   insert(image: NewImage): number {
     const { lastInsertRowid } = this.prepared(
       `INSERT INTO images (project_id, path, file_name, name_key, stem, sha256, phash, detail_hash, width, height, bytes, format,
-         group_id, eye, status, error_kind, error_text, imported_at)
+         group_id, eye, status, error_kind, error_text, imported_at, study_date, manufacturer, manufacturer_model)
        VALUES (@projectId, @path, @fileName, @nameKey, @stem, @sha256, @phash, @detailHash, @width, @height, @bytes, @format,
-         @groupId, @eye, @status, @errorKind, @errorText, @importedAt)`,
-    ).run({ ...image, nameKey: naturalKey(image.fileName), importedAt: new Date().toISOString() });
+         @groupId, @eye, @status, @errorKind, @errorText, @importedAt, @studyDate, @manufacturer, @model)`,
+    ).run({ ...image, ...dicomColumns(image.dicom), nameKey: naturalKey(image.fileName), importedAt: new Date().toISOString() });
     return Number(lastInsertRowid);
   }
 
@@ -104,10 +120,12 @@ export class ImageStore {
     this.prepared(
       `UPDATE images SET sha256 = @sha256, phash = @phash, detail_hash = @detailHash, width = @width, height = @height,
          bytes = @bytes, format = @format, status = @status, error_kind = @errorKind, error_text = @errorText,
+         study_date = @studyDate, manufacturer = @manufacturer, manufacturer_model = @model,
+         group_id = CASE WHEN @format = 'dicom' THEN @groupId ELSE group_id END, eye = CASE WHEN @format = 'dicom' THEN @eye ELSE eye END,
          duplicate_of = NULL, duplicate_kind = NULL,
          label_value = CASE WHEN @status = 'ok' THEN (SELECT value FROM label_events WHERE image_id = @id AND kind = 'label' ORDER BY id DESC LIMIT 1) END
        WHERE id = @id`,
-    ).run({ ...image, id });
+    ).run({ ...image, ...dicomColumns(image.dicom), id });
     // Class and mask from the value alone: values are canonical (a number, or a sorted array for multilabel).
     this.prepared(
       `UPDATE images SET
@@ -191,6 +209,13 @@ export class ImageStore {
       ungradable: row.ungradable === 1,
       duplicateOf: row.duplicate_of,
     }));
+  }
+
+  /** The project's images imported from DICOM: what the DICOM re-export reads, in import order. */
+  dicomImages(projectId: number): Array<{ id: number; path: string; sha256: string; groupId: string }> {
+    return this.prepared(
+      `SELECT id, path, sha256, group_id AS groupId FROM images WHERE project_id = ? AND status = 'ok' AND format = 'dicom' ORDER BY id`,
+    ).all(projectId) as Array<{ id: number; path: string; sha256: string; groupId: string }>;
   }
 
   perceptualHashes(projectId: number): Array<{ id: number; phash: string; detailHash: string; duplicateOf: number | null }> {
@@ -401,6 +426,19 @@ function whereClause(task: TaskSpec, query: ImageQuery): { where: string; params
       conditions.push('p.predicted_class = @predicted');
       params.predicted = filter.predicted;
     }
+  }
+  if (filter.equipment !== undefined) {
+    // instr and lower() rather than LIKE, so that % and _ in the text are taken as they are.
+    conditions.push(`(instr(lower(manufacturer), lower(@equipment)) > 0 OR instr(lower(manufacturer_model), lower(@equipment)) > 0)`);
+    params.equipment = filter.equipment;
+  }
+  if (filter.studyFrom !== undefined) {
+    conditions.push('study_date >= @studyFrom');
+    params.studyFrom = filter.studyFrom;
+  }
+  if (filter.studyTo !== undefined) {
+    conditions.push('study_date <= @studyTo');
+    params.studyTo = filter.studyTo;
   }
   if (filter.referableAtLeast !== undefined) {
     if (!(filter.referableAtLeast >= 0 && filter.referableAtLeast <= 1)) throw invalid(`A referable probability is between 0 and 1, not ${filter.referableAtLeast}.`);

@@ -3,7 +3,7 @@
 // and an outline with the photograph's proportions, which Review lays over the colour picture at its zoom.
 import sharp from 'sharp';
 import type { TaskKind } from '../../../shared/domain';
-import { fittedImage } from '../../imaging/decode';
+import { fittedImage, type ImageSource } from '../../imaging/decode';
 import { fundusBounds } from '../../imaging/fundus-preprocess';
 import { jet, sampleBilinear, type GradCamMap } from './gradcam';
 
@@ -28,7 +28,7 @@ const OUTLINE_LEVELS: ReadonlyArray<{ level: number; rgb: [number, number, numbe
 ];
 
 /** The same steps as src/main/ml/features/preprocessing.ts, measured rather than applied. */
-export async function inputPlacement(encoded: Buffer, kind: TaskKind, size: number): Promise<InputPlacement> {
+export async function inputPlacement(encoded: ImageSource, kind: TaskKind, size: number): Promise<InputPlacement> {
   if (kind === 'dr-grade') {
     const { data, info } = await fittedImage(encoded, size * 2).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
     const frame = { width: info.width, height: info.height };

@@ -14,8 +14,7 @@ import { activationContext } from '../training/fine-tune/context';
 import { foldModelParts } from '../training/fine-tune/network';
 import { gradCam, gradCamOfParts, heatmapRgba, readGradCam, type GradCamMap } from './gradcam';
 import { gradCamOnPhoto, inputPlacement } from './gradcam-on-photo';
-import { MAX_IMAGE_BYTES } from '../../imaging/decode';
-import { readRegularFile } from '../../ingest/regular-file';
+import { readImageSource } from '../../ingest/image-source';
 import { loadFoldHead, readManifest, type LoadedHead, type ModelManifest } from '../models/model-files';
 import { modelReadyPixels, type Preprocessor } from '../features/preprocessing';
 
@@ -164,7 +163,7 @@ export async function renderGradCams(
         const input = sharp(pixels, { raw: { width: inputSize, height: inputSize, channels: 3 } }).resize(OVERLAY_SIZE, OVERLAY_SIZE);
         await writeCacheFile(files.input, await input.png().toBuffer());
       }
-      const photograph = await readRegularFile(engine.store.images.get(imageId).path, MAX_IMAGE_BYTES);
+      const photograph = await readImageSource(engine.store.images.get(imageId).path);
       const onPhoto = await gradCamOnPhoto(map, await inputPlacement(photograph, session.model.taskKind, inputSize), inputSize);
       await writeCacheFile(files.photo, onPhoto.heat);
       await writeCacheFile(files.outline, onPhoto.outline);

@@ -4,17 +4,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { TaskKind } from '../../../shared/domain';
-import { fittedImage, MAX_IMAGE_BYTES } from '../../imaging/decode';
+import { fittedImage, type ImageSource } from '../../imaging/decode';
 import { writeCacheFile } from '../../imaging/cache';
 import { preprocessFundus } from '../../imaging/fundus-preprocess';
-import { readRegularFile } from '../../ingest/regular-file';
+import { readImageSource } from '../../ingest/image-source';
 
 export interface Preprocessor {
   /** Part of every cache key: change it whenever the output changes. */
   id: string;
   description: string;
-  /** Encoded image → size × size × 3 bytes. */
-  run(encoded: Buffer, size: number): Promise<Buffer>;
+  /** Image → size × size × 3 bytes. */
+  run(encoded: ImageSource, size: number): Promise<Buffer>;
 }
 
 const MID_GREY = { r: 128, g: 128, b: 128 };
@@ -97,7 +97,7 @@ export async function modelReadyPixels(cacheDir: string, preprocessor: Preproces
   } catch {
     // not cached yet
   }
-  const pixels = await preprocessor.run(await readRegularFile(image.path, MAX_IMAGE_BYTES), size);
+  const pixels = await preprocessor.run(await readImageSource(image.path), size);
   await writeCacheFile(file, pixels);
   return pixels;
 }

@@ -6,6 +6,7 @@ import { outOfFoldEmbeddings } from './005-out-of-fold-embeddings';
 import { referralThreshold } from './006-referral-threshold';
 import { auditedFlags } from './007-audited-flags';
 import { modelActivation } from './008-model-activation';
+import { dicomSource } from './009-dicom-source';
 import type { Migration } from './types';
 
 /** Every schema migration, oldest first. Append new ones; never edit one that has shipped. */
@@ -18,4 +19,5 @@ export const migrations: readonly Migration[] = [
   referralThreshold,
   auditedFlags,
   modelActivation,
+  dicomSource,
 ];

@@ -69,7 +69,11 @@ const IMPORT_ERRORS: Record<ImportErrorKind, string> = {
   'corrupt-image': 'Corrupt image',
   'too-many-pixels': 'Too many pixels',
   'unsupported-format': 'Unsupported format',
-  'dicom-not-supported': 'DICOM not supported',
+  'dicom-not-supported': 'DICOM (import again)',
+  'dicom-bad-preamble': 'Not a DICOM file',
+  'dicom-damaged': 'Damaged DICOM',
+  'dicom-unsupported': 'DICOM encoding not supported',
+  'dicom-truncated': 'Truncated DICOM',
   'file-too-large': 'File too large',
   'unreadable-file': 'Unreadable file',
 };

@@ -7,7 +7,11 @@ export const IMPORT_ERROR_NAMES: Record<ImportFileErrorKind, string> = {
   'corrupt-image': 'Corrupt image',
   'too-many-pixels': 'Too many pixels',
   'unsupported-format': 'Unsupported format',
-  'dicom-not-supported': 'DICOM (not supported)',
+  'dicom-not-supported': 'DICOM (import again)',
+  'dicom-bad-preamble': 'Not a DICOM file (no preamble)',
+  'dicom-damaged': 'Damaged DICOM header',
+  'dicom-unsupported': 'DICOM encoding not supported',
+  'dicom-truncated': 'Truncated DICOM pixel data',
   'file-too-large': 'File too large',
   'unreadable-file': 'Unreadable file',
   'cache-write-failed': 'Thumbnail not saved',
@@ -21,6 +25,8 @@ export const SKIP_REASON_NAMES: Record<SkipReason, string> = {
   'link-to-folder': 'Link to a folder',
   'broken-link': 'Broken link',
   'link-loop': 'Link loop',
+  'dicomdir-unreadable': 'Unreadable DICOMDIR',
+  'dicomdir-missing-file': 'Missing from DICOMDIR',
 };
 
 export const LABEL_PROBLEM_NAMES: Record<LabelProblemKind, string> = {
