@@ -81,3 +81,33 @@ test('exports de-identified labels through the dialog, by keyboard, and the file
   await page.keyboard.press('Escape');
   await expect(dialog).toHaveCount(0);
 });
+
+test('the report, the model bundle and DICOM images say what they hold instead of offering de-identification, and a project without a model is told so', async ({ page }) => {
+  await page.goto(app.url);
+  await page.getByLabel('Reader name').fill('Dr Okafor');
+  await page.getByRole('button', { name: 'Start reading' }).click();
+  await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Projects' }).click();
+  await page.getByTestId('project-export').click();
+  const dialog = page.getByRole('dialog', { name: 'Export “Screening”' });
+
+  await dialog.getByTestId('export-format-model-bundle').check();
+  await expect(dialog.getByTestId('export-deidentify')).toHaveCount(0);
+  await expect(dialog.getByTestId('export-holds')).toContainText('holds no names, paths or notes');
+  await dialog.getByTestId('export-file').fill(path.join(root, 'screening.gdmodel'));
+  await page.keyboard.press('Enter');
+  await expect(dialog.getByTestId('export-error')).toHaveText('This project has no active model to bundle: train one first (Train view).');
+
+  await dialog.getByTestId('export-format-report').check();
+  await expect(dialog.getByTestId('export-file')).toHaveValue(path.join(root, 'screening.html'));
+  await expect(dialog.getByTestId('export-holds')).toContainText('names image files and their folders');
+  await page.keyboard.press('Enter');
+  await expect(dialog.getByTestId('export-error')).toContainText('Screening has no active model');
+
+  // No DICOM file was imported: nothing to write, said so, and no folder made.
+  await dialog.getByTestId('export-format-dicom').check();
+  await expect(dialog.getByTestId('export-file')).toHaveValue(path.join(root, 'screening'));
+  await expect(dialog.getByTestId('export-holds')).toContainText('Always de-identified');
+  await page.keyboard.press('Enter');
+  await expect(dialog.getByTestId('export-error')).toHaveText('Project "Screening" has no images imported from DICOM, so there is nothing to export as DICOM.');
+  await expect(fs.stat(path.join(root, 'screening'))).rejects.toThrow();
+});

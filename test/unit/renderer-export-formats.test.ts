@@ -20,4 +20,20 @@ describe('the Export dialog\'s formats', () => {
     expect(withExtension('/x/clinic', labels)).toBe('/x/clinic');
     expect(withExtension('', coco)).toBe('');
   });
+
+  it('offers de-identification where the format honours it, and says what the others hold', () => {
+    const choice = EXPORT_FORMATS.filter((format) => format.deidentification.choice).map((format) => format.id);
+    expect(choice).toEqual(['labels', 'labels-history', 'labels-per-grader', 'predictions', 'submission-aptos', 'submission-eyepacs', 'coco']);
+    for (const format of EXPORT_FORMATS) {
+      if (!format.deidentification.choice) expect(format.deidentification.holds.length).toBeGreaterThan(20);
+    }
+  });
+
+  it('drops a known extension for an export written into a folder', () => {
+    const dicom = EXPORT_FORMATS.find((format) => format.id === 'dicom')!;
+    const bundle = EXPORT_FORMATS.find((format) => format.id === 'model-bundle')!;
+    expect(withExtension('/x/clinic.csv', dicom)).toBe('/x/clinic');
+    expect(withExtension('/x/clinic.html', bundle)).toBe('/x/clinic.gdmodel');
+    expect(withExtension('/x/clinic', bundle)).toBe('/x/clinic');
+  });
 });

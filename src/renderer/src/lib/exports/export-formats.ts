@@ -1,7 +1,6 @@
 /**
  * What the Export dialog offers: each format with its words, its file's extension, and the api call that
- * writes it (made by `run-export.ts`). Formats whose api methods are not here yet have marked slots at
- * the end of the list.
+ * writes it (made by `run-export.ts`), and whether the de-identify choice applies to it.
  */
 import type { TaskKind } from '../../../../shared/domain';
 import type { SubmissionFormat } from '../../../../shared/exports';
@@ -11,14 +10,25 @@ export type ExportTarget =
   | { method: 'exports.labels'; history?: boolean; perGrader?: boolean }
   | { method: 'exports.predictions' }
   | { method: 'exports.submission'; format: SubmissionFormat }
-  | { method: 'exports.coco' };
+  | { method: 'exports.coco' }
+  | { method: 'exports.report' }
+  | { method: 'models.exportBundle' }
+  | { method: 'exports.dicom' };
+
+/**
+ * Whether the format honours the de-identify choice; when it does not, the sentence says what the file
+ * holds instead, and the dialog shows it in place of the choice.
+ */
+export type Deidentification = { choice: true } | { choice: false; holds: string };
 
 export interface ExportFormat {
   id: string;
   name: string;
   detail: string;
-  extension: 'csv' | 'json' | 'html' | 'zip';
+  /** The file's extension; null when the export is a folder. */
+  extension: 'csv' | 'json' | 'html' | 'gdmodel' | null;
   target: ExportTarget;
+  deidentification: Deidentification;
   /** Whether a project of this task can be exported so (Kaggle's submissions hold DR grades only). */
   fits?: (task: TaskKind) => boolean;
 }
@@ -31,6 +41,7 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = [
     name: 'Labels',
     detail: 'The current label of every image, with who gave it (CSV).',
     extension: 'csv',
+    deidentification: { choice: true },
     target: { method: 'exports.labels' },
   },
   {
@@ -38,6 +49,7 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = [
     name: 'Label history',
     detail: 'Every label, ungradable flag and note, oldest first: the audit trail (CSV).',
     extension: 'csv',
+    deidentification: { choice: true },
     target: { method: 'exports.labels', history: true },
   },
   {
@@ -45,6 +57,7 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = [
     name: 'Labels per grader',
     detail: 'The current labels with one more column per reader, holding that reader’s own label (CSV).',
     extension: 'csv',
+    deidentification: { choice: true },
     target: { method: 'exports.labels', perGrader: true },
   },
   {
@@ -52,6 +65,7 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = [
     name: 'Predictions',
     detail: 'The active model’s probabilities, predicted label and out-of-fold flag for every image (CSV).',
     extension: 'csv',
+    deidentification: { choice: true },
     target: { method: 'exports.predictions' },
   },
   {
@@ -60,6 +74,7 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = [
     detail: 'Kaggle’s APTOS 2019 format: id_code,diagnosis (CSV; DR grading only).',
     extension: 'csv',
     fits: drOnly,
+    deidentification: { choice: true },
     target: { method: 'exports.submission', format: 'aptos' },
   },
   {
@@ -68,6 +83,7 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = [
     detail: 'Kaggle’s EyePACS 2015 format: image,level (CSV; DR grading only).',
     extension: 'csv',
     fits: drOnly,
+    deidentification: { choice: true },
     target: { method: 'exports.submission', format: 'eyepacs' },
   },
   {
@@ -75,19 +91,44 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = [
     name: 'COCO JSON',
     detail: 'The images with their sizes, the classes as categories and one image-level annotation per label, without boxes.',
     extension: 'json',
+    deidentification: { choice: true },
     target: { method: 'exports.coco' },
   },
-  // SLOTS (coordinator): each needs an entry here, a case in ExportTarget and one in run-export.ts.
-  // SLOT: "Evaluation report" (HTML) through `exports.report`, once that method is on main.
-  // SLOT: "Model bundle" through `models.exportBundle` (it names a model: the active one), once that method is on main.
-  // SLOT: "DICOM images" (the de-identified DICOM re-export of src/main/export/dicom-export.ts), once its api method is on main.
+  {
+    id: 'report',
+    name: 'Evaluation report',
+    detail: 'The active model’s out-of-fold figures with intervals, charts, largest errors with Grad-CAM and its limits, in one HTML file to read or print.',
+    extension: 'html',
+    deidentification: { choice: false, holds: 'The report names image files and their folders: share it only where those may be seen.' },
+    target: { method: 'exports.report' },
+  },
+  {
+    id: 'model-bundle',
+    name: 'Model bundle',
+    detail: 'The active model in one file, for another data folder or computer (gradedesk models import-bundle).',
+    extension: 'gdmodel',
+    deidentification: { choice: false, holds: 'A bundle holds no names, paths or notes: weights, classes, figures, and the training labels keyed by each image’s content hash.' },
+    target: { method: 'models.exportBundle' },
+  },
+  {
+    id: 'dicom',
+    name: 'DICOM images',
+    detail: 'The images imported from DICOM files, written again as DICOM into a folder.',
+    extension: null,
+    deidentification: { choice: false, holds: 'Always de-identified: patients are pseudonyms, names, dates and other identifying attributes are removed (DICOM basic profile).' },
+    target: { method: 'exports.dicom' },
+  },
 ];
 
 /** The formats a project of this task can be exported in. */
 export const formatsFor = (task: TaskKind): ExportFormat[] => EXPORT_FORMATS.filter((format) => format.fits?.(task) ?? true);
 
-/** The path with the format's extension: a path ending in another format's extension has it swapped, any other is kept. */
+/**
+ * The path with the format's extension: a path ending in another format's extension has it swapped (or
+ * dropped, for a folder), any other is kept.
+ */
 export function withExtension(file: string, format: ExportFormat): string {
-  const known = /\.(csv|json|html|zip)$/i.exec(file);
-  return known ? `${file.slice(0, known.index)}.${format.extension}` : file;
+  const known = /\.(csv|json|html|gdmodel)$/i.exec(file);
+  if (!known) return file;
+  return format.extension ? `${file.slice(0, known.index)}.${format.extension}` : file.slice(0, known.index);
 }

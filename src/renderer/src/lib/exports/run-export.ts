@@ -1,5 +1,5 @@
 import type { SubmissionSource } from '../../../../shared/exports';
-import { call } from '../api';
+import { call, CallError } from '../api';
 import { plural } from '../format';
 import type { ExportFormat } from './export-formats';
 
@@ -29,5 +29,25 @@ export async function runExport({ target }: ExportFormat, { projectId, file, dei
       const written = await call('exports.coco', common);
       return `Wrote ${plural(written.images, 'image')} and ${plural(written.annotations, 'label')} to ${written.file}.`;
     }
+    case 'exports.report': {
+      const written = await call('exports.report', { projectId, file });
+      const gallery = written.gradCamUnavailable ? ` The largest errors are shown without Grad-CAM: ${written.gradCamUnavailable}` : '';
+      return `Wrote the evaluation report of model ${written.modelId}, measured on ${plural(written.images, 'image')} of ${plural(written.patients, 'patient')}, to ${written.file}.${gallery}`;
+    }
+    case 'models.exportBundle': {
+      const written = await call('models.exportBundle', { modelId: await activeModelId(projectId), file });
+      return `Wrote the model bundle (${plural(written.models, 'model')}, SHA-256 ${written.sha256.slice(0, 12)}…) to ${written.file}.`;
+    }
+    case 'exports.dicom': {
+      const written = await call('exports.dicom', { projectId, folder: file });
+      const skipped = written.skipped.length ? ` ${plural(written.skipped.length, 'source file')} could not be written (${written.skipped[0]!.reason}${written.skipped.length > 1 ? ', …' : ''}).` : '';
+      return `Wrote ${plural(written.files, 'de-identified DICOM file')} (${plural(written.images, 'image')}) into ${written.folder}.${skipped}`;
+    }
   }
+}
+
+async function activeModelId(projectId: number): Promise<number> {
+  const active = (await call('models.list', { projectId })).find((model) => model.active);
+  if (!active) throw new CallError({ code: 'invalid', message: 'This project has no active model to bundle: train one first (Train view).' });
+  return active.id;
 }
