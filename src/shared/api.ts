@@ -385,7 +385,9 @@ export const api = {
    * out-of-fold figures with 95% intervals, confusion/ROC/calibration, agreement, the largest errors with Grad-CAM.
    * `pdf`: also print it to this PDF file, in the desktop app only (Electron's printToPDF).
    */
-  'exports.report': call<EvaluationReportWritten>()(z.object({ projectId: id, file: fsPath, modelId: id.optional(), pdf: fsPath.optional() }).strict()),
+  'exports.report': call<EvaluationReportWritten>()(
+    z.object({ projectId: id, file: fsPath, modelId: id.optional(), pdf: fsPath.optional(), deidentify: z.boolean().optional() }).strict(),
+  ),
 
   'backbones.list': call<BackboneInfo[]>()(z.object({}).strict()),
   /** Registers a tfjs backbone from a model.json path, or from a URL (with the sha256 of its model.json), which is downloaded now. */

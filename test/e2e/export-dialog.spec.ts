@@ -82,7 +82,7 @@ test('exports de-identified labels through the dialog, by keyboard, and the file
   await expect(dialog).toHaveCount(0);
 });
 
-test('the report, the model bundle and DICOM images say what they hold instead of offering de-identification, and a project without a model is told so', async ({ page }) => {
+test('the model bundle and DICOM images say what they hold instead of offering de-identification, the report offers it, and a project without a model is told so', async ({ page }) => {
   await page.goto(app.url);
   await page.getByLabel('Reader name').fill('Dr Okafor');
   await page.getByRole('button', { name: 'Start reading' }).click();
@@ -99,7 +99,7 @@ test('the report, the model bundle and DICOM images say what they hold instead o
 
   await dialog.getByTestId('export-format-report').check();
   await expect(dialog.getByTestId('export-file')).toHaveValue(path.join(root, 'screening.html'));
-  await expect(dialog.getByTestId('export-holds')).toContainText('names image files and their folders');
+  await expect(dialog.getByTestId('export-deidentify')).toBeChecked();
   await page.keyboard.press('Enter');
   await expect(dialog.getByTestId('export-error')).toContainText('Screening has no active model');
 

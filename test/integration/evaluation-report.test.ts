@@ -161,6 +161,24 @@ describe('the evaluation report', () => {
     expect(values(fs.readFileSync(file, 'utf8'))).toEqual(values(html));
   }, 120_000);
 
+  it('is written de-identified on request: no file name, folder or grader name is left, and the figures are the same', async () => {
+    const file = path.join(root, 'deidentified.html');
+    await ok<EvaluationReportWritten>('exports.report', { projectId: project.id, file, deidentify: true });
+    const text = fs.readFileSync(file, 'utf8');
+    const shown = elementsWith(html, 'data-image-id').length;
+    expect(shown).toBeGreaterThan(0);
+    const fileNames = workspace.store.images.readable(project.id).map((image) => path.basename(image.path));
+    const identifiers = [...fileNames, ...fileNames.map((name) => path.parse(name).name), path.join(root, 'photos'), 'Dr Ellis', HOSTILE_READER, 'onerror'];
+    // The report as recorded names them; the de-identified one names none.
+    expect(identifiers.filter((identifier) => html.includes(identifier)).length).toBeGreaterThan(2);
+    for (const identifier of identifiers) expect(text, identifier).not.toContain(identifier);
+    expect(text).toMatch(/I-[0-9a-f]{12}/);
+    expect(text).toMatch(/R-[0-9a-f]{12}/);
+    expect(text).toContain('data-deidentified');
+    const values = (report: string) => elementsWith(report, 'data-metric').map((row) => [row['data-metric'], row['data-value'], row['data-low'], row['data-high']]);
+    expect(values(text)).toEqual(values(html));
+  }, 120_000);
+
   it('is refused, saying why, for a folder that does not exist and for a project without a model', async () => {
     const missing = await call('exports.report', { projectId: project.id, file: path.join(root, 'no such folder', 'report.html') });
     expect(missing).toMatchObject({ ok: false, error: { code: 'invalid', message: expect.stringContaining('The report could not be written to') } });

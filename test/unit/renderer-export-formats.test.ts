@@ -23,7 +23,7 @@ describe('the Export dialog\'s formats', () => {
 
   it('offers de-identification where the format honours it, and says what the others hold', () => {
     const choice = EXPORT_FORMATS.filter((format) => format.deidentification.choice).map((format) => format.id);
-    expect(choice).toEqual(['labels', 'labels-history', 'labels-per-grader', 'predictions', 'submission-aptos', 'submission-eyepacs', 'coco']);
+    expect(choice).toEqual(['labels', 'labels-history', 'labels-per-grader', 'predictions', 'submission-aptos', 'submission-eyepacs', 'coco', 'report']);
     for (const format of EXPORT_FORMATS) {
       if (!format.deidentification.choice) expect(format.deidentification.holds.length).toBeGreaterThan(20);
     }

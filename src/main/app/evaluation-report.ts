@@ -12,6 +12,8 @@ import { DEFAULT_REFERRAL_THRESHOLD, type ModelDetail } from '../../shared/ml';
 import type { ClassCount, ErrorCase, ErrorGallery, EvaluationReportData, ModelCard } from '../export/report/report-data';
 import { evaluationReportHtml } from '../export/report/report-html';
 import { errorCode, writeProblem } from '../export/write-problems';
+import { exportNaming } from '../export/naming';
+import { deidentifiedReport } from '../export/report/deidentify-report';
 import { agreementSummary } from '../ml/evaluate/agreement-summary';
 import { largestErrors, type RankedError } from '../ml/evaluate/largest-errors';
 import { evaluatedImages, evaluateModel } from '../ml/evaluate/model-evaluation';
@@ -31,7 +33,7 @@ export type PdfPrinter = (htmlFile: string) => Promise<Buffer>;
 
 export async function writeEvaluationReport(
   workspace: Workspace,
-  request: { projectId: number; modelId?: number; file: string; pdf?: string },
+  request: { projectId: number; modelId?: number; file: string; pdf?: string; deidentify?: boolean },
   printToPdf?: PdfPrinter,
 ): Promise<EvaluationReportWritten> {
   if (request.pdf !== undefined && !printToPdf) {
@@ -44,7 +46,7 @@ export async function writeEvaluationReport(
   const images = evaluatedImages(store, model);
   const paths = new Map(store.images.readable(project.id).map((image) => [image.id, image.path]));
   const gallery = await errorGallery(workspace, project, model, largestErrors(images, { ordered: model.taskKind === 'dr-grade' }));
-  const data: EvaluationReportData = {
+  const recorded: EvaluationReportData = {
     card: modelCard(workspace, project, model),
     evaluation,
     measuredOn: { images: images.length, patients: new Set(images.map((i) => i.group)).size, folders: foldersOf(images.map((i) => paths.get(i.imageId))) },
@@ -53,6 +55,7 @@ export async function writeEvaluationReport(
     appVersion: version,
     createdAt: new Date().toISOString(),
   };
+  const data = request.deidentify ? deidentifiedReport(recorded, exportNaming(workspace.dataDir, true)) : recorded;
   const file = writeReportFile(request.file, evaluationReportHtml(data));
   const pdf = request.pdf === undefined ? null : writeReportFile(request.pdf, await printToPdf!(file));
   return { file, pdf, modelId: model.id, images: images.length, patients: data.measuredOn.patients, errorsShown: gallery.cases.length, gradCamUnavailable: gallery.gradCamUnavailable };

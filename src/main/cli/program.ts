@@ -239,8 +239,10 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO, pla
     .requiredOption('--project <name>')
     .option('--model <id>', 'model id (default: the active model)', parseCount)
     .requiredOption('--out <file>', 'HTML file to write')
-    .action(async (options: { project: string; model?: number; out: string }) => {
-      const written = await app().exports.report(checked('exports.report', { projectId: projectNamed(options.project).id, modelId: options.model, file: options.out }));
+    .option('--deidentify', 'image files and graders by their pseudonyms, source folders removed')
+    .action(async (options: { project: string; model?: number; out: string; deidentify?: boolean }) => {
+      const request = { projectId: projectNamed(options.project).id, modelId: options.model, file: options.out, deidentify: options.deidentify ?? false };
+      const written = await app().exports.report(checked('exports.report', request));
       const cams = written.gradCamUnavailable ? `No Grad-CAM in the gallery: ${written.gradCamUnavailable}\n` : '';
       print(written, `Wrote the evaluation report of model ${written.modelId} (${written.images} images of ${written.patients} patients, ${written.errorsShown} errors shown) to ${written.file}.\n${cams}`);
     });

@@ -69,4 +69,6 @@ export interface EvaluationReportData {
   gallery: ErrorGallery;
   appVersion: string;
   createdAt: string;
+  /** True when file names, folders and graders' names were replaced by pseudonyms. */
+  deidentified?: boolean;
 }

@@ -39,6 +39,7 @@ ${agreementSection(data.agreement)}
 ${gallerySection(data.gallery)}
 <footer>
 <p>Made by Gradedesk ${e(data.appVersion)} on ${e(data.createdAt)}. This file is self-contained: it loads nothing from a network or another file, and runs no script.</p>
+${data.deidentified ? DEIDENTIFIED_NOTE : ''}
 <p>To keep it as a PDF, open it in Chromium, Chrome or Edge and print it (Ctrl+P or ⌘P, then “Save as PDF”): pages break between sections. The desktop app can also print it to PDF itself; the command line and browser mode write the HTML only.</p>
 </footer>
 </body>
@@ -188,3 +189,5 @@ ${parts.join('\n')}
 </div>
 </section>`;
 }
+
+const DEIDENTIFIED_NOTE = '<p data-deidentified>De-identified: image files are named by keyed pseudonyms (I-…), graders by theirs (R-…, the same as in this data folder’s other de-identified exports), and the source folders are removed. The pictures are the photographs themselves: text burned into them by a camera is not removed.</p>';

@@ -19,7 +19,9 @@ export type ExportTarget =
  * Whether the format honours the de-identify choice; when it does not, the sentence says what the file
  * holds instead, and the dialog shows it in place of the choice.
  */
-export type Deidentification = { choice: true } | { choice: false; holds: string };
+export type Deidentification = { choice: true; done: string } | { choice: false; holds: string };
+
+const PSEUDONYMOUS_TABLE: Deidentification = { choice: true, done: 'Patients, images and readers are pseudonyms; times are years; notes are removed.' };
 
 export interface ExportFormat {
   id: string;
@@ -41,7 +43,7 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = [
     name: 'Labels',
     detail: 'The current label of every image, with who gave it (CSV).',
     extension: 'csv',
-    deidentification: { choice: true },
+    deidentification: PSEUDONYMOUS_TABLE,
     target: { method: 'exports.labels' },
   },
   {
@@ -49,7 +51,7 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = [
     name: 'Label history',
     detail: 'Every label, ungradable flag and note, oldest first: the audit trail (CSV).',
     extension: 'csv',
-    deidentification: { choice: true },
+    deidentification: PSEUDONYMOUS_TABLE,
     target: { method: 'exports.labels', history: true },
   },
   {
@@ -57,7 +59,7 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = [
     name: 'Labels per grader',
     detail: 'The current labels with one more column per reader, holding that reader’s own label (CSV).',
     extension: 'csv',
-    deidentification: { choice: true },
+    deidentification: PSEUDONYMOUS_TABLE,
     target: { method: 'exports.labels', perGrader: true },
   },
   {
@@ -65,7 +67,7 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = [
     name: 'Predictions',
     detail: 'The active model’s probabilities, predicted label and out-of-fold flag for every image (CSV).',
     extension: 'csv',
-    deidentification: { choice: true },
+    deidentification: PSEUDONYMOUS_TABLE,
     target: { method: 'exports.predictions' },
   },
   {
@@ -74,7 +76,7 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = [
     detail: 'Kaggle’s APTOS 2019 format: id_code,diagnosis (CSV; DR grading only).',
     extension: 'csv',
     fits: drOnly,
-    deidentification: { choice: true },
+    deidentification: PSEUDONYMOUS_TABLE,
     target: { method: 'exports.submission', format: 'aptos' },
   },
   {
@@ -83,7 +85,7 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = [
     detail: 'Kaggle’s EyePACS 2015 format: image,level (CSV; DR grading only).',
     extension: 'csv',
     fits: drOnly,
-    deidentification: { choice: true },
+    deidentification: PSEUDONYMOUS_TABLE,
     target: { method: 'exports.submission', format: 'eyepacs' },
   },
   {
@@ -91,7 +93,7 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = [
     name: 'COCO JSON',
     detail: 'The images with their sizes, the classes as categories and one image-level annotation per label, without boxes.',
     extension: 'json',
-    deidentification: { choice: true },
+    deidentification: PSEUDONYMOUS_TABLE,
     target: { method: 'exports.coco' },
   },
   {
@@ -99,7 +101,7 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = [
     name: 'Evaluation report',
     detail: 'The active model’s out-of-fold figures with intervals, charts, largest errors with Grad-CAM and its limits, in one HTML file to read or print.',
     extension: 'html',
-    deidentification: { choice: false, holds: 'The report names image files and their folders: share it only where those may be seen.' },
+    deidentification: { choice: true, done: 'Image files and graders are pseudonyms and the source folders are removed; text burned into the photographs is not.' },
     target: { method: 'exports.report' },
   },
   {

@@ -30,7 +30,7 @@ export async function runExport({ target }: ExportFormat, { projectId, file, dei
       return `Wrote ${plural(written.images, 'image')} and ${plural(written.annotations, 'label')} to ${written.file}.`;
     }
     case 'exports.report': {
-      const written = await call('exports.report', { projectId, file });
+      const written = await call('exports.report', { projectId, file, deidentify });
       const gallery = written.gradCamUnavailable ? ` The largest errors are shown without Grad-CAM: ${written.gradCamUnavailable}` : '';
       return `Wrote the evaluation report of model ${written.modelId}, measured on ${plural(written.images, 'image')} of ${plural(written.patients, 'patient')}, to ${written.file}.${gallery}`;
     }
