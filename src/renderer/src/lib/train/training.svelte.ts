@@ -269,6 +269,21 @@ export async function exportModel(model: ModelSummary, dir: string): Promise<boo
   }
 }
 
+/** A model bundle (.gdmodel) from another data folder or computer, as a finished model of the project. */
+export async function importBundle(project: ProjectSummary, file: string): Promise<boolean> {
+  try {
+    const model = await call('models.importBundle', { projectId: project.id, file });
+    const active = model.active ? ' It is now the active model.' : ' The active model stays: this one was not better on the same images.';
+    say(`Imported “${model.name}” from ${file}.${active} Predict the project’s images with it to see its grades.`);
+    return true;
+  } catch (error) {
+    say(`The bundle was not imported: ${errorSentence(error)}`, 'error');
+    return false;
+  } finally {
+    await refreshModels();
+  }
+}
+
 export async function predictImages(projectId: number, modelId?: number): Promise<void> {
   if (predictionJob.running) return;
   await predictionJob.start(() => call('predictions.start', { projectId, ...(modelId ? { modelId } : {}) }));
