@@ -160,6 +160,19 @@ describe('a model bundle', () => {
     expect(leftovers(away)).toEqual(before);
   });
 
+  it('clears the staging folder an import left when it crashed an hour ago, and leaves a younger one (another process may be importing)', async () => {
+    const modelsDir = path.join(away.workspace.dataDir, 'models');
+    fs.mkdirSync(path.join(modelsDir, '.bundle-crashed', '1'), { recursive: true });
+    fs.mkdirSync(path.join(modelsDir, '.bundle-in-flight'), { recursive: true });
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+    fs.utimesSync(path.join(modelsDir, '.bundle-crashed'), twoHoursAgo, twoHoursAgo);
+    const imported = await away.app.models.importBundle({ projectId: away.project.id, file: bundle });
+    expect(fs.existsSync(path.join(modelsDir, '.bundle-crashed'))).toBe(false);
+    expect(fs.existsSync(path.join(modelsDir, '.bundle-in-flight'))).toBe(true);
+    fs.rmSync(path.join(modelsDir, '.bundle-in-flight'), { recursive: true });
+    away.app.models.delete({ modelId: imported.id });
+  }, 120_000);
+
   it('is refused by a project with another task', async () => {
     const skin = away.workspace.store.projects.create('Skin', taskSpecFor('multiclass', ['nevus', 'melanoma']));
     const error = await refusal(() => away.app.models.importBundle({ projectId: skin.id, file: bundle }));

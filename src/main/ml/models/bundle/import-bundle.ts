@@ -22,6 +22,18 @@ export interface BundleImportRequest {
 }
 
 /** The imported model (an ensemble: the ensemble, its members imported before it). */
+const STAGING_PREFIX = '.bundle-';
+/** Older than this, a staging folder was left by an import that crashed; a younger one may be another process's. */
+const ABANDONED_AFTER_MS = 60 * 60 * 1000;
+
+function removeAbandonedStaging(modelsDir: string): void {
+  for (const entry of fs.readdirSync(modelsDir, { withFileTypes: true })) {
+    if (!entry.isDirectory() || !entry.name.startsWith(STAGING_PREFIX)) continue;
+    const dir = path.join(modelsDir, entry.name);
+    if (Date.now() - fs.statSync(dir).mtimeMs > ABANDONED_AFTER_MS) fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function importBundle(engine: Engine, request: BundleImportRequest): Promise<ModelDetail> {
   const { store } = engine;
   const opened = readBundle(request.file);
@@ -32,7 +44,8 @@ export async function importBundle(engine: Engine, request: BundleImportRequest)
   checkModels(manifest, opened, name);
 
   fs.mkdirSync(engine.modelsDir, { recursive: true });
-  const staging = path.join(engine.modelsDir, `.bundle-${randomBytes(6).toString('hex')}`);
+  removeAbandonedStaging(engine.modelsDir);
+  const staging = path.join(engine.modelsDir, `${STAGING_PREFIX}${randomBytes(6).toString('hex')}`);
   const placed: string[] = [];
   try {
     for (const entry of opened.paths) writeFile(path.join(staging, ...entry.split('/')), opened.read(entry));
