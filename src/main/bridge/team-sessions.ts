@@ -100,7 +100,7 @@ export class TeamSessions {
   }
 
   private cookie(session: StartedSession): string {
-    const maxAgeSeconds = Math.min(SESSION_HOURS * 3600, Math.floor((Date.parse(session.expiresAt) - Date.now()) / 1000));
+    const maxAgeSeconds = Math.min(SESSION_HOURS * 3600, Math.round((Date.parse(session.expiresAt) - Date.now()) / 1000));
     return sessionCookie(session.secret, { maxAgeSeconds, secure: this.secure });
   }
 }
