@@ -10,7 +10,7 @@ import { startBridge, type Bridge } from '../../src/main/bridge/server';
 import { Workspace } from '../../src/main/app/workspace';
 import { runCli } from '../../src/main/cli/program';
 import type { ApiError } from '../../src/shared/api';
-import { taskSpecFor, type GridPage, type ImageEvent, type Project } from '../../src/shared/domain';
+import { taskSpecFor, type ImageEvent, type Project } from '../../src/shared/domain';
 import type { Person, SignInLink, SignInState } from '../../src/shared/people';
 import { writeJpeg } from '../fixtures/images';
 
@@ -138,7 +138,7 @@ describe('team server: people sign in, and every call is made as them', () => {
     expect(short.stderr).toMatch(/at least 10 characters/);
     const again = await cli(['user', 'add', 'ana', '--role', 'admin', '--password-stdin'], 'another-long-password\n');
     expect(again.code).toBe(1);
-    expect(again.stderr).toMatch(/Ana already has a password/);
+    expect(again.stderr).toMatch(/Ana already has a password; to start them again, disable them, then add them again/);
     expect((await cli(['user', 'add', 'Finn', '--role', 'boss'])).code).toBe(2);
   });
 

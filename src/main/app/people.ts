@@ -41,6 +41,8 @@ export function peopleOperations({ store }: Workspace) {
 
     /** A new person, or a role and password for a reader who graded without one. */
     async add({ name, role, password }: Validated<'people.add'>): Promise<Person> {
+      // Said before the slow hash; the store checks again under its write lock.
+      store.people.refuseSecondPassword(name);
       const passwordHash = password === undefined ? null : await hashPassword(password);
       return store.people.add(name, role, passwordHash);
     },

@@ -55,16 +55,25 @@ export class PeopleStore {
     return row ? { person: toPerson(row), passwordHash: row.password_hash } : null;
   }
 
+  /** An active person who already has a password is not added again (a conflict, in words); a disabled one may be. */
+  refuseSecondPassword(name: string): void {
+    const known = this.named(name);
+    if (known?.passwordHash && !known.person.disabledAt) {
+      throw conflict(`${known.person.name} already has a password; to start them again, disable them, then add them again.`);
+    }
+  }
+
   /**
    * Adds a person, or gives a role (and a password) to a reader who has graded without one, so that
-   * their earlier grades stay theirs. A person who already has a password is not replaced.
+   * their earlier grades stay theirs; a disabled person added again is enabled with the new role and
+   * password. An active person who already has a password is not replaced.
    */
   add(name: string, role: Role, passwordHash: string | null): Person {
     const trimmed = name.trim();
     if (!trimmed) throw invalid('A person needs a name.');
     return writeTransaction(this.db, () => {
+      this.refuseSecondPassword(trimmed);
       const known = this.db.prepare('SELECT * FROM readers WHERE name = ?').get(trimmed) as PersonRow | undefined;
-      if (known?.password_hash) throw conflict(`${known.name} already has a password; disable them first to start again, or choose another name.`);
       if (known) {
         this.db.prepare('UPDATE readers SET role = ?, password_hash = ?, disabled_at = NULL WHERE id = ?').run(role, passwordHash, known.id);
         return this.get(known.id);

@@ -59,8 +59,8 @@ export function gradedeskCliWithInput(dataDir: string, input: string | null, ...
     if (input !== null) child.stdin!.end(input);
     let out = '';
     let err = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    child.stderr.on('data', (chunk) => (err += chunk));
+    child.stdout!.on('data', (chunk) => (out += chunk));
+    child.stderr!.on('data', (chunk) => (err += chunk));
     child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`gradedesk ${args.join(' ')} failed: ${err}`))));
   });
 }
