@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
@@ -13,6 +13,7 @@ import type { ApiError } from '../../src/shared/api';
 import { taskSpecFor, type ImageEvent, type Project } from '../../src/shared/domain';
 import type { Person, SignInLink, SignInState } from '../../src/shared/people';
 import { writeJpeg } from '../fixtures/images';
+import { cliIsBuilt, gradedesk, GRADEDESK_BIN } from '../support/gradedesk-process';
 
 interface Answer<T = unknown> {
   ok: boolean;
@@ -343,6 +344,51 @@ describe('team server over HTTPS', () => {
     } finally {
       await bridge.close();
       await workspace.close();
+      await fs.rm(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('gradedesk serve, as an admin starts it', () => {
+  /** Starts the real `serve`, waits for the JSON line it prints, and stops it; answers what it said. */
+  const serve = (dataDir: string, ...args: string[]) =>
+    new Promise<{ printed: { url: string; token: string | null; team: boolean }; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [GRADEDESK_BIN, '--data', dataDir, '--json', 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      let printed: { url: string; token: string | null; team: boolean } | null = null;
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      child.stdout.on('data', (chunk) => {
+        stdout += chunk;
+        try {
+          printed = JSON.parse(stdout);
+          child.kill('SIGTERM');
+        } catch {
+          // Not all of it yet.
+        }
+      });
+      child.once('exit', (code) => (printed ? resolve({ printed, stderr }) : reject(new Error(`serve exited with ${code}: ${stderr}`))));
+    });
+
+  it.runIf(cliIsBuilt())('is a team server once someone has a password, and warns loudly about plain HTTP beyond loopback', { timeout: 120_000 }, async () => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'gradedesk-serve-'));
+    try {
+      const single = await serve(root);
+      expect(single.printed.team).toBe(false);
+      expect(single.printed.url).toMatch(/\/\?token=[A-Za-z0-9_-]{43}$/);
+      expect(single.stderr).toBe('');
+
+      const added = spawnSync(process.execPath, [GRADEDESK_BIN, '--data', root, 'user', 'add', 'Ana', '--role', 'admin', '--password-stdin'], { input: 'ana-runs-the-centre\n' });
+      expect(added.status, String(added.stderr)).toBe(0);
+      const team = await serve(root, '--host', '0.0.0.0');
+      expect(team.printed).toMatchObject({ team: true, token: null });
+      expect(team.printed.url).not.toContain('token');
+      expect(team.stderr).toMatch(/!{78}\nWARNING: Gradedesk is listening on 0\.0\.0\.0 over plain HTTP, without encryption\.\n.*passwords and the session cookies/);
+
+      expect((await serve(root, '--single')).printed.team).toBe(false);
+      const halfTls = await gradedesk(root, 'serve', '--tls-cert', path.join(root, 'missing.pem'));
+      expect([halfTls.code, halfTls.stderr]).toEqual([1, 'gradedesk: HTTPS needs both --tls-cert and --tls-key.\n']);
+    } finally {
       await fs.rm(root, { recursive: true, force: true });
     }
   });
