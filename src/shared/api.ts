@@ -50,9 +50,11 @@ import { TRIAGE_ORDERS, type TriagePage, type TriagePosition } from './triage';
 import type { EmbeddingSummary, SimilarCasesAnswer } from './similar';
 import type { AgreementSummary } from './agreement';
 import type { EvaluationReportWritten } from './evaluation-report';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, ROLES, type Person, type SignInLink } from './people';
 import { schemaOf } from './schema-of';
 
 const id = z.number().int().positive();
+const personName = z.string().trim().min(1).max(80);
 /** A file or folder on this machine; the file system refuses a NUL in a path, so the call does here, in words. */
 const fsPath = z.string().min(1).max(4096).refine((text) => !text.includes('\0'), 'a path cannot contain a NUL character');
 const labelValue = schemaOf<LabelValue>()(z.union([z.number().int().min(0), z.array(z.number().int().min(0)).max(64)]));
@@ -186,7 +188,26 @@ export const api = {
   ),
 
   'readers.list': call<Reader[]>()(z.object({}).strict()),
-  'readers.ensure': call<Reader>()(z.object({ name: z.string().trim().min(1).max(80) }).strict()),
+  'readers.ensure': call<Reader>()(z.object({ name: personName }).strict()),
+
+  /** People of the data directory with their roles (on a team server: admins only, like every people.* call). */
+  'people.list': call<Person[]>()(z.object({}).strict()),
+  /** Adds a person (or gives a reader who graded without one a role and password); without a password they sign in by link. */
+  'people.add': call<Person>()(
+    z
+      .object({
+        name: personName,
+        role: z.enum(ROLES),
+        password: z.string().min(MIN_PASSWORD_LENGTH, `a password has at least ${MIN_PASSWORD_LENGTH} characters`).max(MAX_PASSWORD_LENGTH).optional(),
+      })
+      .strict(),
+  ),
+  /** Disables a person and ends their sessions and links; their grades stay theirs. */
+  'people.disable': call<Person>()(z.object({ name: personName }).strict()),
+  /** Ends every session and link of a person (they may sign in again). */
+  'people.revokeSessions': call<{ person: Person; ended: number }>()(z.object({ name: personName }).strict()),
+  /** A personal one-time sign-in link, valid for `hours` (default 24). */
+  'people.createLink': call<SignInLink>()(z.object({ name: personName, hours: z.number().int().min(1).max(168).optional() }).strict()),
 
   'images.page': call<GridPage>()(
     imageView.extend({ offset: z.number().int().min(0), limit: z.number().int().min(0).max(1000) }).strict(),

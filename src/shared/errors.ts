@@ -5,6 +5,8 @@ export type ErrorCode =
   | 'conflict'
   | 'unsupported'
   | 'cancelled'
+  /** The signed-in person may not do this (another person's work, or an admin's). */
+  | 'forbidden'
   /** Nothing could be saved: the disk holding the data folder is full. */
   | 'disk-full'
   /** Nothing could be saved: the data folder (or its database) may not be written. */
@@ -27,3 +29,4 @@ export const notFound = (message: string) => new GradedeskError('not-found', mes
 export const invalid = (message: string) => new GradedeskError('invalid', message);
 export const conflict = (message: string) => new GradedeskError('conflict', message);
 export const damaged = (message: string) => new GradedeskError('damaged', message);
+export const forbidden = (message: string) => new GradedeskError('forbidden', message);

@@ -53,7 +53,7 @@ describe('api fuzz over the HTTP bridge', () => {
   });
 
   it('answers every method of the contract with no 500 and no hang, stays up, and leaves a sound database', { timeout: 300_000 }, async () => {
-    const report = await fuzzApi({ ...TEST_PROFILE, origin: bridge.origin, token: bridge.token, pathSandbox: path.join(root, 'paths') });
+    const report = await fuzzApi({ ...TEST_PROFILE, origin: bridge.origin, token: bridge.token!, pathSandbox: path.join(root, 'paths') });
     expect(Object.keys(report.byMethod).sort()).toEqual(Object.keys(api).sort());
     expect(report.tried).toBe(Object.keys(api).length * TEST_PROFILE.perMethod);
     expect(report.failures).toEqual([]);

@@ -50,8 +50,8 @@ describe('hostile label files and cancelling, in browser mode', () => {
   let thumbnailId: number;
   let socket: WebSocket;
   let events = '';
-  const api = <T>(method: string, body: unknown) => call<T>(bridge.origin, bridge.token, method, body);
-  const finished = (jobId: string, seconds?: number) => ended(bridge.origin, bridge.token, jobId, seconds);
+  const api = <T>(method: string, body: unknown) => call<T>(bridge.origin, bridge.token!, method, body);
+  const finished = (jobId: string, seconds?: number) => ended(bridge.origin, bridge.token!, jobId, seconds);
 
   beforeAll(async () => {
     root = await fs.mkdtemp(path.join(os.tmpdir(), 'gradedesk-faults-'));

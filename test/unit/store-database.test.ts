@@ -100,7 +100,7 @@ describe('migrations from an empty data directory', () => {
           .all(type) as Array<{ name: string }>
       ).map((row) => row.name);
     expect(objects('table')).toEqual([
-      'backbones', 'embeddings', 'features', 'images', 'label_events', 'model_epochs', 'model_training_images', 'models', 'predictions', 'projects', 'readers', 'schema_migrations',
+      'backbones', 'embeddings', 'features', 'images', 'label_events', 'model_epochs', 'model_training_images', 'models', 'predictions', 'projects', 'readers', 'schema_migrations', 'sessions',
     ]);
     expect(objects('index')).toEqual([
       'embeddings_by_image',
@@ -119,6 +119,7 @@ describe('migrations from an empty data directory', () => {
       'models_by_project',
       'one_active_model',
       'predictions_by_image',
+      'sessions_by_reader',
     ]);
     expect(objects('trigger')).toEqual(['label_events_no_delete', 'label_events_no_update']);
     // A fresh store is empty.

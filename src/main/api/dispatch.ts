@@ -1,6 +1,8 @@
 import { api, isMethod, type ApiResult, type Method } from '../../shared/api';
 import type { Validated } from '../app/operation';
 import { GradedeskError } from '../../shared/errors';
+import type { Person } from '../../shared/people';
+import { authorize } from './authorization';
 import { storageFailure } from '../store/failures';
 import type { Handlers } from './handlers';
 
@@ -17,15 +19,17 @@ export function parseRequest<M extends Method>(method: M, payload: unknown): { o
  * Runs one call from an untrusted renderer: an unknown method or a payload that does not match its
  * schema gets a `bad-request` error naming the problem; user-facing failures keep their code, as do a full
  * disk, a read-only data folder and a damaged database; anything else is an internal error, logged here
- * and never shown as a stack trace.
+ * and never shown as a stack trace. On a team server the call is made as the signed-in `person`, and
+ * refused (`forbidden`) when they may not make it.
  */
-export async function dispatch(handlers: Handlers, method: unknown, payload: unknown): Promise<ApiResult<unknown>> {
+export async function dispatch(handlers: Handlers, method: unknown, payload: unknown, person?: Person): Promise<ApiResult<unknown>> {
   if (!isMethod(method)) {
     return { ok: false, error: { code: 'bad-request', message: `Unknown call ${JSON.stringify(method)}.` } };
   }
   const parsed = parseRequest(method, payload ?? {});
   if (!parsed.ok) return { ok: false, error: { code: 'bad-request', message: parsed.problem } };
   try {
+    if (person) authorize(method, parsed.request, person);
     const handler = handlers[method] as (request: unknown) => unknown;
     return { ok: true, value: await handler(parsed.request) };
   } catch (error) {

@@ -57,6 +57,12 @@ export function createHandlers(workspace: Workspace, platform: Platform): Handle
     'readers.list': app.readers.list,
     'readers.ensure': app.readers.ensure,
 
+    'people.list': app.people.list,
+    'people.add': app.people.add,
+    'people.disable': app.people.disable,
+    'people.revokeSessions': app.people.revokeSessions,
+    'people.createLink': app.people.createLink,
+
     'images.page': app.images.page,
     'images.locate': app.images.locate,
     'images.get': app.images.get,

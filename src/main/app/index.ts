@@ -13,6 +13,7 @@ import { importOperations } from './imports';
 import { jobOperations } from './jobs';
 import { labelOperations } from './labels';
 import { modelOperations } from './models';
+import { peopleOperations } from './people';
 import { predictionOperations } from './predictions';
 import { projectOperations } from './projects';
 import { readerOperations } from './readers';
@@ -26,6 +27,7 @@ export function createApp(workspace: Workspace) {
     workspace,
     projects: projectOperations(workspace),
     readers: readerOperations(workspace),
+    people: peopleOperations(workspace),
     images: imageOperations(workspace),
     labels: labelOperations(workspace),
     agreement: agreementOperations(workspace),

@@ -39,7 +39,7 @@ export async function benchApiFuzz(scratch: string): Promise<void> {
         reports.push(
           await fuzzApi({
             origin: bridge.origin,
-            token: bridge.token,
+            token: bridge.token!,
             seed,
             perMethod: PER_METHOD,
             requestTimeoutMs: 10_000,

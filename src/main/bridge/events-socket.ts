@@ -9,14 +9,19 @@ export class EventsSocket {
 
   constructor(private readonly events: ApiEvents) {}
 
-  /** Completes an upgrade the caller has already checked (path, Host, Origin, token). */
-  accept(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    this.server.handleUpgrade(request, socket, head, (client) => this.attach(client));
+  /**
+   * Completes an upgrade the caller has already checked (path, Host, Origin, token or session). With
+   * `isLive` (team mode), the socket is closed instead of sent an event once its session has ended.
+   */
+  accept(request: IncomingMessage, socket: Duplex, head: Buffer, isLive?: () => boolean): void {
+    this.server.handleUpgrade(request, socket, head, (client) => this.attach(client, isLive));
   }
 
-  private attach(client: WebSocket): void {
+  private attach(client: WebSocket, isLive?: () => boolean): void {
     const unsubscribe = this.events.onAny((event, payload) => {
-      if (client.readyState === client.OPEN) client.send(JSON.stringify({ event, payload }));
+      if (client.readyState !== client.OPEN) return;
+      if (isLive && !isLive()) return void client.close(1008, 'The session has ended; sign in again.');
+      client.send(JSON.stringify({ event, payload }));
     });
     client.on('close', unsubscribe);
     client.on('error', () => client.terminate());

@@ -29,6 +29,8 @@ export function statusOf(result: ApiResult<unknown>): number {
   switch (result.error.code) {
     case 'bad-request':
       return 400;
+    case 'forbidden':
+      return 403;
     case 'not-found':
       return 404;
     case 'conflict':

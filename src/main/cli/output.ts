@@ -5,12 +5,19 @@ export interface CliIO {
   stderr: (text: string) => void;
   /** Whether stderr is a terminal, where a progress bar can redraw itself in place. */
   interactive: boolean;
+  /** All of standard input, for commands that read a secret from it (`user add --password-stdin`). */
+  readStdin?: () => Promise<string>;
 }
 
 export const processIO: CliIO = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   interactive: Boolean(process.stderr.isTTY),
+  readStdin: async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  },
 };
 
 export function formatDuration(seconds: number): string {

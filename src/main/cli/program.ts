@@ -20,6 +20,7 @@ import { storageFailure } from '../store/failures';
 import { Workspace } from '../app/workspace';
 import { describeAgreement } from './agreement-text';
 import { registerMlCommands } from './ml-commands';
+import { registerUserCommands } from './user-commands';
 import { formatDuration, processIO, progressPrinter, table, type CliIO } from './output';
 import { checked, followJob } from './requests';
 
@@ -308,17 +309,25 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO, pla
 
   program
     .command('serve')
-    .description('run Gradedesk in a web browser on this machine, until Ctrl+C')
+    .description('run Gradedesk in a web browser, until Ctrl+C: for one person on this machine (a tokened link), or as a team server when people have passwords')
     .option('--port <n>', 'port to listen on (default: any free port)', parsePort, 0)
     .option('--host <address>', 'address to listen on; anything but loopback exposes the images to the network', '127.0.0.1')
-    .action(async (options: { port: number; host: string }) => {
+    .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM); needs --tls-key')
+    .option('--tls-key <file>', 'the private key (PEM) of --tls-cert')
+    .addOption(new Option('--team', 'each person signs in (default when someone has a password: gradedesk user add --password-stdin)').conflicts('single'))
+    .option('--single', 'one person on this machine with the tokened link, even when people have passwords')
+    .action(async (options: { port: number; host: string; tlsCert?: string; tlsKey?: string; team?: boolean; single?: boolean }) => {
       const rendererDir = places.rendererDir ?? fileURLToPath(new URL('../renderer', import.meta.url));
       if (!fs.existsSync(path.join(rendererDir, 'index.html'))) throw invalid('The UI is not built; run `npm run build` first.');
-      const bridge = await startBridge({ workspace: open(), host: options.host, port: options.port, rendererDir, version });
-      if (!isLoopback(options.host)) {
-        io.stderr(`Warning: Gradedesk is listening on ${options.host}, so anyone who can reach that address and has the link can read patient images.\n`);
+      const tls = readTls(options.tlsCert, options.tlsKey);
+      const team = options.team ? true : options.single ? false : undefined;
+      const bridge = await startBridge({ workspace: open(), host: options.host, port: options.port, rendererDir, version, team, tls });
+      if (!isLoopback(options.host) && !tls) io.stderr(plainHttpWarning(options.host, bridge.team));
+      if (bridge.team && !app().people.teamByDefault()) {
+        io.stderr('Nobody can sign in with a password yet: add an admin (gradedesk user add NAME --role admin --password-stdin) or give someone a link (gradedesk user link NAME).\n');
       }
-      print({ url: bridge.url, token: bridge.token }, `Gradedesk is running in browser mode: ${bridge.url}\n`);
+      const how = bridge.team ? 'as a team server (each person signs in)' : 'in browser mode';
+      print({ url: bridge.url, token: bridge.token, team: bridge.team }, `Gradedesk is running ${how}: ${bridge.url}\n`);
       // Resolves only on shutdown, so that the workspace stays open while the server runs.
       await new Promise<void>((resolve) => {
         const stop = () => {
@@ -333,6 +342,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO, pla
     });
 
   registerMlCommands(program, { io, app, print, projectNamed });
+  registerUserCommands(program, { io, app, print });
 
   try {
     await program.parseAsync([...argv], { from: 'user' });
@@ -349,6 +359,33 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO, pla
   } finally {
     await (workspace as Workspace | null)?.close();
   }
+}
+
+/** The certificate and key for HTTPS, read now so that a wrong path is said before anything listens. */
+function readTls(certFile: string | undefined, keyFile: string | undefined): { cert: Buffer; key: Buffer } | undefined {
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile || !keyFile) throw invalid('HTTPS needs both --tls-cert and --tls-key.');
+  const read = (file: string, what: string) => {
+    try {
+      return fs.readFileSync(file);
+    } catch (error) {
+      throw invalid(`The TLS ${what} ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}).`);
+    }
+  };
+  return { cert: read(certFile, 'certificate'), key: read(keyFile, 'key') };
+}
+
+/** Said on stderr, impossible to miss, when patient images go over the network unencrypted. */
+function plainHttpWarning(host: string, team: boolean): string {
+  const rule = '!'.repeat(78);
+  return [
+    rule,
+    `WARNING: Gradedesk is listening on ${host} over plain HTTP, without encryption.`,
+    `Anyone on the network path can read the patient images${team ? ', the passwords and the session cookies' : ' and the access token in the link'}.`,
+    'Serve HTTPS with --tls-cert FILE --tls-key FILE, or listen on 127.0.0.1 only.',
+    rule,
+    '',
+  ].join('\n');
 }
 
 function parseCount(text: string): number {

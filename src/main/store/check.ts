@@ -10,6 +10,10 @@ const MAX_PER_CHECK = 20;
 const TIME_COLUMNS: ReadonlyArray<{ table: string; column: string; nullable?: boolean }> = [
   { table: 'projects', column: 'created_at' },
   { table: 'readers', column: 'created_at' },
+  { table: 'readers', column: 'disabled_at', nullable: true },
+  { table: 'sessions', column: 'created_at' },
+  { table: 'sessions', column: 'expires_at' },
+  { table: 'sessions', column: 'ended_at', nullable: true },
   { table: 'images', column: 'imported_at' },
   { table: 'images', column: 'label_updated_at', nullable: true },
   { table: 'label_events', column: 'created_at' },

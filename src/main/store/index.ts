@@ -12,6 +12,7 @@ import { LabelStore } from './labels';
 import { ModelStore } from './models';
 import { PredictionStore } from './predictions';
 import { ProjectStore } from './projects';
+import { PeopleStore } from './people';
 import { ReaderStore } from './readers';
 import { TriageStore } from './triage';
 import { writeTransaction } from './write-transaction';
@@ -22,6 +23,7 @@ import type { Project, ProjectStats } from '../../shared/domain';
 export class Store {
   readonly projects: ProjectStore;
   readonly readers: ReaderStore;
+  readonly people: PeopleStore;
   readonly images: ImageStore;
   readonly labels: LabelStore;
   readonly models: ModelStore;
@@ -44,6 +46,7 @@ export class Store {
     this.dataVersion = new DataVersion(db);
     this.projects = new ProjectStore(db);
     this.readers = new ReaderStore(db);
+    this.people = new PeopleStore(db);
     this.images = new ImageStore(db, this.dataVersion);
     this.labels = new LabelStore(db);
     this.models = new ModelStore(db);

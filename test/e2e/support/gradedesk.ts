@@ -49,12 +49,18 @@ function stop(child: ChildProcess): Promise<void> {
 
 /** Runs the CLI against a data directory (for setting up projects the test does not need to click through). */
 export function gradedeskCli(dataDir: string, ...args: string[]): Promise<string> {
+  return gradedeskCliWithInput(dataDir, null, ...args);
+}
+
+/** The same, with `input` on its standard input (a password for `user add --password-stdin`). */
+export function gradedeskCliWithInput(dataDir: string, input: string | null, ...args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/gradedesk.js', '--data', dataDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['bin/gradedesk.js', '--data', dataDir, ...args], { stdio: [input === null ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    if (input !== null) child.stdin!.end(input);
     let out = '';
     let err = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    child.stderr.on('data', (chunk) => (err += chunk));
+    child.stdout!.on('data', (chunk) => (out += chunk));
+    child.stderr!.on('data', (chunk) => (err += chunk));
     child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`gradedesk ${args.join(' ')} failed: ${err}`))));
   });
 }

@@ -7,6 +7,7 @@ import { referralThreshold } from './006-referral-threshold';
 import { auditedFlags } from './007-audited-flags';
 import { modelActivation } from './008-model-activation';
 import { dicomSource } from './009-dicom-source';
+import { people } from './010-people';
 import type { Migration } from './types';
 
 /** Every schema migration, oldest first. Append new ones; never edit one that has shipped. */
@@ -20,4 +21,5 @@ export const migrations: readonly Migration[] = [
   auditedFlags,
   modelActivation,
   dicomSource,
+  people,
 ];
