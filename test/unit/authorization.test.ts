@@ -44,6 +44,15 @@ describe('what a signed-in person may call on a team server', () => {
     }
   });
 
+  it('keeps for admins what changes the project for everyone, and leaves grading and reading to every person', () => {
+    for (const method of ['projects.create', 'training.start', 'models.activate', 'models.setReferralThreshold', 'models.delete', 'jobs.cancel'] as const) {
+      expect(ADMIN_ONLY.has(method), method).toBe(true);
+    }
+    for (const method of ['labels.record', 'labels.undo', 'images.setNote', 'gradcam.render', 'triage.queue', 'similar.forImage', 'agreement.summary'] as const) {
+      expect(ADMIN_ONLY.has(method), method).toBe(false);
+    }
+  });
+
   it('refuses any request naming another reader, admins included, and allows one naming oneself', () => {
     expect(refusal('labels.record', { imageId: 5, value: 2, readerId: ana.id }, ana)).toBeNull();
     expect(refusal('labels.record', { imageId: 5, value: 2, readerId: carla.id }, ana)).toBe('forbidden');

@@ -3,9 +3,11 @@ import { forbidden } from '../../shared/errors';
 import type { Person } from '../../shared/people';
 
 /**
- * On a team server, what only an admin may call: managing people, and anything that reads or writes the
+ * On a team server, what only an admin may call: managing people; anything that reads or writes the
  * server's own files (imports and model bundles are read from there, exports and model exports are
- * written there, backbones are read from there or downloaded), or deletes a model everyone relies on.
+ * written there, backbones are read from there or downloaded); and what changes the project for everyone
+ * (new projects, training, which model is active, its referral threshold, deleting a model, cancelling
+ * someone's job). Graders grade, read predictions, Grad-CAM, triage and similar cases.
  * test/unit/authorization.test.ts fails when a method naming a path is missing here.
  */
 export const ADMIN_ONLY: ReadonlySet<Method> = new Set<Method>([
@@ -14,6 +16,13 @@ export const ADMIN_ONLY: ReadonlySet<Method> = new Set<Method>([
   'people.disable',
   'people.revokeSessions',
   'people.createLink',
+  'projects.create',
+  'training.start',
+  'training.resume',
+  'models.activate',
+  'models.setReferralThreshold',
+  'models.ensemble',
+  'jobs.cancel',
   'imports.start',
   'exports.labels',
   'exports.predictions',
