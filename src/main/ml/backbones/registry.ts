@@ -32,9 +32,9 @@ export const BUNDLED_BACKBONES: readonly BackboneInfo[] = [
 export interface AddBackboneRequest {
   id: string;
   name?: string;
-  /** A model.json path (source 'file') or URL (source 'url'). */
+  /** A model.json or .onnx path (source 'file') or a model.json URL (source 'url'). */
   location: string;
-  format: 'layers' | 'graph';
+  format: BackboneInfo['format'];
   featureLayer: string;
   inputSizes?: number[];
   defaultInputSize?: number;
@@ -71,6 +71,9 @@ export class BackboneRegistry {
       throw new GradedeskError('conflict', `A backbone "${request.id}" already exists.`);
     }
     const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(request.location);
+    if (isUrl && request.format === 'onnx') {
+      throw new GradedeskError('invalid', 'An ONNX backbone is added from a .onnx file on this computer; download it first.');
+    }
     if (isUrl && !/^https?:\/\//i.test(request.location)) {
       throw new GradedeskError('invalid', `Backbones download over http or https only, not ${request.location}.`);
     }

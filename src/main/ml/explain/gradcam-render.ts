@@ -14,6 +14,7 @@ import { activationContext } from '../training/fine-tune/context';
 import { foldModelParts } from '../training/fine-tune/network';
 import { gradCam, gradCamOfParts, heatmapRgba, readGradCam, type GradCamMap } from './gradcam';
 import { gradCamOnPhoto, inputPlacement } from './gradcam-on-photo';
+import { importedExplainer } from './gradcam-imported';
 import { MAX_IMAGE_BYTES } from '../../imaging/decode';
 import { readRegularFile } from '../../ingest/regular-file';
 import { loadFoldHead, readManifest, type LoadedHead, type ModelManifest } from '../models/model-files';
@@ -58,7 +59,12 @@ export async function openGradCamSession(engine: Engine, modelId: number, target
   if (model.members) throw new GradedeskError('invalid', `Model ${modelId} is an ensemble; show the Grad-CAM of one of its members (${model.members.join(', ')}).`);
   const dir = store.models.dir(modelId);
   const manifest = readManifest(dir);
-  const explainer = manifest.strategy === 'fine-tune' ? await fineTunedExplainer(engine, model, manifest, dir) : await headExplainer(engine, model, manifest, dir);
+  const explainer =
+    manifest.strategy === 'fine-tune'
+      ? await fineTunedExplainer(engine, model, manifest, dir)
+      : manifest.strategy === 'imported'
+        ? await importedExplainer(engine, model, manifest)
+        : await headExplainer(engine, model, manifest, dir);
   return {
     model,
     close: explainer.close,

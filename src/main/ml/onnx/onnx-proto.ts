@@ -51,6 +51,7 @@ message TensorProto {
   enum DataType { UNDEFINED = 0; FLOAT = 1; UINT8 = 2; INT64 = 7; }
   repeated int64 dims = 1;
   optional int32 data_type = 2;
+  repeated float float_data = 4 [packed = true];
   optional string name = 8;
   optional bytes raw_data = 9;
 }
@@ -90,13 +91,16 @@ export interface OnnxTensor {
   name: string;
   dims: number[];
   dataType: number;
-  rawData: Uint8Array;
+  rawData?: Uint8Array;
+  /** Values some exporters write instead of raw bytes (read only). */
+  floatData?: number[];
 }
 
 export interface OnnxAttribute {
   name: string;
   type: number;
   i?: number;
+  f?: number;
   ints?: number[];
 }
 
