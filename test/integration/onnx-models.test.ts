@@ -131,6 +131,32 @@ describe('gradedesk models import', () => {
     }
   });
 
+  it('triages by its uncertainty, is embedded for similar cases from its feature output, and exports with its file', async () => {
+    const prepared = await preparedImages();
+    // Two graded images per class, each photograph its own patient.
+    for (const [i, { image }] of prepared.entries()) {
+      expect((await cli('grade', String(image.id), CLASSES[i % 3]!, '--project', 'Skin', '--reader', 'Ana')).code).toBe(0);
+    }
+    expect((await cli('models', 'activate', String(apiModel))).code).toBe(0);
+    const page = JSON.parse((await cli('triage', '--project', 'Skin', '--order', 'uncertainty', '--include-reviewed', '--json')).stdout);
+    const entropy = (p: number[]) => -p.reduce((sum, x) => sum + (x > 0 ? x * Math.log(x) : 0), 0);
+    const expectedEntropy = new Map(prepared.map(({ image, pixels }) => [image.id, entropy(softmax(referenceLogits(softmaxModel, pixels)))]));
+    expect(page.modelId).toBe(apiModel);
+    expect(page.items.map((item: { imageId: number }) => item.imageId)).toEqual([...expectedEntropy].sort((a, b) => b[1] - a[1]).map(([id]) => id));
+
+    const embedded = await cli('embed', '--project', 'Skin', '--json');
+    expect(embedded.stderr.split('\n').filter((line) => line.startsWith('gradedesk:'))).toEqual([]);
+    expect(JSON.parse(embedded.stdout)).toMatchObject({ modelId: apiModel, embedded: prepared.length, failed: 0 });
+    expect(workspace.store.embeddings.count(apiModel)).toBe(prepared.length);
+
+    const evaluated = await cli('evaluate', '--project', 'Skin', '--model', String(apiModel));
+    expect(evaluated.stderr).toMatch(/was imported from ONNX and trained elsewhere: Gradedesk cannot know which patients it learned from/);
+
+    const exported = await api('models.export', { modelId: apiModel, dir: path.join(root, 'exported') });
+    expect((exported as { value: { files: string[] } }).value.files).toEqual(['gradedesk-model.json', 'model.onnx']);
+    expect(fs.readFileSync(path.join(root, 'exported', 'model.onnx'))).toEqual(fs.readFileSync(softmaxFile));
+  }, 240_000);
+
   it('gives the class activation map of its linear last layer as Grad-CAM, and refuses it without --feature-maps', async () => {
     const [{ image, pixels }] = await preparedImages();
     const session = await openGradCamSession(workspace.engine, apiModel);
