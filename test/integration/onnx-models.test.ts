@@ -251,6 +251,25 @@ describe('gradedesk backbones add with an ONNX file', () => {
     }
   });
 
+  it('trains a head on its frozen features, and refuses fine-tuning it in a sentence', async () => {
+    const folder = path.join(root, 'training-photos');
+    const rows = ['file,label'];
+    for (let i = 0; i < 12; i++) {
+      await writeJpeg(path.join(folder, `${40 + i}_left.jpeg`), 100 + i, 72, 60);
+      rows.push(`${40 + i}_left.jpeg,${i % 2 ? 'mel' : 'nv'}`);
+    }
+    fs.writeFileSync(path.join(root, 'training-labels.csv'), rows.join('\n') + '\n');
+    expect((await cli('project', 'create', 'Lesions', '--task', 'multiclass', '--classes', 'nv,mel')).code).toBe(0);
+    expect((await cli('import', folder, '--project', 'Lesions', '--labels', path.join(root, 'training-labels.csv'))).code).toBe(0);
+    const trained = await cli('train', '--project', 'Lesions', '--backbone', 'tiny-onnx', '--size', '32', '--epochs', '2', '--holdout', '0.3', '--json');
+    expect(trained.stderr.split('\n').filter((line) => line.startsWith('gradedesk:'))).toEqual([]);
+    expect(JSON.parse(trained.stdout)).toMatchObject({ status: 'ready', backboneId: 'tiny-onnx', inputSize: 32 });
+    const models = workspace.store.models.list(workspace.store.projects.byName('Lesions').id).length;
+    const fineTune = await api('training.start', { projectId: workspace.store.projects.byName('Lesions').id, options: { backboneId: 'tiny-onnx', inputSize: 32, strategy: 'fine-tune' } });
+    expect((fineTune as { error: { message: string } }).error.message).toMatch(/tiny-onnx is an ONNX model, which ONNX Runtime runs without gradients, so it cannot be fine-tuned; train a head on its frozen features instead/);
+    expect(workspace.store.models.list(workspace.store.projects.byName('Lesions').id)).toHaveLength(models);
+  }, 240_000);
+
   it('refuses an output the file does not have, and a file with the wrong input', async () => {
     const missing = await api('backbones.add', { id: 'no-such-output', location: logitsFile, format: 'onnx', featureLayer: 'penultimate' });
     expect((missing as { error: { message: string } }).error.message).toMatch(/logits\.onnx has no output "penultimate" \(--feature-output\)/);
