@@ -213,6 +213,9 @@ describe('gradedesk models import', () => {
     const nonLinear = path.join(root, 'non-linear.onnx');
     writeTinyClassifier(nonLinear, { units: 3, reluAfterLinear: true });
     await refused(importRequest(nonLinear, { output: 'logits', featureMaps: 'maps' }), /Grad-CAM of non-linear\.onnx would need gradients, which ONNX Runtime does not compute; .*the linear layer is followed by Relu before logits/);
+    const external = path.join(root, 'external.onnx');
+    writeTinyClassifier(external, { units: 3, externalWeights: 'external-weights.bin' });
+    await refused(importRequest(external, { output: 'logits' }), /external\.onnx keeps its weights in separate files \(ONNX external data\), which Gradedesk would not copy with it/);
     expect(workspace.store.models.list(projectId).length).toBe(before);
     // The CLI says the same sentence.
     const run = await cli('models', 'import', twoClasses, '--project', 'Skin', '--classes', CLASSES.join(','), '--preprocessing', 'unit', '--decoding', 'softmax', '--output', 'probabilities');

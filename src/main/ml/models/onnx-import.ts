@@ -11,7 +11,7 @@ import { defaultTrainOptions, headsFor, type HeadKind, type OnnxDecoding, type O
 import type { Store } from '../../store';
 import { preprocessorFor } from '../features/preprocessing';
 import { featureDimOf } from '../onnx/onnx-features';
-import { linearCamWeights, producerOf, readOnnxGraph } from '../onnx/onnx-graph';
+import { hasExternalData, linearCamWeights, producerOf, readOnnxGraph } from '../onnx/onnx-graph';
 import { openOnnxModel, requireOutput, type OpenedOnnxModel } from '../onnx/onnx-model';
 import { writeManifest, type ImportedOnnx } from './model-files';
 
@@ -141,6 +141,9 @@ async function describe(model: OpenedOnnxModel, request: ImportOnnxRequest, clas
 
   const bytes = fs.readFileSync(model.file);
   const graph = readOnnxGraph(bytes);
+  if (hasExternalData(graph)) {
+    throw new GradedeskError('invalid', `${name} keeps its weights in separate files (ONNX external data), which Gradedesk would not copy with it; save it as one file (onnx.save(model, path, save_as_external_data=False)) and import that.`);
+  }
   const producer = producerOf(graph, output);
   const activated = request.decoding === 'softmax' ? producer === 'Softmax' : request.decoding === 'ordinal' ? producer === 'Sigmoid' : false;
 

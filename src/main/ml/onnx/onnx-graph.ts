@@ -14,6 +14,11 @@ export function readOnnxGraph(bytes: Uint8Array): OnnxGraph {
   return { nodes: graph.node ?? [], initializers: new Map((graph.initializer ?? []).map((tensor) => [tensor.name, tensor])) };
 }
 
+/** Whether some weights live in files beside the model (ONNX external data) rather than in it. */
+export function hasExternalData(graph: OnnxGraph): boolean {
+  return [...graph.initializers.values()].some((tensor) => tensor.dataLocation === 1);
+}
+
 /** The operator whose output is `value`, seen through Identity nodes; null for a graph input or initializer. */
 export function producerOf(graph: OnnxGraph, value: string): string | null {
   const node = graph.nodes.find((n) => n.output.includes(value));

@@ -18,6 +18,11 @@ message AttributeProto {
   optional AttributeType type = 20;
 }
 
+message StringStringEntryProto {
+  optional string key = 1;
+  optional string value = 2;
+}
+
 message ValueInfoProto {
   optional string name = 1;
   optional TypeProto type = 2;
@@ -52,6 +57,8 @@ message TensorProto {
   repeated int64 dims = 1;
   optional int32 data_type = 2;
   repeated float float_data = 4 [packed = true];
+  repeated StringStringEntryProto external_data = 13;
+  optional int32 data_location = 14;
   optional string name = 8;
   optional bytes raw_data = 9;
 }
@@ -94,6 +101,9 @@ export interface OnnxTensor {
   rawData?: Uint8Array;
   /** Values some exporters write instead of raw bytes (read only). */
   floatData?: number[];
+  /** 1: the values are in another file beside the model (external data), named by its `location` entry. */
+  dataLocation?: number;
+  externalData?: Array<{ key: string; value: string }>;
 }
 
 export interface OnnxAttribute {
