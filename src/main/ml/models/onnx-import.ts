@@ -152,7 +152,7 @@ async function describe(model: OpenedOnnxModel, request: ImportOnnxRequest, clas
     const dims = probe.get(featureMaps)!.dims;
     if (dims.length !== 3) throw new GradedeskError('invalid', `${name}'s output ${featureMaps} is [n, ${dims.join(', ')}]; --feature-maps must be convolutional maps [n, channels, height, width].`);
     const channels = model.input.layout === 'nchw' ? dims[0]! : dims[2]!;
-    const weights = linearCamWeights(graph, featureMaps, output, channels);
+    const weights = linearCamWeights(graph, featureMaps, output, channels, model.input.layout);
     if (typeof weights === 'string') {
       throw new GradedeskError(
         'unsupported',

@@ -36,7 +36,7 @@ const FINAL_ACTIVATIONS = new Set(['Softmax', 'Sigmoid', 'LogSoftmax']);
  * The linear layer between maps and output: maps → GlobalAveragePool (or ReduceMean) → reshapes → Gemm or
  * MatMul (+ Add) → an optional Softmax/Sigmoid → output. Returns its weights, or why the graph is not so.
  */
-export function linearCamWeights(graph: OnnxGraph, maps: string, output: string, channels: number): LinearCamWeights | string {
+export function linearCamWeights(graph: OnnxGraph, maps: string, output: string, channels: number, layout: 'nchw' | 'nhwc'): LinearCamWeights | string {
   const consumer = (value: string): OnnxNode | string => {
     const readers = graph.nodes.filter((n) => n.input.includes(value));
     if (readers.length !== 1) return `${value} is read by ${readers.length} operators, not one`;
@@ -45,6 +45,12 @@ export function linearCamWeights(graph: OnnxGraph, maps: string, output: string,
   let node = consumer(maps);
   if (typeof node === 'string') return node;
   if (node.opType !== 'GlobalAveragePool' && node.opType !== 'ReduceMean') return `the maps go into ${node.opType}, not global average pooling`;
+  if (node.opType === 'GlobalAveragePool' && layout === 'nhwc') return 'GlobalAveragePool pools channels-first maps, and these are channels-last';
+  if (node.opType === 'ReduceMean') {
+    const axes = (node.attribute?.find((a) => a.name === 'axes')?.ints ?? []).map(Number);
+    const spatial = layout === 'nchw' ? [[2, 3], [-2, -1]] : [[1, 2], [-3, -2]];
+    if (!spatial.some((want) => want.length === axes.length && want.every((axis) => axes.includes(axis)))) return `the maps go into ReduceMean over axes [${axes.join(', ')}], not over height and width`;
+  }
   let value = node.output[0]!;
   for (;;) {
     node = consumer(value);
