@@ -282,5 +282,9 @@ describe('gradedesk backbones add with an ONNX file', () => {
     expect(run.code).not.toBe(0);
     expect(run.stderr).toMatch(/takes a rank-3 input/);
     expect(workspace.engine.backbones.list().map((b) => b.id)).not.toContain('rank3');
+    const again = await api('backbones.add', { id: 'tiny-onnx', location: path.join(root, 'not-there.onnx'), format: 'onnx', featureLayer: 'features' });
+    expect((again as { error: { message: string } }).error.message).toBe('A backbone "tiny-onnx" already exists.');
+    const url = await api('backbones.add', { id: 'remote', location: 'https://example.org/model.onnx', format: 'onnx', featureLayer: 'features' });
+    expect((url as { error: { message: string } }).error.message).toMatch(/An ONNX backbone is added from a \.onnx file on this computer/);
   });
 });

@@ -18,6 +18,7 @@ export function backboneOperations(workspace: Workspace) {
      */
     async add(request: Validated<'backbones.add'>, onProgress?: (progress: Progress) => void): Promise<BackboneInfo> {
       if (request.format === 'onnx') {
+        registry.checkNew(request);
         const { inputSize } = await describeOnnxBackbone(request.location, request.featureLayer, request.normalisation ?? 'unit', request.inputSizes?.[0]);
         return registry.add({ ...request, inputSizes: request.inputSizes ?? [inputSize], defaultInputSize: inputSize });
       }

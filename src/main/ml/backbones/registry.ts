@@ -63,7 +63,8 @@ export class BackboneRegistry {
     return stored;
   }
 
-  add(request: AddBackboneRequest): BackboneInfo {
+  /** Refuses a request `add` would refuse for its id or location, before anything is read (an ONNX file is opened first). */
+  checkNew(request: Pick<AddBackboneRequest, 'id' | 'location' | 'format' | 'sha256'>): void {
     if (!/^[a-z0-9][a-z0-9._-]{0,79}$/i.test(request.id)) {
       throw new GradedeskError('invalid', `A backbone id is letters, digits, dots, dashes or underscores (up to 80), not "${request.id}".`);
     }
@@ -80,6 +81,11 @@ export class BackboneRegistry {
     if (isUrl && !/^[0-9a-f]{64}$/i.test(request.sha256 ?? '')) {
       throw new GradedeskError('invalid', 'A backbone from a URL needs the sha256 of its model.json (64 hex digits), to know the download is the right file.');
     }
+  }
+
+  add(request: AddBackboneRequest): BackboneInfo {
+    this.checkNew(request);
+    const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(request.location);
     const inputSizes = request.inputSizes ?? [request.defaultInputSize ?? 224];
     const spec: StoredBackbone = {
       id: request.id,

@@ -50,10 +50,16 @@ export function onnxLoadError(file: string, error: unknown): GradedeskError | nu
   return null;
 }
 
+function unreadable(file: string, error: unknown): GradedeskError {
+  const message = ((error as Error).message ?? String(error)).split('\n')[0]!.replace(/\s+/g, ' ').slice(0, 240);
+  return new GradedeskError('invalid', `ONNX Runtime cannot open ${path.basename(file)} (${message}).`);
+}
+
 export async function openOnnxModel(file: string, options: { scaling: OnnxPixelScaling; inputSize?: number }): Promise<OpenedOnnxModel> {
   const resolved = path.resolve(file);
   if (!fs.existsSync(resolved) || !fs.statSync(resolved).isFile()) throw new GradedeskError('not-found', `There is no ONNX file at ${resolved}.`);
-  const { session, provider } = await createOnnxSession(resolved, (error) => onnxLoadError(resolved, error));
+  // Whatever the CPU provider cannot load is the file's fault; on another provider only what names the file is.
+  const { session, provider } = await createOnnxSession(resolved, (error, on) => onnxLoadError(resolved, error) ?? (on === 'cpu' ? unreadable(resolved, error) : null));
   try {
     const input = imageInput(session, path.basename(resolved), options.inputSize);
     const outputs = session.outputMetadata.map((meta) => ({ name: meta.name, shape: meta.isTensor ? [...meta.shape].slice(1) : [] }));

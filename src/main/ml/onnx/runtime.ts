@@ -102,9 +102,12 @@ export interface OnnxSession {
 /**
  * A session on the first provider of the plan that starts; a provider that fails falls back to the next
  * (the CPU last). A forced provider that cannot start is an error that says so. Errors about the model
- * itself (`modelError`) are not a provider's fault and are thrown as they are.
+ * itself (what `modelError` makes of an error on a provider) are not a provider's fault and are thrown as they are.
  */
-export async function createOnnxSession(model: string | Uint8Array, modelError: (error: unknown) => GradedeskError | null = () => null): Promise<OnnxSession> {
+export async function createOnnxSession(
+  model: string | Uint8Array,
+  modelError: (error: unknown, provider: OnnxProvider) => GradedeskError | null = () => null,
+): Promise<OnnxSession> {
   const ort = await loadOnnxRuntime();
   const plan = providerPlan(process.platform, ort.listSupportedBackends(), process.env[PROVIDER_VARIABLE]);
   const reasons: string[] = [];
@@ -118,7 +121,7 @@ export async function createOnnxSession(model: string | Uint8Array, modelError: 
       const session = typeof model === 'string' ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);
       return { session, provider };
     } catch (error) {
-      const aboutModel = modelError(error);
+      const aboutModel = modelError(error, provider);
       if (aboutModel) throw aboutModel;
       const reason = providerFailure(provider, error);
       if (provider !== 'cpu') failed.set(provider, reason);
