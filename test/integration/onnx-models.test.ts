@@ -128,6 +128,8 @@ describe('gradedesk models import', () => {
       const a = softmax(referenceLogits(softmaxModel, pixels));
       const b = softmax(referenceLogits(logitsModel, pixels));
       predictions.get(image.id)!.probabilities!.forEach((p, k) => expect(p).toBeCloseTo((a[k]! + b[k]!) / 2, 5));
+      // Its members were trained elsewhere: no image counts as held out.
+      expect(predictions.get(image.id)!.outOfFold).toBe(false);
     }
   });
 
