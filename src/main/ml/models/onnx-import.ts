@@ -42,7 +42,7 @@ export async function importOnnxModel(store: Store, modelsDir: string, project: 
   const opened = await openOnnxModel(file, { scaling: request.preprocessing, ...(request.inputSize === undefined ? {} : { inputSize: request.inputSize }) });
   let imported: ImportedOnnx;
   try {
-    imported = await describe(opened, request, classes);
+    imported = await checkedImport(opened, request, classes);
   } finally {
     await opened.dispose();
   }
@@ -118,7 +118,7 @@ const EXPECTED_UNITS: Record<OnnxDecoding, (classes: number) => number> = {
 };
 
 /** Runs the model once on a grey image and checks each declared output. */
-async function describe(model: OpenedOnnxModel, request: ImportOnnxRequest, classes: readonly string[]): Promise<ImportedOnnx> {
+async function checkedImport(model: OpenedOnnxModel, request: ImportOnnxRequest, classes: readonly string[]): Promise<ImportedOnnx> {
   const name = path.basename(model.file);
   const output = request.output ?? (model.outputs.length === 1 ? model.outputs[0]!.name : null);
   if (!output) {
