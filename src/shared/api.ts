@@ -32,6 +32,8 @@ import type { JobInfo } from './jobs';
 import {
   AUGMENTATIONS,
   HEAD_KINDS,
+  ONNX_DECODINGS,
+  ONNX_PIXEL_SCALINGS,
   SCHEDULE_KINDS,
   TRAINING_STRATEGIES,
   type BackboneInfo,
@@ -295,6 +297,28 @@ export const api = {
   ),
   /** A model bundle as a finished model of the project, made active only if the project has none or it is better on the same images. */
   'models.importBundle': call<ModelDetail>()(z.object({ projectId: id, file: fsPath, name: z.string().trim().min(1).max(120).optional() }).strict()),
+  /**
+   * Imports a complete ONNX classifier as a model of the project: its classes (the project's, in the order of its
+   * outputs), how pixels are scaled for it, and how its output is decoded. It predicts, triages, joins ensembles;
+   * `featureOutput` gives it embeddings and `featureMaps` Grad-CAM.
+   */
+  'models.importOnnx': call<ModelDetail>()(
+    z
+      .object({
+        projectId: id,
+        file: fsPath,
+        classes: z.array(z.string().trim().min(1).max(200)).min(2).max(100),
+        preprocessing: z.enum(ONNX_PIXEL_SCALINGS),
+        decoding: z.enum(ONNX_DECODINGS),
+        cutPoints: z.array(z.number().finite()).min(1).max(99).optional(),
+        output: z.string().min(1).max(200).optional(),
+        featureOutput: z.string().min(1).max(200).optional(),
+        featureMaps: z.string().min(1).max(200).optional(),
+        inputSize: z.number().int().min(32).max(1024).optional(),
+        name: z.string().trim().min(1).max(120).optional(),
+      })
+      .strict(),
+  ),
   /** Predicts every image of the project (or the given ones) with a model (default: the active one). */
   'predictions.start': call<JobSnapshot>()(
     z.object({ projectId: id, modelId: id.optional(), imageIds: z.array(id).min(1).max(100_000).optional() }).strict(),
@@ -411,13 +435,17 @@ export const api = {
   ),
 
   'backbones.list': call<BackboneInfo[]>()(z.object({}).strict()),
-  /** Registers a tfjs backbone from a model.json path, or from a URL (with the sha256 of its model.json), which is downloaded now. */
+  /**
+   * Registers a tfjs backbone from a model.json path, or from a URL (with the sha256 of its model.json), which is
+   * downloaded now; or an ONNX backbone from a .onnx file (`format: 'onnx'`, `featureLayer`: the output that gives
+   * its features), whose input size is read from the file.
+   */
   'backbones.add': call<BackboneInfo>()(
     z
       .object({
         id: z.string().min(1).max(80),
         location: z.string().min(1).max(4096),
-        format: z.enum(['layers', 'graph']),
+        format: z.enum(['layers', 'graph', 'onnx']),
         featureLayer: z.string().min(1).max(200),
         inputSizes: z.array(z.number().int().min(32).max(1024)).min(1).max(16).optional(),
         normalisation: z.enum(['unit', 'symmetric', 'imagenet']).optional(),

@@ -68,29 +68,51 @@ export interface BackendInfo {
   ladder: BackendRung[];
 }
 
-/** ONNX Runtime, which runs frozen extraction where a backbone has an ONNX form. */
+/** One ONNX Runtime execution provider as this computer tried it. */
+export interface OnnxProviderState {
+  /** onnxruntime-node's name: cuda, dml (DirectML), coreml, cpu. */
+  name: string;
+  outcome: 'running' | 'unavailable' | 'not tried';
+  /** Why it is unavailable or not tried; null when it runs. */
+  reason: string | null;
+}
+
+/** ONNX Runtime, which runs frozen extraction where a backbone has an ONNX form, and imported ONNX models. */
 export interface OnnxRuntimeInfo {
   /** The onnxruntime-node version; null when it cannot load here. */
   version: string | null;
-  /** The execution provider extraction runs on; null when ONNX Runtime cannot load. */
+  /** The execution provider sessions run on; null when none starts. */
   provider: string | null;
-  /** The execution providers this onnxruntime-node build knows, and whether their binaries are installed. */
-  providers: Array<{ name: string; bundled: boolean }>;
-  /** Why ONNX Runtime cannot load; null when it loads. */
+  /** Every provider Gradedesk knows, fastest first, with what became of it here. */
+  providers: OnnxProviderState[];
+  /** The provider GRADEDESK_ONNX_PROVIDER forces; null when Gradedesk chooses. */
+  forced: string | null;
+  /** Intra-op threads per session. */
+  threads: number | null;
+  /** Why ONNX Runtime cannot load or no provider starts; null when a session starts. */
   reason: string | null;
 }
 
 /** How a backbone wants its input pixels: [0,1], [-1,1], or ImageNet mean/std. */
 export type Normalisation = 'unit' | 'symmetric' | 'imagenet';
 
+/** How an imported ONNX model's input values are made from model-ready pixels (0..255): a normalisation, or the bytes as they are. */
+export const ONNX_PIXEL_SCALINGS = ['unit', 'symmetric', 'imagenet', 'raw'] as const;
+export type OnnxPixelScaling = (typeof ONNX_PIXEL_SCALINGS)[number];
+
+/** How an imported classifier's output is read: class scores (softmax), K − 1 cumulative ones (ordinal), or one grade (regression). */
+export const ONNX_DECODINGS = ['softmax', 'ordinal', 'regression'] as const;
+export type OnnxDecoding = (typeof ONNX_DECODINGS)[number];
+
 export interface BackboneInfo {
   id: string;
   name: string;
-  format: 'layers' | 'graph';
+  /** tfjs layers or graph model, or an ONNX file run by ONNX Runtime (frozen features only). */
+  format: 'layers' | 'graph' | 'onnx';
   source: 'bundled' | 'file' | 'url';
-  /** Where it is read from: a model.json path or a URL. */
+  /** Where it is read from: a model.json or .onnx path, or a URL. */
   location: string;
-  /** The layer (layers model) or node (graph model) whose output gives the features. */
+  /** The layer (layers model), node (graph model) or output (ONNX) whose output gives the features. */
   featureLayer: string;
   inputSizes: number[];
   defaultInputSize: number;
@@ -208,8 +230,8 @@ export interface ModelSummary {
   backboneId: string;
   inputSize: number;
   head: HeadKind;
-  /** An ensemble averages the probabilities of its member models. */
-  strategy: TrainingStrategy | 'ensemble';
+  /** An ensemble averages the probabilities of its member models; an imported model is an ONNX classifier trained elsewhere. */
+  strategy: TrainingStrategy | 'ensemble' | 'imported';
   /** The member models of an ensemble; null for a trained model. */
   members: number[] | null;
   /** Labelled images in the training-set snapshot. */

@@ -98,6 +98,7 @@ export function createHandlers(workspace: Workspace, platform: Platform): Handle
     'models.activate': app.models.activate,
     'models.delete': app.models.delete,
     'models.export': app.models.export,
+    'models.importOnnx': app.models.importOnnx,
     'models.ensemble': app.models.ensemble,
     'models.exportBundle': app.models.exportBundle,
     'models.importBundle': app.models.importBundle,

@@ -4,6 +4,7 @@ import { GradedeskError, invalid } from '../../shared/errors';
 import type { Progress } from '../../shared/jobs';
 import type { BackboneInfo } from '../../shared/ml';
 import { downloadBackbone } from '../ml/backbones/download';
+import { describeOnnxBackbone } from '../ml/onnx/onnx-features';
 import type { Workspace } from './workspace';
 import type { Validated } from './operation';
 
@@ -11,8 +12,16 @@ export function backboneOperations(workspace: Workspace) {
   const registry = workspace.engine.backbones;
   return {
     list: (_request?: Validated<'backbones.list'>): BackboneInfo[] => registry.list(),
-    /** Registers a backbone; one from a URL is downloaded and verified now, and forgotten again if that fails. */
+    /**
+     * Registers a backbone; one from a URL is downloaded and verified now, and forgotten again if that fails.
+     * An ONNX backbone is opened first: its input size comes from the file, and its feature output must exist.
+     */
     async add(request: Validated<'backbones.add'>, onProgress?: (progress: Progress) => void): Promise<BackboneInfo> {
+      if (request.format === 'onnx') {
+        registry.checkNew(request);
+        const { inputSize } = await describeOnnxBackbone(request.location, request.featureLayer, request.normalisation ?? 'unit', request.inputSizes?.[0]);
+        return registry.add({ ...request, inputSizes: request.inputSizes ?? [inputSize], defaultInputSize: inputSize });
+      }
       const added = registry.add(request);
       if (added.source !== 'url') return added;
       try {

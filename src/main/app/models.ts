@@ -6,6 +6,7 @@ import { gradCamFiles } from '../ml/explain/gradcam-render';
 import { compareModels } from '../ml/evaluate/model-comparison';
 import { evaluateModel } from '../ml/evaluate/model-evaluation';
 import { exportModelTo } from '../ml/models/model-export';
+import { importOnnxModel } from '../ml/models/onnx-import';
 import type { Workspace } from './workspace';
 import type { Validated } from './operation';
 import { projectModel } from './project-model';
@@ -47,6 +48,12 @@ export function modelOperations(workspace: Workspace) {
       return { deleted: modelId };
     },
     export: ({ modelId, dir }: Validated<'models.export'>) => exportModelTo(store, modelId, dir),
+    /** Imports an ONNX classifier as a model of the project (checked by running it once); it predicts when asked, like a trained one. */
+    async importOnnx({ projectId, ...request }: Validated<'models.importOnnx'>): Promise<ModelDetail> {
+      const modelId = await importOnnxModel(store, workspace.engine.modelsDir, store.projects.get(projectId), request);
+      predictionsChanged(projectId);
+      return store.models.get(modelId);
+    },
     ensemble({ modelIds, name }: Validated<'models.ensemble'>) {
       const ensemble = createEnsemble(store, workspace.engine.modelsDir, modelIds, name);
       predictionsChanged(ensemble.projectId);

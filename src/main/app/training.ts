@@ -9,8 +9,16 @@ import type { Validated } from './operation';
 
 export function trainingOperations(workspace: Workspace) {
   const { store, jobs } = workspace;
-  /** Creates a model from the project's graded images and trains it, as a job. */
-  const run = ({ projectId, options, name }: Validated<'training.start'>) => workspace.startTraining(store.projects.get(projectId), options, name);
+  /** Creates a model from the project's graded images and trains it, as a job. An ONNX backbone is refused for fine-tuning before a model is made. */
+  const run = ({ projectId, options, name }: Validated<'training.start'>) => {
+    if (options?.strategy === 'fine-tune' && options.backboneId) {
+      const backbone = workspace.engine.backbones.get(options.backboneId);
+      if (backbone.format === 'onnx') {
+        throw new GradedeskError('unsupported', `${backbone.name} is an ONNX model, which ONNX Runtime runs without gradients, so it cannot be fine-tuned; train a head on its frozen features instead.`);
+      }
+    }
+    return workspace.startTraining(store.projects.get(projectId), options, name);
+  };
   /** Continues an interrupted, cancelled or failed run from its last checkpoint, as a job. */
   const runResumed = ({ modelId }: Validated<'training.resume'>) => workspace.resumeTraining(modelId);
   const findLearningRate = ({ projectId, options }: Validated<'training.findLearningRate'>) =>

@@ -12,7 +12,7 @@ import { computeFeatures } from '../ml/features/extract-features';
 import { preprocessorFor } from '../ml/features/preprocessing';
 import { ONNX_INPUT } from '../ml/onnx/export-layers-model';
 import { loadOnnxFeatureExtractor } from '../ml/onnx/onnx-extractor';
-import { loadOnnxRuntime } from '../ml/onnx/runtime';
+import { loadOnnxRuntime, onnxThreads } from '../ml/onnx/runtime';
 import { printFigure, timed } from './measure';
 
 const SIZE = 224;
@@ -51,7 +51,8 @@ export async function benchOnnxExtraction(scratch: string): Promise<void> {
   const onnx = await loadOnnxFeatureExtractor(backbone, modelJsonPath, SIZE);
   log(`ONNX Runtime (${onnx.provider}); export and first load took ${exportSeconds.toFixed(1)} s`);
   const ort = await loadOnnxRuntime();
-  const session = await ort.InferenceSession.create(onnx.onnxPath, { executionProviders: [onnx.provider], graphOptimizationLevel: 'all' });
+  // The bare baseline runs with the pipeline's own session options (provider, threads).
+  const session = await ort.InferenceSession.create(onnx.onnxPath, { executionProviders: [onnx.provider], intraOpNumThreads: onnxThreads(), graphOptimizationLevel: 'all' });
   const preloaded = Array.from({ length: IMAGES / BATCH }, (_, b) => {
     const data = new Uint8Array(BATCH * SIZE * SIZE * 3);
     pixels.slice(b * BATCH, (b + 1) * BATCH).forEach((image, i) => data.set(image, i * SIZE * SIZE * 3));

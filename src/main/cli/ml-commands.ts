@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import type { Project } from '../../shared/domain';
 import { GradedeskError, invalid } from '../../shared/errors';
-import { AUGMENTATIONS, HEAD_KINDS, SCHEDULE_KINDS, type Augmentation, type Evaluation, type HeadKind, type ModelDetail, type TrainOptions } from '../../shared/ml';
+import { AUGMENTATIONS, HEAD_KINDS, ONNX_DECODINGS, ONNX_PIXEL_SCALINGS, SCHEDULE_KINDS, type Augmentation, type OnnxDecoding, type OnnxPixelScaling, type Evaluation, type HeadKind, type ModelDetail, type TrainOptions } from '../../shared/ml';
 import { DEFAULT_ARCFACE } from '../ml/embeddings/arcface';
 import type { EmbeddingGrouping } from '../ml/embeddings/arcface-files';
 import { doctorLines } from '../ml/engine/doctor';
@@ -13,6 +13,30 @@ import { scoreText, TRIAGE_ORDER_INFO, TRIAGE_ORDERS, type TriageOrder, type Tri
 import type { App } from '../app';
 import { formatDuration, progressPrinter, table, type CliIO } from './output';
 import { checked, followJob } from './requests';
+
+interface ImportCliOptions {
+  project: string;
+  classes: string;
+  preprocessing: OnnxPixelScaling;
+  decoding: OnnxDecoding;
+  cutPoints?: string;
+  output?: string;
+  featureOutput?: string;
+  featureMaps?: string;
+  size?: number;
+  name?: string;
+}
+
+interface BackboneAddOptions {
+  format?: 'layers' | 'graph' | 'onnx';
+  featureLayer?: string;
+  featureOutput?: string;
+  sizes?: string;
+  normalisation: 'unit' | 'symmetric' | 'imagenet';
+  sha256?: string;
+  size?: number;
+  name?: string;
+}
 
 export interface CliContext {
   io: CliIO;
@@ -39,21 +63,25 @@ export function registerMlCommands(program: Command, { io, app, print, projectNa
     });
   backbones
     .command('add <id> <location>')
-    .description('add a tfjs backbone from a model.json path or URL (URLs need --sha256 and are downloaded now)')
-    .addOption(new Option('--format <format>', 'tfjs model format').choices(['layers', 'graph']).default('layers'))
-    .requiredOption('--feature-layer <name>', 'layer (or graph node) whose output is the last convolutional maps')
-    .option('--sizes <list>', 'input sizes it accepts, comma-separated', '224')
+    .description('add a tfjs backbone from a model.json path or URL (URLs need --sha256 and are downloaded now), or an ONNX backbone from a .onnx file')
+    .addOption(new Option('--format <format>', 'model format (default: onnx for a .onnx file, else layers)').choices(['layers', 'graph', 'onnx']))
+    .option('--feature-layer <name>', 'layer (or graph node) whose output is the last convolutional maps')
+    .option('--feature-output <name>', 'ONNX: the output that gives the features ([n, d] or maps [n, c, h, w])')
+    .option('--sizes <list>', 'input sizes it accepts, comma-separated (ONNX: read from the file)')
     .addOption(new Option('--normalisation <kind>', 'how it wants pixels').choices(['unit', 'symmetric', 'imagenet']).default('unit'))
     .option('--sha256 <hex>', 'sha256 of model.json (required for URLs)')
     .option('--size <bytes>', 'expected total download size in bytes', Number)
     .option('--name <name>')
-    .action(async (id: string, location: string, options: { format: 'layers' | 'graph'; featureLayer: string; sizes: string; normalisation: 'unit'; sha256?: string; size?: number; name?: string }) => {
-      const inputSizes = options.sizes.split(',').map(Number);
-      const request = checked('backbones.add', { id, location, format: options.format, featureLayer: options.featureLayer, inputSizes, normalisation: options.normalisation,
+    .action(async (id: string, location: string, options: BackboneAddOptions) => {
+      const format = options.format ?? (location.toLowerCase().endsWith('.onnx') ? 'onnx' : 'layers');
+      const featureLayer = format === 'onnx' ? options.featureOutput ?? options.featureLayer : options.featureLayer;
+      if (!featureLayer) throw invalid(format === 'onnx' ? 'An ONNX backbone needs --feature-output (the output that gives its features).' : 'A backbone needs --feature-layer (the layer whose output is its last convolutional maps).');
+      const inputSizes = options.sizes?.split(',').map(Number) ?? (format === 'onnx' ? undefined : [224]);
+      const request = checked('backbones.add', { id, location, format, featureLayer, inputSizes, normalisation: options.normalisation,
         ...(options.sha256 ? { sha256: options.sha256 } : {}), ...(options.size ? { size: options.size } : {}), ...(options.name ? { name: options.name } : {}) });
       const progress = progressPrinter(io);
       const added = await app().backbones.add(request, progress.update).finally(progress.end);
-      print(added, `Added backbone ${added.id} (${added.format}, ${added.source}).\n`);
+      print(added, `Added backbone ${added.id} (${added.format}, ${added.source}, ${added.inputSizes.join(',')} px).\n`);
     });
 
   program
@@ -130,7 +158,7 @@ export function registerMlCommands(program: Command, { io, app, print, projectNa
       );
     });
 
-  const models = program.command('models').description('list, activate, export and delete models');
+  const models = program.command('models').description('list, activate, export, import and delete models');
   models
     .command('list')
     .requiredOption('--project <name>')
@@ -193,6 +221,36 @@ export function registerMlCommands(program: Command, { io, app, print, projectNa
       const ensemble = app().models.ensemble(checked('models.ensemble', { modelIds: ids.map(parseWhole), name: options.name }));
       const model = app().models.get({ modelId: ensemble.id });
       print(model, `Created model ${model.id}, ${model.name}.\n${describeEvaluation(model.evaluation)}`);
+    });
+  models
+    .command('import <file>')
+    .description('import a complete ONNX classifier as a model of the project (it then predicts, triages and joins ensembles)')
+    .requiredOption('--project <name>')
+    .requiredOption('--classes <list>', "the model's classes in the order of its outputs, comma-separated (the project's)")
+    .addOption(new Option('--preprocessing <scaling>', "how the project's prepared pixels are scaled for the model").choices(ONNX_PIXEL_SCALINGS).makeOptionMandatory())
+    .addOption(new Option('--decoding <kind>', 'how its output is read').choices(ONNX_DECODINGS).makeOptionMandatory())
+    .option('--cut-points <list>', 'regression: the grade boundaries, comma-separated (default: halfway between grades)')
+    .option('--output <name>', 'the output giving the class scores (default: the only one)')
+    .option('--feature-output <name>', 'the output giving its penultimate features (for embeddings and similar cases)')
+    .option('--feature-maps <name>', 'the output giving its last convolutional maps (for Grad-CAM)')
+    .option('--size <n>', 'image size, only for a file whose size is not fixed', parseWhole)
+    .option('--name <name>', 'model name')
+    .action(async (file: string, options: ImportCliOptions) => {
+      const request = checked('models.importOnnx', {
+        projectId: projectNamed(options.project).id,
+        file,
+        classes: options.classes.split(','),
+        preprocessing: options.preprocessing,
+        decoding: options.decoding,
+        ...(options.cutPoints ? { cutPoints: options.cutPoints.split(',').map(Number) } : {}),
+        ...(options.output ? { output: options.output } : {}),
+        ...(options.featureOutput ? { featureOutput: options.featureOutput } : {}),
+        ...(options.featureMaps ? { featureMaps: options.featureMaps } : {}),
+        ...(options.size ? { inputSize: options.size } : {}),
+        ...(options.name ? { name: options.name } : {}),
+      });
+      const model = await app().models.importOnnx(request);
+      print(model, `Imported model ${model.id}, ${model.name} (${model.head}, ${model.inputSize} px). Predict with: gradedesk predict --project ${JSON.stringify(options.project)} --model ${model.id}\n`);
     });
   models
     .command('delete <id>')

@@ -42,6 +42,8 @@ export interface NewModel {
   modelsDir: string;
   /** An ensemble of these models (its options are the first member's). */
   members?: number[];
+  /** A model imported whole (an ONNX classifier) rather than trained here. */
+  imported?: boolean;
 }
 
 export interface TrainingImage {
@@ -66,7 +68,7 @@ export class ModelStore {
           `INSERT INTO models (project_id, name, status, backbone_id, input_size, head, strategy, preprocessing, task_kind, classes, options, dir, worker_pid, created_at)
            VALUES (?, ?, 'training', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(model.projectId, model.name, options.backboneId, options.inputSize, options.head, model.members ? 'ensemble' : options.strategy, model.preprocessing,
+        .run(model.projectId, model.name, options.backboneId, options.inputSize, options.head, model.imported ? 'imported' : model.members ? 'ensemble' : options.strategy, model.preprocessing,
           model.taskKind, JSON.stringify(model.classes), JSON.stringify(model.members ? { ...options, members: model.members } : options), '', process.pid,
           new Date().toISOString());
       const id = Number(result.lastInsertRowid);

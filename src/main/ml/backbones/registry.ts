@@ -32,9 +32,9 @@ export const BUNDLED_BACKBONES: readonly BackboneInfo[] = [
 export interface AddBackboneRequest {
   id: string;
   name?: string;
-  /** A model.json path (source 'file') or URL (source 'url'). */
+  /** A model.json or .onnx path (source 'file') or a model.json URL (source 'url'). */
   location: string;
-  format: 'layers' | 'graph';
+  format: BackboneInfo['format'];
   featureLayer: string;
   inputSizes?: number[];
   defaultInputSize?: number;
@@ -63,7 +63,8 @@ export class BackboneRegistry {
     return stored;
   }
 
-  add(request: AddBackboneRequest): BackboneInfo {
+  /** Refuses a request `add` would refuse for its id or location, before anything is read (an ONNX file is opened first). */
+  checkNew(request: Pick<AddBackboneRequest, 'id' | 'location' | 'format' | 'sha256'>): void {
     if (!/^[a-z0-9][a-z0-9._-]{0,79}$/i.test(request.id)) {
       throw new GradedeskError('invalid', `A backbone id is letters, digits, dots, dashes or underscores (up to 80), not "${request.id}".`);
     }
@@ -71,12 +72,20 @@ export class BackboneRegistry {
       throw new GradedeskError('conflict', `A backbone "${request.id}" already exists.`);
     }
     const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(request.location);
+    if (isUrl && request.format === 'onnx') {
+      throw new GradedeskError('invalid', 'An ONNX backbone is added from a .onnx file on this computer; download it first.');
+    }
     if (isUrl && !/^https?:\/\//i.test(request.location)) {
       throw new GradedeskError('invalid', `Backbones download over http or https only, not ${request.location}.`);
     }
     if (isUrl && !/^[0-9a-f]{64}$/i.test(request.sha256 ?? '')) {
       throw new GradedeskError('invalid', 'A backbone from a URL needs the sha256 of its model.json (64 hex digits), to know the download is the right file.');
     }
+  }
+
+  add(request: AddBackboneRequest): BackboneInfo {
+    this.checkNew(request);
+    const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(request.location);
     const inputSizes = request.inputSizes ?? [request.defaultInputSize ?? 224];
     const spec: StoredBackbone = {
       id: request.id,

@@ -3,13 +3,18 @@
 // already), saves it beside the model's files, and stores an embedding for every readable image; then,
 // fold by fold, a head trained without that fold embeds the snapshot again (out-of-fold spaces).
 import { GradedeskError } from '../../../shared/errors';
+import type { ModelDetail } from '../../../shared/ml';
+import type { ReadableImage } from '../../store/images';
+import type { TrainingImage } from '../../store/models';
+import { assignFolds, trainableImages } from '../training/training-snapshot';
 import type { NeighbourAccuracy } from '../../../shared/similar';
 import { ProgressMeter } from '../../jobs/progress';
 import { HeldOutTally } from '../../search/held-out';
 import { DEFAULT_ARCFACE, type ArcFaceOptions } from './arcface';
 import { ARCFACE_FORMAT, removeArcFace, saveArcFace, type EmbeddingGrouping } from './arcface-files';
 import { embedByFold, embeddingTrainingSet, embedImages, fitArcFace } from './arcface-fit';
-import { featureContext, type Engine } from '../engine/engine';
+import type { Engine } from '../engine/engine';
+import { modelFeatureContext } from '../models/imported-model';
 import { ensureFeatures, extractorKey } from '../features/extract-features';
 import { featureRows } from '../training/head-data';
 import type { RunControl } from '../training/training-run';
@@ -32,6 +37,15 @@ export interface EmbedOutcome {
 
 const CHUNK = 512;
 
+/**
+ * The graded images an embedding learns from, in folds: a trained model's training snapshot; for an
+ * imported model (trained elsewhere), the project's graded images now, in folds grouped by patient.
+ */
+function embeddingSnapshot(store: Engine['store'], model: ModelDetail, usable: readonly ReadableImage[]): TrainingImage[] {
+  if (model.strategy !== 'imported') return store.models.trainingImages(model.id);
+  return assignFolds(trainableImages(usable), model.options);
+}
+
 export async function embedProject(engine: Engine, modelId: number, request: EmbedRequest = {}, control: RunControl = {}): Promise<EmbedOutcome> {
   const { store } = engine;
   const model = store.models.get(modelId);
@@ -40,7 +54,7 @@ export async function embedProject(engine: Engine, modelId: number, request: Emb
   const chosen = Object.fromEntries(Object.entries(request.options ?? {}).filter(([, value]) => value !== undefined));
   const options: ArcFaceOptions = { ...DEFAULT_ARCFACE, ...chosen };
   const groupBy = request.groupBy ?? 'label';
-  const context = await featureContext(engine, model.backboneId, model.inputSize, model.taskKind);
+  const context = await modelFeatureContext(engine, model);
   try {
     if (context.preprocessor.id !== model.preprocessing) {
       throw new GradedeskError('invalid', `Model ${modelId} used preprocessing ${model.preprocessing}, which this version replaced; train a new model first.`);
@@ -52,8 +66,7 @@ export async function embedProject(engine: Engine, modelId: number, request: Emb
     const unreadable = new Set(extraction.failed.map((f) => f.sha256));
     const usable = images.filter((image) => !unreadable.has(image.sha256));
     const byId = new Map(usable.map((image) => [image.id, image]));
-    const labelled = store.models
-      .trainingImages(modelId)
+    const labelled = embeddingSnapshot(store, model, usable)
       .filter((s) => byId.has(s.imageId))
       .map((s) => ({ ...byId.get(s.imageId)!, label: s.label, fold: s.fold }));
 

@@ -10,10 +10,14 @@ export function adapterLine(adapter: GpuAdapter): string {
   return `${name}; maxBufferSize ${Math.round(adapter.maxBufferSize / MiB)} MiB, maxStorageBufferBindingSize ${Math.round(adapter.maxStorageBufferBindingSize / MiB)} MiB`;
 }
 
-export function onnxRuntimeLine(onnx: OnnxRuntimeInfo): string {
-  if (!onnx.version) return `ONNX Runtime: unavailable. ${onnx.reason ?? ''}`.trimEnd();
-  const others = onnx.providers.filter((p) => p.name !== onnx.provider).map((p) => (p.bundled ? p.name : `${p.name} (not installed)`));
-  return `ONNX Runtime: onnxruntime-node ${onnx.version}, ${onnx.provider} execution provider (frozen feature extraction)${others.length ? `; also known: ${others.join(', ')}` : ''}`;
+/** ONNX Runtime's line, then one line per execution provider: which runs, and why the others do not. */
+export function onnxRuntimeLines(onnx: OnnxRuntimeInfo): string[] {
+  if (!onnx.version) return [`ONNX Runtime: unavailable. ${onnx.reason ?? ''}`.trimEnd()];
+  const forced = onnx.forced ? ` (forced by GRADEDESK_ONNX_PROVIDER=${onnx.forced})` : '';
+  const head = onnx.provider
+    ? `ONNX Runtime: onnxruntime-node ${onnx.version}, ${onnx.provider} execution provider${forced}, ${onnx.threads} threads (frozen feature extraction, ONNX backbones and imported models)`
+    : `ONNX Runtime: onnxruntime-node ${onnx.version}, no execution provider starts${forced}; frozen extraction falls back to tfjs. ${onnx.reason ?? ''}`.trimEnd();
+  return [head, ...onnx.providers.map((p) => `  ${p.outcome === 'running' ? '*' : ' '} ${p.name.padEnd(8)} ${p.outcome.padEnd(11)} ${p.reason ?? ''}`.trimEnd())];
 }
 
 export function doctorLines(backend: BackendInfo, onnx?: OnnxRuntimeInfo): string[] {
@@ -24,7 +28,7 @@ export function doctorLines(backend: BackendInfo, onnx?: OnnxRuntimeInfo): strin
     `SIMD: ${backend.simd === null ? 'n/a' : backend.simd ? 'yes' : 'no'}`,
     adapter ? `GPU adapter (WebGPU): ${adapterLine(adapter)}` : `GPU adapter (WebGPU): none. ${backend.adapterReason ?? ''}`.trimEnd(),
     ...(adapter ? [`Fine-tuning batch on this adapter: ${[224, 256, 384, 448, 512].map((size) => `${fineTuneBatchSize(adapter, size)} at ${size} px`).join(', ')}`] : []),
-    ...(onnx ? [onnxRuntimeLine(onnx)] : []),
+    ...(onnx ? onnxRuntimeLines(onnx) : []),
     `Training strategies: ${backend.strategies.map((s) => (s === 'head' ? 'head on cached features' : 'fine-tuning the backbone')).join(', ')}`,
     'Backends, fastest first:',
     ...backend.ladder.map((rung) => `  ${rung.outcome === 'running' ? '*' : ' '} ${rung.backend.padEnd(14)} ${rung.outcome.padEnd(11)} ${rung.affords}${rung.reason && rung.outcome === 'unavailable' ? `. ${rung.reason}` : ''}`),

@@ -2,6 +2,7 @@
 // a loaded feature extractor for a model's backbone, size and preprocessing.
 import path from 'node:path';
 import type { TaskKind } from '../../../shared/domain';
+import { GradedeskError } from '../../../shared/errors';
 import type { BackendInfo } from '../../../shared/ml';
 import type { Store } from '../../store';
 import { initBackend } from './backend';
@@ -10,6 +11,7 @@ import { BackboneRegistry } from '../backbones/registry';
 import type { FeatureContext } from '../features/extract-features';
 import { preprocessorFor } from '../features/preprocessing';
 import { withOnnxExtraction } from '../onnx/onnx-extractor';
+import { loadOnnxOutputExtractor } from '../onnx/onnx-features';
 
 export interface Engine {
   store: Store;
@@ -38,7 +40,13 @@ export async function featureContext(
   const backend = await initBackend();
   const backbone = engine.backbones.get(backboneId);
   const modelJsonPath = await engine.backbones.modelJsonPath(backbone);
+  const preprocessor = preprocessorFor(taskKind);
+  if (backbone.format === 'onnx') {
+    if (!backbone.inputSizes.includes(inputSize)) throw new GradedeskError('invalid', `${backbone.name} takes ${backbone.inputSizes.join(', ')}-pixel images, not ${inputSize}.`);
+    const extractor = await loadOnnxOutputExtractor(backbone, modelJsonPath, backbone.normalisation, inputSize);
+    return { backend, features: engine.store.features, cacheDir: engine.cacheDir, extractor, preprocessor };
+  }
   const tfjs = await loadFeatureExtractor(backbone, modelJsonPath, inputSize);
   const extractor = frozenExtraction ? await withOnnxExtraction(tfjs, modelJsonPath, backend) : tfjs;
-  return { backend, features: engine.store.features, cacheDir: engine.cacheDir, extractor, preprocessor: preprocessorFor(taskKind) };
+  return { backend, features: engine.store.features, cacheDir: engine.cacheDir, extractor, preprocessor };
 }

@@ -8,6 +8,9 @@ import { evaluate, type EvaluatedImage } from './evaluation';
 
 export function evaluateModel(store: Store, modelId: number, chosen?: number): Evaluation {
   const model = store.models.get(modelId);
+  if (!model.evaluation && model.strategy === 'imported') {
+    throw new GradedeskError('invalid', `Model ${modelId} was imported from ONNX and trained elsewhere: Gradedesk cannot know which patients it learned from, so it has no evaluation on patients it never saw.`);
+  }
   if (!model.evaluation) throw new GradedeskError('invalid', `Model ${modelId} is ${model.status} and has no evaluation yet.`);
   const threshold = chosen ?? model.referralThreshold ?? undefined;
   // The stored evaluation is at the default threshold; intervals came later than some stored evaluations.

@@ -15,6 +15,7 @@ import { foldModelParts } from '../training/fine-tune/network';
 import { gradCam, gradCamOfParts, heatmapRgba, readGradCam, type GradCamMap } from './gradcam';
 import { gradCamOnPhoto, inputPlacement } from './gradcam-on-photo';
 import { readImageSource } from '../../ingest/image-source';
+import { importedExplainer } from './gradcam-imported';
 import { loadFoldHead, readManifest, type LoadedHead, type ModelManifest } from '../models/model-files';
 import { modelReadyPixels, type Preprocessor } from '../features/preprocessing';
 
@@ -57,7 +58,12 @@ export async function openGradCamSession(engine: Engine, modelId: number, target
   if (model.members) throw new GradedeskError('invalid', `Model ${modelId} is an ensemble; show the Grad-CAM of one of its members (${model.members.join(', ')}).`);
   const dir = store.models.dir(modelId);
   const manifest = readManifest(dir);
-  const explainer = manifest.strategy === 'fine-tune' ? await fineTunedExplainer(engine, model, manifest, dir) : await headExplainer(engine, model, manifest, dir);
+  const explainer =
+    manifest.strategy === 'fine-tune'
+      ? await fineTunedExplainer(engine, model, manifest, dir)
+      : manifest.strategy === 'imported'
+        ? await importedExplainer(engine, model, manifest)
+        : await headExplainer(engine, model, manifest, dir);
   return {
     model,
     close: explainer.close,

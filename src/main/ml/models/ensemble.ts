@@ -58,6 +58,8 @@ export function averagedPredictions(store: Store, ensembleId: number, members: r
   const byMember = members.map((m) => new Map(store.predictions.forModel(m.id).map((p) => [p.imageId, p])));
   const isDrGrade = members[0]!.taskKind === 'dr-grade';
   const kind = members[0]!.taskKind === 'multilabel' ? 'multilabel' : 'softmax';
+  // An imported model was trained elsewhere, on images Gradedesk cannot know: with one among the members, no image is held out.
+  const heldOutKnown = members.every((m) => m.strategy !== 'imported');
   const predictions: Prediction[] = [];
   for (const imageId of byMember[0]!.keys()) {
     const all = byMember.map((map) => map.get(imageId));
@@ -68,7 +70,7 @@ export function averagedPredictions(store: Store, ensembleId: number, members: r
       imageId,
       ...decodeOutput(kind, mean, thresholds, isDrGrade),
       // Out of fold when no member trained on the image and at least one held it out of its folds.
-      outOfFold: all.every((p) => p!.outOfFold || !p!.inTrainingSet) && all.some((p) => p!.outOfFold),
+      outOfFold: heldOutKnown && all.every((p) => p!.outOfFold || !p!.inTrainingSet) && all.some((p) => p!.outOfFold),
       inTrainingSet: all.some((p) => p!.inTrainingSet),
     });
   }

@@ -4,7 +4,7 @@
 // features and holds its standardisation as a layer; its standardisation.json is for reference only.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { BackboneInfo, HeadKind, TrainingStrategy } from '../../../shared/ml';
+import type { BackboneInfo, HeadKind, OnnxDecoding, OnnxPixelScaling, TrainingStrategy } from '../../../shared/ml';
 import { tf } from '../engine/backend';
 import { fileModelHandler, fileSaveHandler } from '../backbones/file-handler';
 import type { HeadCheckpoint } from '../training/epoch-driver';
@@ -25,10 +25,29 @@ export interface ModelManifest {
   /** Fold head folders; their outputs are averaged. */
   heads: string[];
   createdAt: string;
-  /** 'head' when absent (models saved before fine-tuning existed). */
-  strategy?: TrainingStrategy;
+  /** 'head' when absent (models saved before fine-tuning existed); 'imported' for an ONNX classifier (imported-model.ts). */
+  strategy?: TrainingStrategy | 'imported';
+  /** Imported models: how their ONNX file is fed and read. */
+  imported?: ImportedOnnx;
   /** Fine-tuned models: the backbone layer whose output (the cut activations) the fold models take. */
   cutLayer?: string;
+}
+
+/** An imported ONNX classifier: its file in the model's folder, and which of its outputs mean what. */
+export interface ImportedOnnx {
+  /** The file's name inside the model's folder, and its sha256 (part of its cached outputs' keys). */
+  file: string;
+  sha256: string;
+  scaling: OnnxPixelScaling;
+  output: string;
+  decoding: OnnxDecoding;
+  /** Whether the output ends in its own Softmax or Sigmoid (probabilities), rather than logits. */
+  activated: boolean;
+  /** The output giving its penultimate features (embeddings), if declared. */
+  featureOutput: string | null;
+  /** The output giving its last convolutional maps (Grad-CAM), if declared, with the linear layer's weights on them. */
+  featureMaps: string | null;
+  camWeights: number[][] | null;
 }
 
 const foldDir = (modelDir: string, fold: number) => path.join(modelDir, `fold-${fold}`);
@@ -140,6 +159,10 @@ export function exportModel(modelDir: string, destination: string): string[] {
   fs.mkdirSync(destination, { recursive: true });
   const files = ['gradedesk-model.json'];
   fs.copyFileSync(path.join(modelDir, 'gradedesk-model.json'), path.join(destination, 'gradedesk-model.json'));
+  if (manifest.imported) {
+    fs.copyFileSync(path.join(modelDir, manifest.imported.file), path.join(destination, manifest.imported.file));
+    files.push(manifest.imported.file);
+  }
   for (const head of manifest.heads) {
     for (const file of ['model.json', 'weights.bin', 'standardisation.json']) {
       fs.mkdirSync(path.join(destination, head), { recursive: true });

@@ -1,6 +1,7 @@
 // Predictions of a model for a set of images: test-time augmentation (the original and its flip)
 // averaged within each fold model, fold models averaged into the ensemble, then decoded and stored.
-// Head models take pooled backbone features; fine-tuned models take the backbone's cut activations.
+// Head models take pooled backbone features; fine-tuned models take the backbone's cut activations;
+// imported ONNX classifiers take the model-ready pixels themselves (imported-model.ts).
 import type { Progress } from '../../../shared/jobs';
 import type { ModelDetail, Prediction } from '../../../shared/ml';
 import { GradedeskError } from '../../../shared/errors';
@@ -8,6 +9,7 @@ import { ProgressMeter } from '../../jobs/progress';
 import { tf } from '../engine/backend';
 import { featureContext, type Engine } from '../engine/engine';
 import { refreshEnsemble } from './ensemble';
+import { importedEnsemble } from './imported-model';
 import { ensureFeatures, extractorKey, type FeatureContext, type ImageSource } from '../features/extract-features';
 import type { ActivationContext } from '../training/fine-tune/activations-cache';
 import { fineTunedEnsemble } from '../training/fine-tune/predict-fine-tuned';
@@ -48,7 +50,9 @@ export async function predictImages(
   const manifest = readManifest(dir);
   const ensemble = manifest.strategy === 'fine-tune'
     ? await fineTunedEnsemble(engine, model, manifest, dir, options.activations)
-    : await headEnsemble(engine, model, manifest, dir, options.context);
+    : manifest.strategy === 'imported'
+      ? await importedEnsemble(engine, model, manifest)
+      : await headEnsemble(engine, model, manifest, dir, options.context);
   try {
     const extraction = await ensemble.prepare(images, options);
     const unreadable = new Set(extraction.failed.map((f) => f.sha256));

@@ -1,4 +1,4 @@
-// Frozen feature extraction through ONNX Runtime (CPU execution provider). The backbone is exported to
+// Frozen feature extraction through ONNX Runtime (on the execution provider runtime.ts chooses). The backbone is exported to
 // ONNX once, beside its model.json in the data directory, and the file is reused from then on.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,7 +8,7 @@ import { writeCacheFile } from '../../imaging/cache';
 import { loadTruncatedLayersModel, type FeatureExtractor } from '../backbones/load';
 import { readModelJson } from '../backbones/file-handler';
 import { exportLayersModelToOnnx, ONNX_FEATURES, ONNX_INPUT } from './export-layers-model';
-import { loadOnnxRuntime, ONNX_PROVIDER } from './runtime';
+import { createOnnxSession, loadOnnxRuntime, type OnnxProvider } from './runtime';
 
 /** Change when the exporter writes a different graph, so that old cached files are not reused. */
 const EXPORTER_VERSION = 2;
@@ -18,7 +18,7 @@ export interface OnnxFeatureExtractor {
   inputSize: number;
   featureDim: number;
   /** The execution provider that runs the session. */
-  provider: typeof ONNX_PROVIDER;
+  provider: OnnxProvider;
   onnxPath: string;
   /** Model-ready pixels (size × size × 3, 0..255) → one pooled feature vector per image. */
   features(pixels: readonly Uint8Array[]): Promise<Float32Array[]>;
@@ -44,7 +44,7 @@ export async function onnxBackboneFile(backbone: BackboneInfo, modelJsonPath: st
 export async function loadOnnxFeatureExtractor(backbone: BackboneInfo, modelJsonPath: string, inputSize: number): Promise<OnnxFeatureExtractor> {
   const onnxPath = await onnxBackboneFile(backbone, modelJsonPath, inputSize);
   const ort = await loadOnnxRuntime();
-  const session = await ort.InferenceSession.create(onnxPath, { executionProviders: [ONNX_PROVIDER], graphOptimizationLevel: 'all' });
+  const { session, provider } = await createOnnxSession(onnxPath);
   const pixelsPerImage = inputSize * inputSize * 3;
   const run = async (pixels: readonly Uint8Array[]): Promise<{ data: Float32Array; dim: number }> => {
     const input = new Uint8Array(pixels.length * pixelsPerImage);
@@ -61,7 +61,7 @@ export async function loadOnnxFeatureExtractor(backbone: BackboneInfo, modelJson
     backbone,
     inputSize,
     featureDim,
-    provider: ONNX_PROVIDER,
+    provider,
     onnxPath,
     async features(pixels) {
       if (pixels.length === 0) return [];

@@ -18,6 +18,11 @@ message AttributeProto {
   optional AttributeType type = 20;
 }
 
+message StringStringEntryProto {
+  optional string key = 1;
+  optional string value = 2;
+}
+
 message ValueInfoProto {
   optional string name = 1;
   optional TypeProto type = 2;
@@ -51,6 +56,9 @@ message TensorProto {
   enum DataType { UNDEFINED = 0; FLOAT = 1; UINT8 = 2; INT64 = 7; }
   repeated int64 dims = 1;
   optional int32 data_type = 2;
+  repeated float float_data = 4 [packed = true];
+  repeated StringStringEntryProto external_data = 13;
+  optional int32 data_location = 14;
   optional string name = 8;
   optional bytes raw_data = 9;
 }
@@ -90,13 +98,19 @@ export interface OnnxTensor {
   name: string;
   dims: number[];
   dataType: number;
-  rawData: Uint8Array;
+  rawData?: Uint8Array;
+  /** Values some exporters write instead of raw bytes (read only). */
+  floatData?: number[];
+  /** 1: the values are in another file beside the model (external data), named by its `location` entry. */
+  dataLocation?: number;
+  externalData?: Array<{ key: string; value: string }>;
 }
 
 export interface OnnxAttribute {
   name: string;
   type: number;
   i?: number;
+  f?: number;
   ints?: number[];
 }
 

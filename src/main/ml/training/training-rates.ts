@@ -12,7 +12,7 @@ export function measuredRates(store: Store): TrainingRate[] {
   for (const project of store.projects.list()) {
     const recent = store.models
       .list(project.id)
-      .filter((m) => m.status === 'ready' && m.strategy !== 'ensemble' && m.finishedAt !== null)
+      .filter((m) => m.status === 'ready' && m.strategy !== 'ensemble' && m.strategy !== 'imported' && m.finishedAt !== null)
       .slice(0, RECENT); // newest first
     for (const summary of recent) {
       const model = store.models.get(summary.id);

@@ -37,12 +37,14 @@ export async function exportBundle(store: Store, registry: BackboneRegistry, req
   const model = store.models.get(request.modelId);
   if (model.status !== 'ready') throw new GradedeskError('invalid', `Model ${model.id} is ${model.status}; only a finished model can be exported.`);
   const models = [...(model.members ?? []).map((id) => store.models.get(id)), model];
+  refuseOnnx(registry, models);
   const keys = new Map(models.map((m, i) => [m.id, `model-${i + 1}`]));
   const entries: BundleEntry[] = [];
 
   const backbones: BackboneReference[] = [];
   for (const id of new Set(models.filter((m) => !m.members).map((m) => m.backboneId))) {
-    const { sha256: _sha, size: _size, location: _location, ...spec } = registry.get(id);
+    const { sha256: _sha, size: _size, location: _location, format, ...rest } = registry.get(id);
+    const spec = { ...rest, format: format as BackboneReference['format'] }; // ONNX backbones were refused above
     const files = await backboneFiles(registry, registry.get(id));
     const carried = request.withBackbone && spec.source !== 'bundled';
     const folder = `backbone-${backbones.length + 1}`;
@@ -60,7 +62,7 @@ export async function exportBundle(store: Store, registry: BackboneRegistry, req
       key,
       name: m.name,
       head: m.head,
-      strategy: m.strategy,
+      strategy: m.strategy as BundledModel['strategy'], // imported models were refused above
       backboneId: m.backboneId,
       inputSize: m.inputSize,
       options: m.options,
@@ -101,6 +103,21 @@ export async function exportBundle(store: Store, registry: BackboneRegistry, req
     const code = errorCode(error);
     if (code in WRITE_CODES) throw new GradedeskError(WRITE_CODES[code]!, `Model ${model.id} could not be exported to "${file}": ${writeProblem(code)}.`);
     throw error;
+  }
+}
+
+/**
+ * Bundles carry models trained here, on tfjs backbones. A model imported from an ONNX file, or trained on
+ * an ONNX backbone, is shared as that file instead (gradedesk models import / backbones add).
+ */
+function refuseOnnx(registry: BackboneRegistry, models: readonly ModelDetail[]): void {
+  const imported = models.find((m) => m.strategy === 'imported');
+  if (imported) {
+    throw new GradedeskError('unsupported', `Model ${imported.id} (“${imported.name}”) was imported from an ONNX file: share that file instead (gradedesk models import on the other computer); bundles carry models trained in Gradedesk.`);
+  }
+  const onOnnx = models.find((m) => !m.members && registry.get(m.backboneId).format === 'onnx');
+  if (onOnnx) {
+    throw new GradedeskError('unsupported', `Model ${onOnnx.id} (“${onOnnx.name}”) was trained on the ONNX backbone ${onOnnx.backboneId}, which bundles cannot carry yet: add that .onnx file on the other computer (gradedesk backbones add) and train there.`);
   }
 }
 

@@ -42,7 +42,7 @@ export const TOP_MODEL_NAME = 'backbone_top';
 
 export async function splitBackbone(backbone: BackboneInfo, modelJsonPath: string, inputSize: number, topBlocks: number): Promise<BackboneSplit> {
   if (backbone.format !== 'layers') {
-    throw new GradedeskError('unsupported', `${backbone.name} is a graph model; only a Keras layers backbone can be split for fine-tuning.`);
+    throw new GradedeskError('unsupported', `${backbone.name} is a ${backbone.format === 'onnx' ? 'ONNX' : 'graph'} model; only a Keras layers backbone can be split for fine-tuning.`);
   }
   const json = readModelJson(modelJsonPath);
   const layers = kerasModel(json, modelJsonPath).config.layers;
