@@ -33,6 +33,7 @@ export const ADMIN_ONLY: ReadonlySet<Method> = new Set<Method>([
   'models.export',
   'models.exportBundle',
   'models.importBundle',
+  'models.importOnnx',
   'models.delete',
   'backbones.add',
   'dialogs.pickFolder',
