@@ -34,7 +34,7 @@ describe('graders grading at once on one team server', () => {
     expect(bridge.team).toBe(true);
     const clients = await signInGraders(bridge.origin, team);
     const before = eventIdsIn(workspace, team.imageIds);
-    const load = await gradeConcurrently(clients, { origin: bridge.origin, team, seconds: 3, seed: 7, noteShare: 0.3, undoShare: 0.2 });
+    const load = await gradeConcurrently(clients, { team, seconds: 3, seed: 7, noteShare: 0.3, undoShare: 0.2 });
     for (const client of clients) client.close();
 
     expect(load.errors).toEqual([]);

@@ -115,7 +115,7 @@ export interface Acknowledged {
 
 export interface LoadLog {
   acknowledged: Acknowledged[];
-  /** Milliseconds from sending each answered write (grade or undo) to its whole answer. */
+  /** Milliseconds from sending each acknowledged write (grade or undo) to the end of its answer. */
   latenciesMs: number[];
   /** Undos the server refused because another grader had graded the image since (409: expected). */
   conflicts: number;
@@ -125,7 +125,6 @@ export interface LoadLog {
 }
 
 export interface LoadOptions {
-  origin: string;
   team: GradingTeam;
   seconds: number;
   seed: number;
