@@ -81,7 +81,9 @@ export async function benchGraders(scratch: string): Promise<void> {
       printFigure({ name: 'graders: write latency p95 (labels.record and labels.undo)', value: ms(95), unit: 'ms', baseline: { name: `app.info p95, same ${GRADERS} clients, ${noOp.seconds.toFixed(0)} s`, value: percentile(noOp.latenciesMs, 95) } });
       process.stdout.write(`graders: write latency p50 ${ms(50).toFixed(1)} ms, p95 ${ms(95).toFixed(1)} ms, p99 ${ms(99).toFixed(1)} ms, max ${ms(100).toFixed(1)} ms\n`);
       process.stdout.write(`graders: history check ${describeIntegrity(integrity)}\n`);
-      if (!integrity.passed) process.exitCode = 1;
+      const problems = workspace.store.integrityProblems();
+      process.stdout.write(`graders: database check ${problems.length === 0 ? 'passed' : `FOUND ${problems.length} problem(s): ${problems.slice(0, 5).join('; ')}`}\n`);
+      if (!integrity.passed || problems.length > 0) process.exitCode = 1;
     } finally {
       await bridge.close();
     }
