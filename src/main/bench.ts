@@ -1,4 +1,4 @@
-// `npm run bench [-- store import import-memory ui review-keys ml gradcam onnx nearest corruption fuzz gpu]`: performance figures, each beside a bare
+// `npm run bench [-- store import import-memory ui review-keys ml gradcam onnx nearest corruption fuzz graders gpu]`: performance figures, each beside a bare
 // baseline measured in the same run. With no names, every section but gpu (the device check) runs.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -6,6 +6,7 @@ import path from 'node:path';
 import { benchApiFuzz } from './bench/api-fuzz-run';
 import { benchCorruption } from './bench/corruption';
 import { benchGpu } from './bench/gpu';
+import { benchGraders } from './bench/graders';
 import { benchGradCam } from './bench/gradcam';
 import { benchImportMemory } from './bench/import-memory';
 import { benchImport } from './bench/import-throughput';
@@ -50,6 +51,8 @@ const sections: Record<string, (scratch: string) => Promise<void> | void> = {
   },
   corruption: benchCorruption,
   fuzz: benchApiFuzz,
+  // 20 graders at once on one team server over HTTP for a minute, then the history check.
+  graders: benchGraders,
 };
 
 const wanted = process.argv.slice(2);
