@@ -11,7 +11,7 @@ import { createApp } from '../../src/main/app';
 import { runCli } from '../../src/main/cli/program';
 import { Workspace } from '../../src/main/app/workspace';
 import type { ApiResult, ImageChange, ImageDetail } from '../../src/shared/api';
-import { taskSpecFor, type ImageEvent, type LabelEvent, type Project } from '../../src/shared/domain';
+import { taskSpecFor, type GridPage, type ImageEvent, type LabelEvent, type Project } from '../../src/shared/domain';
 import type { Person } from '../../src/shared/people';
 import type { AdjudicationCase, GradingProtocol } from '../../src/shared/protocols';
 import { writeJpeg } from '../fixtures/images';
@@ -102,7 +102,9 @@ describe('grading protocols over the api, with two graders and an adjudicator', 
         ['predictions.forImage', { imageId: image }],
         ['gradcam.render', { imageId: image }],
         ['similar.forImage', { imageId: image }],
-        ['images.page', { projectId: project.id, offset: 0, limit: 10 }],
+        ['images.page', { projectId: project.id, offset: 0, limit: 10, filter: { label: 1 } }],
+        ['images.page', { projectId: project.id, offset: 0, limit: 10, sort: 'predicted' }],
+        ['images.locate', { view: { projectId: project.id, sort: 'label' }, imageId: image }],
         ['triage.queue', { projectId: project.id, order: 'referable' }],
         ['agreement.summary', { projectId: project.id }],
         ['adjudication.list', { projectId: project.id }],
@@ -129,6 +131,13 @@ describe('grading protocols over the api, with two graders and an adjudicator', 
         ['Ben', 'adjudication', 'consensus (agreement)', 1],
       ]);
       expect(current(image!)).toMatchObject({ value: 1, source: 'adjudication' });
+
+      // The Library's grid in file order: the final label shows to those who graded the image, not to a grader who has not.
+      const rowOf = async (who: Person) =>
+        (await ok<GridPage>('images.page', { projectId: project.id, offset: 0, limit: 10 }, who)).rows.find((row) => row.id === image)!;
+      expect((await rowOf(people.Ben)).label).toBe(1);
+      expect((await rowOf(people.Eve)).label).toBeNull();
+      expect((await rowOf(people.Dev)).label).toBe(1);
     });
 
     it('settles or refers each image by the rules and the policy, and owes each grader the right images', async () => {

@@ -22,7 +22,8 @@ describe('what each call reveals to a blinded grader', () => {
   });
 
   it('refuses to graders every call that shows the labels or model output of many images, exports included', () => {
-    for (const method of ['images.page', 'triage.queue', 'triage.locate', 'agreement.summary', 'gradcam.start', 'labels.bulkEffect', 'adjudication.list', 'adjudication.decide'] as const) {
+    expect([BLINDNESS['images.page'], BLINDNESS['images.locate']]).toEqual(['grid', 'grid']);
+    for (const method of ['triage.queue', 'triage.locate', 'agreement.summary', 'gradcam.start', 'labels.bulkEffect', 'adjudication.list', 'adjudication.decide'] as const) {
       expect(BLINDNESS[method], method).toBe('project');
     }
     for (const method of methods.filter((m) => m.startsWith('exports.') && m !== 'exports.dicom')) expect(BLINDNESS[method], method).toBe('project');

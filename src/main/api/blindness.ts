@@ -1,6 +1,6 @@
 import type { ImageChange, ImageDetail, Method } from '../../shared/api';
 import { forbidden } from '../../shared/errors';
-import type { ImageEvent } from '../../shared/domain';
+import type { GridPage, ImageEvent } from '../../shared/domain';
 import type { Person } from '../../shared/people';
 import type { App } from '../app';
 
@@ -12,11 +12,13 @@ import type { App } from '../app';
  * - `image`: the image's label history, the model's prediction, Grad-CAM or similar cases: refused until they have graded it;
  * - `image-trimmed`: the image (images.get), answered without its label and note until they have graded it,
  *   so that they can open it to grade;
+ * - `grid`: the Library's grid and positions in it: refused when the view filters or sorts by label or prediction,
+ *   otherwise answered with the label and prediction of each image the grader has not graded removed;
  * - `project`: labels or model output of many images of the project (the grid, triage, agreement, exports…): refused;
  * - `model`: a model's evaluation on the project's labels: refused.
  * Adjudicators and admins are not blinded. test/unit/blindness.test.ts fails when a method has no decision here.
  */
-export type BlindnessDecision = 'nothing' | 'own-work' | 'image' | 'image-trimmed' | 'project' | 'model';
+export type BlindnessDecision = 'nothing' | 'own-work' | 'image' | 'image-trimmed' | 'grid' | 'project' | 'model';
 
 export const BLINDNESS: Readonly<Record<Method, BlindnessDecision>> = {
   'app.info': 'nothing',
@@ -30,8 +32,8 @@ export const BLINDNESS: Readonly<Record<Method, BlindnessDecision>> = {
   'people.disable': 'nothing',
   'people.revokeSessions': 'nothing',
   'people.createLink': 'nothing',
-  'images.page': 'project',
-  'images.locate': 'project',
+  'images.page': 'grid',
+  'images.locate': 'grid',
   'images.get': 'image-trimmed',
   'images.setUngradable': 'own-work',
   'images.setNote': 'own-work',
@@ -94,8 +96,15 @@ export const BLINDNESS: Readonly<Record<Method, BlindnessDecision>> = {
 /** Who a call is made by, for blindness: the signed-in person, else (desktop app, single-token mode) the reader it names. */
 export type Viewer = Pick<Person, 'id' | 'name' | 'role'>;
 
+/** A grid view's filters and sorts that would tell the final label or the model's output. */
+const REVEALING_FILTERS = ['label', 'unlabelled', 'conflicts', 'predicted', 'referableAtLeast'] as const;
+const REVEALING_SORTS = ['label', 'predicted', 'referable'];
+
 interface Named {
   projectId?: number;
+  view?: { projectId: number; filter?: Record<string, unknown>; sort?: string };
+  filter?: Record<string, unknown>;
+  sort?: string;
   imageId?: number;
   imageIds?: number[];
   modelId?: number;
@@ -115,6 +124,7 @@ export function blindnessGuard(app: App) {
   const { store } = app.workspace;
   const projectOf = (request: Named): number | null => {
     if (request.projectId !== undefined) return request.projectId;
+    if (request.view) return request.view.projectId;
     if (request.imageId !== undefined) return store.images.get(request.imageId).projectId;
     if (request.imageIds?.length) return store.images.get(request.imageIds[0]!).projectId;
     if (request.modelId !== undefined) return store.models.get(request.modelId).projectId;
@@ -147,6 +157,14 @@ export function blindnessGuard(app: App) {
       const request = named as Named;
       const decision = BLINDNESS[method];
       if (decision === 'nothing' || decision === 'own-work' || decision === 'image-trimmed' || !blinded(viewer, request)) return;
+      if (decision === 'grid') {
+        const view = request.view ?? request;
+        const revealing = REVEALING_FILTERS.filter((key) => view.filter?.[key] !== undefined);
+        if (revealing.length || REVEALING_SORTS.includes(view.sort ?? 'name')) {
+          throw forbidden(refusedWords(viewer, 'a view of the images filtered or sorted by label or by the model\'s prediction'));
+        }
+        return;
+      }
       if (decision === 'project') throw forbidden(refusedWords(viewer, `${method} shows other graders' grades, final labels or the model's output, and`));
       if (decision === 'model') throw forbidden(refusedWords(viewer, "the model's evaluation on this project's labels"));
       if (!hasGraded(viewer, request.imageId!)) {
@@ -156,8 +174,13 @@ export function blindnessGuard(app: App) {
     trim(method: Method, named: unknown, viewer: Viewer, answer: unknown): unknown {
       const request = named as Named;
       const decision = BLINDNESS[method];
-      if ((decision !== 'own-work' && decision !== 'image-trimmed') || !blinded(viewer, request)) return answer;
+      if ((decision !== 'own-work' && decision !== 'image-trimmed' && decision !== 'grid') || !blinded(viewer, request)) return answer;
       if (method === 'images.get') return trimImage(viewer, answer as ImageDetail);
+      if (method === 'images.page') {
+        const page = answer as GridPage;
+        const graded = app.protocols.calledBy(projectOf(request)!, viewer.id);
+        return { ...page, rows: page.rows.map((row) => (graded.has(row.id) ? row : { ...row, label: null, prediction: null, ungradable: false })) };
+      }
       const change = answer as Partial<ImageChange<unknown>>;
       if (change && typeof change === 'object' && change.image && change.history) {
         return { ...change, image: trimImage(viewer, change.image), history: trimHistory(viewer, change.image.id, change.history) };

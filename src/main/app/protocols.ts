@@ -133,6 +133,10 @@ export function protocolOperations(workspace: Workspace) {
     /** Whether the reader has graded the image (or called it ungradable) under its project's double protocol. */
     hasCalled: (imageId: number, readerId: number) => store.protocols.hasCalled(imageId, readerId),
 
+    /** The images of a project a reader has graded (or called ungradable). */
+    calledBy: (projectId: number, readerId: number) =>
+      new Set(store.protocols.graderCalls(projectId).filter((call) => call.readerId === readerId).map((call) => call.imageId)),
+
     queueList: ({ projectId, readerId, limit }: Validated<'queue.list'>) => {
       const queue = owed(projectId, readerId);
       return { ...queue, owed: queue.imageIds.length, imageIds: queue.imageIds.slice(0, limit ?? 1000) };

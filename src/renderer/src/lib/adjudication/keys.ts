@@ -1,7 +1,7 @@
 /** What a key does in the Adjudication view: a digit decides, Ctrl+Z undoes the last decision, arrows move. */
 export type AdjudicationKey = { kind: 'decide'; digit: number } | { kind: 'undo' } | { kind: 'move'; delta: -1 | 1 } | null;
 
-export function adjudicationKey(event: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'altKey'>): AdjudicationKey {
+export function adjudicationKey(event: { key: string; ctrlKey: boolean; metaKey: boolean; altKey: boolean }): AdjudicationKey {
   const modified = event.ctrlKey || event.metaKey;
   if (modified && event.key.toLowerCase() === 'z') return { kind: 'undo' };
   if (modified || event.altKey) return null;
