@@ -1,6 +1,6 @@
 // CLI commands of grading protocols: protocol set|show, queue, adjudicate.
 import { Option, type Command } from 'commander';
-import { notFound } from '../../shared/errors';
+import { invalid, notFound } from '../../shared/errors';
 import { describeLabel, parseLabelInput } from '../../shared/labels';
 import type { Person } from '../../shared/people';
 import {
@@ -85,7 +85,7 @@ export function registerProtocolCommands(program: Command, { app, print, project
     .action((imageRef: string | undefined, valueText: string | undefined, options: { project: string; reader?: string; all?: boolean }) => {
       const project = projectNamed(options.project);
       if (imageRef !== undefined) {
-        if (valueText === undefined || options.reader === undefined) throw notFound('To decide, give the image, the value and --reader (an adjudicator or admin).');
+        if (valueText === undefined || options.reader === undefined) throw invalid('To decide, give the image, the value and --reader (an adjudicator or admin).');
         const person = personNamed(options.reader);
         const image = app().images.resolve(project.id, imageRef);
         const value = parseLabelInput(project.task, valueText);
