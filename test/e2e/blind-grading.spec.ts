@@ -49,7 +49,7 @@ async function firstImage(page: Page): Promise<string> {
 const apiCall = (page: Page, method: string, body: unknown) =>
   page.evaluate(async ({ method, body }) => {
     const response = await fetch(`/api/${method}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    return { status: response.status, body: await response.json() };
+    return { status: response.status, body: (await response.json()) as { value?: { label?: unknown }; error?: { message: string } } };
   }, { method, body });
 
 test('two graders grade one image blind, the server refuses what they may not see yet, and the adjudicator decides and undoes', async ({ browser }) => {
@@ -63,9 +63,9 @@ test('two graders grade one image blind, the server refuses what they may not se
   // Before grading it, Ben's own browser cannot read Ana's grade or the label history: refused by the server.
   const refused = await apiCall(ben, 'labels.history', { imageId: Number(imageId) });
   expect(refused.status).toBe(403);
-  expect(refused.body.error.message).toMatch(/graded blind/);
+  expect(refused.body.error!.message).toMatch(/graded blind/);
   const detail = await apiCall(ben, 'images.get', { imageId: Number(imageId) });
-  expect(detail.body.value.label).toBeNull();
+  expect(detail.body.value!.label).toBeNull();
   await ben.keyboard.press('3');
   await expect(ben.getByTestId('review-today')).toHaveText(/^1 graded today/);
   expect((await apiCall(ben, 'labels.history', { imageId: Number(imageId) })).status).toBe(200);

@@ -147,6 +147,7 @@ describe('grading protocols over the api, with two graders and an adjudicator', 
       await grade(i2!, 1, people.Ana);
       await grade(i3!, 0, people.Ana, 'looks clean');
       await ok('images.setUngradable', { imageId: i4, ungradable: true, readerId: people.Ana.id }, people.Ana);
+      await ok('images.setNote', { imageId: i4, note: 'cataract, nothing to see', readerId: people.Ana.id }, people.Ana);
       await grade(i5!, 2, people.Ana);
       expect(await ok('queue.next', { projectId: project.id, readerId: people.Ana.id }, people.Ana)).toEqual({ imageId: null, owed: 0 });
       expect(await ok('queue.next', { projectId: project.id, readerId: people.Ben.id }, people.Ben)).toEqual({ imageId: i1, owed: 5 });
@@ -174,7 +175,10 @@ describe('grading protocols over the api, with two graders and an adjudicator', 
         ['Ben', 3, false, null],
       ]);
       expect(i3Case.grades.every((g) => !Number.isNaN(Date.parse(g.gradedAt)))).toBe(true);
-      expect(cases.find((c) => c.imageId === i4)!.grades.map((g) => [g.readerName, g.ungradable])).toEqual([['Ana', true], ['Ben', false]]);
+      expect(cases.find((c) => c.imageId === i4)!.grades.map((g) => [g.readerName, g.ungradable, g.note])).toEqual([
+        ['Ana', true, 'cataract, nothing to see'],
+        ['Ben', false, null],
+      ]);
     });
 
     it('lets the adjudicator decide a referred image and undo it, and refuses graders', async () => {

@@ -64,7 +64,8 @@ export class ProtocolStore {
 
   /**
    * Every grader's standing call on the images of a project (or on one image): ungradable when their latest
-   * ungradable flag event says so, else their latest blind grade when it is not a cleared one.
+   * ungradable flag event says so, else their latest blind grade when it is not a cleared one; with the grade's
+   * note, or else the grader's latest note on the image.
    */
   graderCalls(projectId: number, imageId?: number): GraderCallRow[] {
     const rows = this.db
@@ -72,7 +73,7 @@ export class ProtocolStore {
         `WITH latest AS (
            SELECT e.image_id, e.reader_id, e.kind, MAX(e.id) AS event_id FROM label_events e JOIN images i ON i.id = e.image_id
            WHERE i.project_id = @projectId AND i.status = 'ok' AND (@imageId IS NULL OR e.image_id = @imageId) AND e.reader_id IS NOT NULL
-             AND ((e.kind = 'label' AND e.blind = 1) OR e.kind = 'ungradable')
+             AND ((e.kind = 'label' AND e.blind = 1) OR e.kind IN ('ungradable', 'note'))
            GROUP BY e.image_id, e.reader_id, e.kind
          )
          SELECT l.image_id, l.reader_id, r.name AS reader_name, l.kind, e.value, e.id AS event_id, e.note, e.created_at
@@ -83,15 +84,21 @@ export class ProtocolStore {
       image_id: number;
       reader_id: number;
       reader_name: string;
-      kind: 'label' | 'ungradable';
+      kind: 'label' | 'note' | 'ungradable';
       value: string | null;
       event_id: number;
       note: string | null;
       created_at: string;
     }>;
     const calls = new Map<string, GraderCallRow>();
+    // A grader's note on the image (Review's N) stands beside their grade when the grade carries none.
+    const notes = new Map<string, string | null>();
     for (const row of rows) {
       const key = `${row.image_id}/${row.reader_id}`;
+      if (row.kind === 'note') {
+        notes.set(key, row.value === null ? null : storedJson<string>(row.value, `a note on image ${row.image_id}`));
+        continue;
+      }
       const common = { imageId: row.image_id, readerId: row.reader_id, readerName: row.reader_name, eventId: row.event_id, note: row.note, gradedAt: row.created_at };
       if (row.kind === 'ungradable') {
         if (row.value === 'true') calls.set(key, { ...common, value: null, ungradable: true });
@@ -100,6 +107,7 @@ export class ProtocolStore {
       const value = row.value === null ? null : storedJson<LabelValue | null>(row.value, `a grade of image ${row.image_id}`);
       if (value !== null && !calls.has(key)) calls.set(key, { ...common, value, ungradable: false });
     }
+    for (const [key, call] of calls) if (call.note === null) call.note = notes.get(key) ?? null;
     return [...calls.values()].sort((a, b) => a.imageId - b.imageId || a.readerName.localeCompare(b.readerName));
   }
 
