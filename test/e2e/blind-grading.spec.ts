@@ -66,9 +66,13 @@ test('two graders grade one image blind, the server refuses what they may not se
   expect(refused.body.error!.message).toMatch(/graded blind/);
   const detail = await apiCall(ben, 'images.get', { imageId: Number(imageId) });
   expect(detail.body.value!.label).toBeNull();
+  // The model's pictures of the image are its output too (checked before the model is even looked up).
+  const gradcam = () => ben.evaluate(async (id) => (await fetch(`/media/gradcam/${id}?model=1`)).status, imageId);
+  expect(await gradcam()).toBe(403);
   await ben.keyboard.press('3');
   await expect(ben.getByTestId('review-today')).toHaveText(/^1 graded today/);
   expect((await apiCall(ben, 'labels.history', { imageId: Number(imageId) })).status).toBe(200);
+  expect(await gradcam()).toBe(404); // graded now; this demo has no model
 
   const dev = await signedIn(browser, 'Dev');
   await dev.keyboard.press('Control+8');

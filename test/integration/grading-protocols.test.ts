@@ -195,6 +195,9 @@ describe('grading protocols over the api, with two graders and an adjudicator', 
       await ok('labels.undo', { eventId: decided.event.id, readerId: people.Dev.id }, people.Dev);
       expect(current(i2!)).toBeNull();
       expect((await ok<AdjudicationCase[]>('adjudication.list', { projectId: project.id }, people.Dev)).map((c) => c.imageId)).toContain(i2);
+      // A consensus follows the grades: nobody undoes it.
+      const consensus = workspace.store.labels.history(ids[1]!).find((e) => e.origin?.startsWith('consensus'))!;
+      expect(await refusal('labels.undo', { eventId: consensus.id, readerId: people.Dev.id }, people.Dev)).toMatchObject({ code: 'conflict' });
       // A settled image is not the adjudicator's to decide.
       expect(await refusal('adjudication.decide', { imageId: ids[1], value: 0, readerId: people.Dev.id }, people.Dev)).toMatchObject({ code: 'conflict' });
     });

@@ -1,4 +1,4 @@
-import { GradedeskError, forbidden } from '../../shared/errors';
+import { GradedeskError, conflict, forbidden } from '../../shared/errors';
 import { isDoubleProtocol } from '../../shared/protocols';
 import { imageChange } from './image-detail';
 import { settleImage } from './protocols';
@@ -9,11 +9,18 @@ export function labelOperations(workspace: Workspace) {
   const { store } = workspace;
   const projectOfImage = (imageId: number) => store.projects.get(store.images.get(imageId).projectId);
   const isBlindProject = (projectId: number) => isDoubleProtocol(store.protocols.get(projectId));
-  /** Under a double protocol a grader undoes their own grades; the final label is the adjudicator's to take back. */
+  /**
+   * Under a double protocol a grader undoes their own grades; the final label is the adjudicator's to take back,
+   * except a consensus, which follows the grades (undoing it would only bring it back).
+   */
   const refuseGraderUndoingFinal = (projectId: number, eventIds: number[], readerId: number) => {
-    if (!isBlindProject(projectId) || store.people.get(readerId).role !== 'grader') return;
-    const final = eventIds.find((eventId) => store.labels.event(eventId).kind === 'label' && store.labels.blindGrader(eventId) === null);
-    if (final !== undefined) throw forbidden(`Event ${final} set the image's final label; under this project's protocol only an adjudicator or an admin can undo it.`);
+    if (!isBlindProject(projectId)) return;
+    const finals = eventIds.map((eventId) => store.labels.event(eventId)).filter((event) => event.kind === 'label' && store.labels.blindGrader(event.id) === null);
+    const consensus = finals.find((event) => event.origin?.startsWith('consensus'));
+    if (consensus) throw conflict(`Event ${consensus.id} is the graders' consensus; it changes when a grader changes their grade, not by undoing it.`);
+    if (finals.length && store.people.get(readerId).role === 'grader') {
+      throw forbidden(`Event ${finals[0]!.id} set the image's final label; under this project's protocol only an adjudicator or an admin can undo it.`);
+    }
   };
   const changed = (projectId: number, imageIds: number[], what: 'labels' | 'flags', events: Array<{ id: number }>) =>
     workspace.changes.announce({ projectId, imageIds, what, eventIds: events.map((event) => event.id) });
