@@ -54,12 +54,29 @@ import type { AgreementSummary } from './agreement';
 import type { EvaluationReportWritten } from './evaluation-report';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, ROLES, type Person, type SignInLink } from './people';
 import { schemaOf } from './schema-of';
+import {
+  ARBITRATION_POLICIES,
+  MAX_GRADERS,
+  PROTOCOL_KINDS,
+  QUEUE_ORDERS,
+  REFERRAL_RULES,
+  type AdjudicationCase,
+  type GradingProtocol,
+  type WorkQueue,
+} from './protocols';
 
 const id = z.number().int().positive();
 const personName = z.string().trim().min(1).max(80);
 /** A file or folder on this machine; the file system refuses a NUL in a path, so the call does here, in words. */
 const fsPath = z.string().min(1).max(4096).refine((text) => !text.includes('\0'), 'a path cannot contain a NUL character');
 const labelValue = schemaOf<LabelValue>()(z.union([z.number().int().min(0), z.array(z.number().int().min(0)).max(64)]));
+
+/**
+ * Who is looking, on calls that show an image's labels or the model's output: under a blind protocol the
+ * server refuses them to a grader who has not graded the image (api/blindness.ts). On a team server the
+ * signed-in person is the viewer whatever this says; in the desktop app it is the reader chosen there.
+ */
+const viewer = id.optional();
 
 const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day is written YYYY-MM-DD');
 
@@ -215,7 +232,7 @@ export const api = {
     imageView.extend({ offset: z.number().int().min(0), limit: z.number().int().min(0).max(1000) }).strict(),
   ),
   'images.locate': call<ViewPosition>()(z.object({ view: imageView, imageId: id }).strict()),
-  'images.get': call<ImageDetail>()(z.object({ imageId: id }).strict()),
+  'images.get': call<ImageDetail>()(z.object({ imageId: id, readerId: viewer }).strict()),
   /** Sets or clears the ungradable flag as an audited event of the reader (event null: the flag had that value already). */
   'images.setUngradable': call<ImageChange<ImageEvent | null>>()(
     z.object({ imageId: id, ungradable: z.boolean(), readerId: id }).strict(),
@@ -244,12 +261,41 @@ export const api = {
   /** Undoes a bulk grade in one transaction: every event, or none if one image was graded again since. */
   'labels.undoMany': call<ImageEvent[]>()(z.object({ eventIds: z.array(id).min(1).max(MAX_BULK_GRADE, BULK_GRADE_TOO_LARGE), readerId: id }).strict()),
   /** Every event of an image (labels, ungradable flags, notes), oldest first. */
-  'labels.history': call<ImageEvent[]>()(z.object({ imageId: id }).strict()),
+  'labels.history': call<ImageEvent[]>()(z.object({ imageId: id, readerId: viewer }).strict()),
   /**
    * Agreement in a project (DR grade or single class): each pair of readers on the images both graded, each
    * reader and the active model against the current label, Fleiss' κ for three readers or more; κ with 95% intervals.
    */
   'agreement.summary': call<AgreementSummary>()(z.object({ projectId: id }).strict()),
+
+  /** The project's grading protocol (`single` unless one was set). */
+  'protocol.get': call<GradingProtocol>()(z.object({ projectId: id }).strict()),
+  /**
+   * Sets the project's grading protocol: `single`, `double-blind` or `double-adjudicated` with `graders` per image
+   * (default 2), the referral rules (double-adjudicated), the arbitration policy and the order of work queues.
+   */
+  'protocol.set': call<GradingProtocol>()(
+    z
+      .object({
+        projectId: id,
+        kind: z.enum(PROTOCOL_KINDS),
+        graders: z.number().int().min(1).max(MAX_GRADERS).optional(),
+        refer: z.array(z.enum(REFERRAL_RULES)).max(REFERRAL_RULES.length).optional(),
+        policy: z.enum(ARBITRATION_POLICIES).optional(),
+        queueOrder: z.enum(QUEUE_ORDERS).optional(),
+      })
+      .strict(),
+  ),
+  /** The images a reader still owes under the project's protocol, in the queue's order (the first `limit`, default 1000). */
+  'queue.list': call<WorkQueue & { owed: number }>()(
+    z.object({ projectId: id, readerId: id, limit: z.number().int().min(1).max(100_000).optional() }).strict(),
+  ),
+  /** The next image a reader owes (null when none), and how many they owe. */
+  'queue.next': call<{ imageId: number | null; owed: number }>()(z.object({ projectId: id, readerId: id }).strict()),
+  /** Referred images with each grader's grade, note and time, and the rule that referred them. */
+  'adjudication.list': call<AdjudicationCase[]>()(z.object({ projectId: id, includeDecided: z.boolean().optional() }).strict()),
+  /** An adjudicator's (or admin's) final label of a referred image, as an event of its own; labels.undo takes it back. */
+  'adjudication.decide': call<ImageChange<LabelEvent>>()(z.object({ imageId: id, value: labelValue, readerId: id }).strict()),
 
   'imports.start': call<JobSnapshot>()(
     z.object({ projectId: id, folder: fsPath, labelsFile: fsPath.optional() }).strict(),
@@ -324,13 +370,13 @@ export const api = {
     z.object({ projectId: id, modelId: id.optional(), imageIds: z.array(id).min(1).max(100_000).optional() }).strict(),
   ),
   /** The active model's prediction for an image, or null if it has none. */
-  'predictions.forImage': call<{ model: ModelSummary; prediction: Prediction } | null>()(z.object({ imageId: id }).strict()),
+  'predictions.forImage': call<{ model: ModelSummary; prediction: Prediction } | null>()(z.object({ imageId: id, readerId: viewer }).strict()),
 
   /**
    * The active model's Grad-CAM of an image for a class (default: the class it predicts). A cached map is
    * answered at once (`ready`, no job); otherwise a job makes it, and its maps are served as media by id.
    */
-  'gradcam.render': call<GradCamRender>()(z.object({ imageId: id, targetClass: gradCamClass.optional() }).strict()),
+  'gradcam.render': call<GradCamRender>()(z.object({ imageId: id, targetClass: gradCamClass.optional(), readerId: viewer }).strict()),
   /** Grad-CAM maps of the active model for many images (a Library selection), as one job. */
   'gradcam.start': call<JobSnapshot>()(
     z.object({ projectId: id, imageIds: z.array(id).min(1).max(100_000), targetClass: gradCamClass.optional() }).strict(),
@@ -354,7 +400,7 @@ export const api = {
   ),
 
   /** The nearest graded images of an image (other patients) in the active model's embedding, and their vote. */
-  'similar.forImage': call<SimilarCasesAnswer>()(z.object({ imageId: id, k: z.number().int().min(1).max(100).optional() }).strict()),
+  'similar.forImage': call<SimilarCasesAnswer>()(z.object({ imageId: id, k: z.number().int().min(1).max(100).optional(), readerId: viewer }).strict()),
   /**
    * Records the neighbours' suggested label as a `model-accepted` event by this reader. `label` is the
    * suggestion the reader saw and `minConfidence` their threshold: if the vote has changed since, or
@@ -488,7 +534,7 @@ export interface Events {
   'menu.command': { command: MenuCommand };
 }
 
-export type MenuCommand = 'view.projects' | 'view.library' | 'view.review' | 'view.triage' | 'view.train' | 'view.evaluate' | 'view.agreement' | 'edit.undo' | 'help.shortcuts' | 'project.import';
+export type MenuCommand = 'view.projects' | 'view.library' | 'view.review' | 'view.triage' | 'view.train' | 'view.evaluate' | 'view.agreement' | 'view.adjudication' | 'edit.undo' | 'help.shortcuts' | 'project.import';
 export type EventName = keyof Events;
 
 export type ApiError = { code: ErrorCode | 'bad-request' | 'internal'; message: string };

@@ -39,6 +39,7 @@ describe('the application menu', () => {
     ['Train', '&View', 'Ctrl+5', 'view.train'],
     ['Evaluate', '&View', 'Ctrl+6', 'view.evaluate'],
     ['Agreement', '&View', 'Ctrl+7', 'view.agreement'],
+    ['Adjudication', '&View', 'Ctrl+8', 'view.adjudication'],
     ['Keyboard shortcuts', '&Help', '?', 'help.shortcuts'],
   ] as const)('%s (%s, %s) sends %s', (label, menu, accelerator, command) => {
     const { byLabel, click, sent } = build('linux');
@@ -69,7 +70,7 @@ describe('the application menu', () => {
     const { all, sent } = build('linux');
     for (const item of all) if (item.click) (item.click as () => void)();
     expect(new Set(sent)).toEqual(
-      new Set<MenuCommand>(['project.import', 'edit.undo', 'view.projects', 'view.library', 'view.review', 'view.triage', 'view.train', 'view.evaluate', 'view.agreement', 'help.shortcuts']),
+      new Set<MenuCommand>(['project.import', 'edit.undo', 'view.projects', 'view.library', 'view.review', 'view.triage', 'view.train', 'view.evaluate', 'view.agreement', 'view.adjudication', 'help.shortcuts']),
     );
   });
 

@@ -100,7 +100,7 @@ describe('migrations from an empty data directory', () => {
           .all(type) as Array<{ name: string }>
       ).map((row) => row.name);
     expect(objects('table')).toEqual([
-      'backbones', 'embeddings', 'features', 'images', 'label_events', 'model_epochs', 'model_training_images', 'models', 'predictions', 'projects', 'readers', 'schema_migrations', 'sessions',
+      'backbones', 'embeddings', 'features', 'grading_protocols', 'images', 'label_events', 'model_epochs', 'model_training_images', 'models', 'predictions', 'projects', 'readers', 'schema_migrations', 'sessions',
     ]);
     expect(objects('index')).toEqual([
       'embeddings_by_image',
@@ -114,6 +114,7 @@ describe('migrations from an empty data directory', () => {
       'images_import_errors',
       'images_ungradable',
       'images_unlabelled',
+      'label_events_blind',
       'label_events_by_image',
       'label_events_by_image_kind',
       'models_by_project',

@@ -17,6 +17,7 @@ export const ADMIN_ONLY: ReadonlySet<Method> = new Set<Method>([
   'people.revokeSessions',
   'people.createLink',
   'projects.create',
+  'protocol.set',
   'training.start',
   'training.resume',
   'models.activate',

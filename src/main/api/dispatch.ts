@@ -4,7 +4,7 @@ import { GradedeskError } from '../../shared/errors';
 import type { Person } from '../../shared/people';
 import { authorize } from './authorization';
 import { storageFailure } from '../store/failures';
-import type { Handlers } from './handlers';
+import { BLINDNESS_GUARD, type Handlers } from './handlers';
 
 /** A request checked against its method's schema, or the first problem with it in one sentence. */
 export function parseRequest<M extends Method>(method: M, payload: unknown): { ok: true; request: Validated<M> } | { ok: false; problem: string } {
@@ -20,7 +20,8 @@ export function parseRequest<M extends Method>(method: M, payload: unknown): { o
  * schema gets a `bad-request` error naming the problem; user-facing failures keep their code, as do a full
  * disk, a read-only data folder and a damaged database; anything else is an internal error, logged here
  * and never shown as a stack trace. On a team server the call is made as the signed-in `person`, and
- * refused (`forbidden`) when they may not make it.
+ * refused (`forbidden`) when they may not make it. Blind grading is enforced for the person, or (desktop app,
+ * single-token mode) for the reader a request names (api/blindness.ts).
  */
 export async function dispatch(handlers: Handlers, method: unknown, payload: unknown, person?: Person): Promise<ApiResult<unknown>> {
   if (!isMethod(method)) {
@@ -30,8 +31,12 @@ export async function dispatch(handlers: Handlers, method: unknown, payload: unk
   if (!parsed.ok) return { ok: false, error: { code: 'bad-request', message: parsed.problem } };
   try {
     if (person) authorize(method, parsed.request, person);
+    const guard = handlers[BLINDNESS_GUARD];
+    const viewer = guard?.viewerOf(parsed.request, person) ?? null;
+    if (viewer) guard!.check(method, parsed.request, viewer);
     const handler = handlers[method] as (request: unknown) => unknown;
-    return { ok: true, value: await handler(parsed.request) };
+    const answer = await handler(parsed.request);
+    return { ok: true, value: viewer ? guard!.trim(method, parsed.request, viewer, answer) : answer };
   } catch (error) {
     const known = error instanceof GradedeskError ? error : storageFailure(error);
     if (known) return { ok: false, error: { code: known.code, message: known.message } };

@@ -7,10 +7,16 @@ import type { Validated } from '../app/operation';
 import type { JobInfo } from '../jobs/runner';
 import type { Workspace } from '../app/workspace';
 import type { ApiEvents } from './events';
+import { blindnessGuard, type BlindnessGuard } from './blindness';
 
 export type Handlers = {
   [M in Method]: (request: Validated<M>) => Promise<ResponseOf<M>> | ResponseOf<M>;
+} & {
+  /** Blind grading, enforced by `dispatch` for every call (see api/blindness.ts). */
+  readonly [BLINDNESS_GUARD]?: BlindnessGuard;
 };
+
+export const BLINDNESS_GUARD = Symbol('blindness guard');
 
 /** What differs between the desktop app and browser mode. */
 export interface Platform {
@@ -48,6 +54,7 @@ const unavailable = (what: string): never => {
 export function createHandlers(workspace: Workspace, platform: Platform): Handlers {
   const app = createApp(workspace);
   return {
+    [BLINDNESS_GUARD]: blindnessGuard(app),
     'app.info': () => ({ mode: platform.mode, version: platform.version, dataDir: workspace.dataDir, canPickFiles: Boolean(platform.pickFolder) }),
 
     'projects.list': app.projects.list,
@@ -77,6 +84,13 @@ export function createHandlers(workspace: Workspace, platform: Platform): Handle
     'labels.undoMany': app.labels.undoMany,
     'labels.history': app.labels.history,
     'agreement.summary': app.agreement.summary,
+
+    'protocol.get': app.protocols.get,
+    'protocol.set': app.protocols.set,
+    'queue.list': app.protocols.queueList,
+    'queue.next': app.protocols.queueNext,
+    'adjudication.list': app.protocols.adjudicationList,
+    'adjudication.decide': app.protocols.adjudicationDecide,
 
     'imports.start': app.imports.start,
     'jobs.list': app.jobs.list,

@@ -1,6 +1,7 @@
 import type { ImageDetail } from '../../shared/api';
 import { positionIn } from '../../shared/domain';
 import { imageChange, imageDetail } from './image-detail';
+import { settleImage } from './protocols';
 import type { Workspace } from './workspace';
 import type { Validated } from './operation';
 
@@ -17,7 +18,12 @@ export function imageOperations(workspace: Workspace) {
     /** An image of the project by id or file name, for the CLI's IMAGE argument. */
     resolve: (projectId: number, reference: string) => store.images.resolve(projectId, reference),
     setUngradable({ imageId, ungradable, readerId }: Validated<'images.setUngradable'>) {
-      const event = store.labels.setUngradable(imageId, ungradable, readerId);
+      const event = store.transaction(() => {
+        const flag = store.labels.setUngradable(imageId, ungradable, readerId);
+        // Under a double protocol, a grader's "ungradable" is their call on the image.
+        settleImage(store, store.projects.get(store.images.get(imageId).projectId), imageId, readerId);
+        return flag;
+      });
       flagsChanged(imageId, event);
       return imageChange(store, imageId, event);
     },

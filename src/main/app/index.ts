@@ -16,6 +16,7 @@ import { modelOperations } from './models';
 import { peopleOperations } from './people';
 import { predictionOperations } from './predictions';
 import { projectOperations } from './projects';
+import { protocolOperations } from './protocols';
 import { readerOperations } from './readers';
 import { similarCaseOperations } from './similar';
 import { trainingOperations } from './training';
@@ -30,6 +31,7 @@ export function createApp(workspace: Workspace) {
     people: peopleOperations(workspace),
     images: imageOperations(workspace),
     labels: labelOperations(workspace),
+    protocols: protocolOperations(workspace),
     agreement: agreementOperations(workspace),
     imports: importOperations(workspace),
     training: trainingOperations(workspace),

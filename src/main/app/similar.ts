@@ -1,3 +1,5 @@
+import { conflict } from '../../shared/errors';
+import { isDoubleProtocol } from '../../shared/protocols';
 import type { EmbedOutcome } from '../ml/embeddings/embed';
 import type { RunningJob } from '../jobs/runner';
 import { SimilarCases } from '../ml/embeddings/similar-cases';
@@ -18,6 +20,10 @@ export function similarCaseOperations(workspace: Workspace) {
     similar: {
       forImage: ({ imageId, k }: Validated<'similar.forImage'>) => similarCases().forImage(imageId, k),
       accept({ imageId, readerId, label, minConfidence }: Validated<'similar.accept'>) {
+        const project = store.projects.get(store.images.get(imageId).projectId);
+        if (isDoubleProtocol(store.protocols.get(project.id))) {
+          throw conflict(`Project "${project.name}" is graded blind by several graders; grade the image yourself rather than accept the similar cases' vote.`);
+        }
         const event = similarCases().accept(imageId, readerId, { label, minConfidence });
         workspace.changes.announce({ projectId: store.images.get(imageId).projectId, imageIds: [imageId], what: 'labels', eventIds: [event.id] });
         return event;

@@ -6,7 +6,8 @@ import sirv from 'sirv';
 import { conflict, GradedeskError, invalid } from '../../shared/errors';
 import { ApiEvents } from '../api/events';
 import { watchExternalChanges } from '../api/external-changes';
-import { createHandlers, forwardAppEvents } from '../api/handlers';
+import { BLINDNESS_GUARD, createHandlers, forwardAppEvents } from '../api/handlers';
+import { MODEL_MEDIA_KINDS } from '../../shared/api';
 import { storageFailure } from '../store/failures';
 import type { Workspace } from '../app/workspace';
 import { serveApiCall } from './api-route';
@@ -165,6 +166,10 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
         if (request.method !== 'GET' && request.method !== 'HEAD') return reply(405, 'Media are read with GET.', { Allow: 'GET, HEAD' });
         if (!route.media) return reply(404, 'There is no such image.');
         try {
+          // The model's pictures of an image (Grad-CAM, its input) are its output: blind grading holds them back as gradcam.render does.
+          if (caller.person && (MODEL_MEDIA_KINDS as readonly string[]).includes(route.media.kind)) {
+            handlers[BLINDNESS_GUARD]?.check('gradcam.render', { imageId: route.media.imageId }, caller.person);
+          }
           return await serveMedia(workspace, route.media, request, response);
         } catch (error) {
           const known = error instanceof GradedeskError ? error : storageFailure(error);

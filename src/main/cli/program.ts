@@ -21,6 +21,7 @@ import { Workspace } from '../app/workspace';
 import { describeAgreement } from './agreement-text';
 import { registerMlCommands } from './ml-commands';
 import { registerUserCommands } from './user-commands';
+import { registerProtocolCommands } from './protocol-commands';
 import { formatDuration, processIO, progressPrinter, table, type CliIO } from './output';
 import { checked, followJob } from './requests';
 
@@ -343,6 +344,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO, pla
 
   registerMlCommands(program, { io, app, print, projectNamed });
   registerUserCommands(program, { io, app, print });
+  registerProtocolCommands(program, { io, app, print, projectNamed });
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

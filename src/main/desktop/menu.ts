@@ -57,6 +57,7 @@ export function menuTemplate(
         command('Train', 'view.train', pageKey('Ctrl+5')),
         command('Evaluate', 'view.evaluate', pageKey('Ctrl+6')),
         command('Agreement', 'view.agreement', pageKey('Ctrl+7')),
+        command('Adjudication', 'view.adjudication', pageKey('Ctrl+8')),
         separator,
         { role: 'togglefullscreen' },
         ...(development ? [separator, { role: 'reload' } as const, { role: 'toggleDevTools' } as const] : []),

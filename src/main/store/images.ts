@@ -123,7 +123,7 @@ export class ImageStore {
          study_date = @studyDate, manufacturer = @manufacturer, manufacturer_model = @model,
          group_id = CASE WHEN @format = 'dicom' THEN @groupId ELSE group_id END, eye = CASE WHEN @format = 'dicom' THEN @eye ELSE eye END,
          duplicate_of = NULL, duplicate_kind = NULL,
-         label_value = CASE WHEN @status = 'ok' THEN (SELECT value FROM label_events WHERE image_id = @id AND kind = 'label' ORDER BY id DESC LIMIT 1) END
+         label_value = CASE WHEN @status = 'ok' THEN (SELECT value FROM label_events WHERE image_id = @id AND kind = 'label' AND blind = 0 ORDER BY id DESC LIMIT 1) END
        WHERE id = @id`,
     ).run({ ...image, ...dicomColumns(image.dicom), id });
     // Class and mask from the value alone: values are canonical (a number, or a sorted array for multilabel).

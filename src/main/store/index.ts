@@ -13,6 +13,7 @@ import { ModelStore } from './models';
 import { PredictionStore } from './predictions';
 import { ProjectStore } from './projects';
 import { PeopleStore } from './people';
+import { ProtocolStore } from './protocols';
 import { ReaderStore } from './readers';
 import { TriageStore } from './triage';
 import { writeTransaction } from './write-transaction';
@@ -24,6 +25,7 @@ export class Store {
   readonly projects: ProjectStore;
   readonly readers: ReaderStore;
   readonly people: PeopleStore;
+  readonly protocols: ProtocolStore;
   readonly images: ImageStore;
   readonly labels: LabelStore;
   readonly models: ModelStore;
@@ -47,6 +49,7 @@ export class Store {
     this.projects = new ProjectStore(db);
     this.readers = new ReaderStore(db);
     this.people = new PeopleStore(db);
+    this.protocols = new ProtocolStore(db);
     this.images = new ImageStore(db, this.dataVersion);
     this.labels = new LabelStore(db);
     this.models = new ModelStore(db);

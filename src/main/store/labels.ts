@@ -14,6 +14,11 @@ export interface NewLabel {
   /** The label file of an import, the model of an accepted prediction. */
   origin?: string;
   note?: string;
+  /**
+   * A grader's own grade under a double protocol: an event of that grader, kept in the history, which leaves
+   * the image's current (final) label as it is. Its previous value is the grader's own previous grade.
+   */
+  blind?: boolean;
 }
 
 /** A reader's standing label of one image (a grade, a class or, for multilabel, a list), and the event that gave it. */
@@ -122,8 +127,8 @@ export class LabelStore {
 
   constructor(private readonly db: Db) {
     this.insertEvent = db.prepare(
-      `INSERT INTO label_events (image_id, reader_id, origin, value, previous_value, source, note, created_at, kind, undoes_event_id, restores_event_id)
-       VALUES (@imageId, @readerId, @origin, @value, @previousValue, @source, @note, @createdAt, @kind, @undoesEventId, @restoresEventId)`,
+      `INSERT INTO label_events (image_id, reader_id, origin, value, previous_value, source, note, created_at, kind, undoes_event_id, restores_event_id, blind)
+       VALUES (@imageId, @readerId, @origin, @value, @previousValue, @source, @note, @createdAt, @kind, @undoesEventId, @restoresEventId, @blind)`,
     );
     this.updateCurrent = db.prepare(
       `UPDATE images SET label_value = @value, label_class = @classIndex, label_mask = @labelMask,
@@ -169,8 +174,10 @@ export class LabelStore {
   undo(task: TaskSpec, eventId: number, readerId: number): ImageEvent {
     return writeTransaction(this.db, () => {
       const event = this.event(eventId);
+      const blind = this.blindGrader(eventId);
+      if (blind !== null) return this.undoBlind(task, event as LabelEvent, blind, readerId);
       const latest = this.db
-        .prepare('SELECT MAX(id) AS id FROM label_events WHERE image_id = ? AND kind = ?')
+        .prepare('SELECT MAX(id) AS id FROM label_events WHERE image_id = ? AND kind = ? AND blind = 0')
         .get(event.imageId, event.kind) as { id: number };
       if (latest.id !== eventId) {
         const what = event.kind === 'label' ? 'labelled' : event.kind === 'ungradable' ? 'flagged or unflagged' : 'given another note';
@@ -186,6 +193,28 @@ export class LabelStore {
         { undoesEventId: eventId, restoresEventId: event.previousValue === null ? null : this.sourceOfValueBefore(event) },
       )!;
     });
+  }
+
+  /** The grader of a blind grade event, or null when the event is not one. */
+  blindGrader(eventId: number): number | null {
+    const row = this.db.prepare('SELECT blind, reader_id FROM label_events WHERE id = ?').get(eventId) as { blind: number; reader_id: number } | undefined;
+    return row?.blind ? row.reader_id : null;
+  }
+
+  /** A grader's blind grade is undone by that grader only, and only while it is their latest grade of the image. */
+  private undoBlind(task: TaskSpec, event: LabelEvent, graderId: number, readerId: number): LabelEvent {
+    if (graderId !== readerId) throw conflict(`Label event ${event.id} is another grader's blind grade; only they can undo it.`);
+    const latest = this.db
+      .prepare("SELECT MAX(id) FROM label_events WHERE image_id = ? AND reader_id = ? AND kind = 'label' AND blind = 1")
+      .pluck()
+      .get(event.imageId, graderId) as number;
+    if (latest !== event.id) throw conflict(`Label event ${event.id} cannot be undone: you have graded the image again since (event ${latest}).`);
+    return this.recordInTransaction(
+      task,
+      { imageId: event.imageId, value: event.previousValue, source: 'reader', readerId, note: `undo of event ${event.id}`, blind: true },
+      {},
+      { undoesEventId: event.id, restoresEventId: null },
+    )!;
   }
 
   /** Undoes several events (a bulk grade) in one transaction: all of them, or none when one cannot be undone. */
@@ -324,7 +353,7 @@ export class LabelStore {
       throw notFound(`There is no reader with id ${label.readerId}.`);
     }
     const value = label.value === null ? null : validateLabelValue(task, label.value);
-    const previous = parseValue(image.label_value);
+    const previous = label.blind ? this.blindValue(label.imageId, label.readerId!) : parseValue(image.label_value);
     if (options.onlyIfChanged && sameLabel(previous, value)) return null;
 
     const createdAt = new Date().toISOString();
@@ -340,10 +369,20 @@ export class LabelStore {
       kind: 'label',
       undoesEventId: undo?.undoesEventId ?? null,
       restoresEventId: undo?.restoresEventId ?? null,
+      blind: label.blind ? 1 : 0,
     });
     const eventId = Number(lastInsertRowid);
-    this.updateCurrent.run({ imageId: label.imageId, ...this.currentColumns(task, value), eventId, updatedAt: createdAt });
+    if (!label.blind) this.updateCurrent.run({ imageId: label.imageId, ...this.currentColumns(task, value), eventId, updatedAt: createdAt });
     return this.event(eventId) as LabelEvent;
+  }
+
+  /** A grader's standing blind grade of an image (their latest blind event's value), or null. */
+  private blindValue(imageId: number, readerId: number): LabelValue | null {
+    const value = this.db
+      .prepare("SELECT value FROM label_events WHERE image_id = ? AND reader_id = ? AND kind = 'label' AND blind = 1 ORDER BY id DESC LIMIT 1")
+      .pluck()
+      .get(imageId, readerId) as string | null | undefined;
+    return parseValue(value ?? null);
   }
 
   /**
@@ -354,7 +393,7 @@ export class LabelStore {
     const before = this.db
       .prepare(
         `SELECT id, undoes_event_id AS undoes, restores_event_id AS restores FROM label_events
-         WHERE image_id = ? AND kind = 'label' AND id < ? ORDER BY id DESC LIMIT 1`,
+         WHERE image_id = ? AND kind = 'label' AND blind = 0 AND id < ? ORDER BY id DESC LIMIT 1`,
       )
       .get(event.imageId, event.id) as { id: number; undoes: number | null; restores: number | null } | undefined;
     if (!before) return null;
@@ -407,6 +446,7 @@ export class LabelStore {
       kind,
       undoesEventId: undo?.undoesEventId ?? null,
       restoresEventId: undo?.restoresEventId ?? null,
+      blind: 0,
     });
     return Number(lastInsertRowid);
   }

@@ -49,6 +49,12 @@ export class PeopleStore {
     return toPerson(row);
   }
 
+  /** The person with this id, or null. */
+  find(id: number): Person | null {
+    const row = this.db.prepare('SELECT * FROM readers WHERE id = ?').get(id) as PersonRow | undefined;
+    return row ? toPerson(row) : null;
+  }
+
   /** The person of this name (any case) with their password hash, or null. */
   named(name: string): PersonWithHash | null {
     const row = this.db.prepare('SELECT * FROM readers WHERE name = ?').get(name.trim()) as PersonRow | undefined;

@@ -8,6 +8,7 @@ import { auditedFlags } from './007-audited-flags';
 import { modelActivation } from './008-model-activation';
 import { dicomSource } from './009-dicom-source';
 import { people } from './010-people';
+import { gradingProtocols } from './011-grading-protocols';
 import type { Migration } from './types';
 
 /** Every schema migration, oldest first. Append new ones; never edit one that has shipped. */
@@ -22,4 +23,5 @@ export const migrations: readonly Migration[] = [
   modelActivation,
   dicomSource,
   people,
+  gradingProtocols,
 ];

@@ -5,7 +5,7 @@
 import type { ProjectSummary } from '../../../shared/api';
 import type { ImageFilter, ImageSortKey, Reader } from '../../../shared/domain';
 
-export type ViewName = 'projects' | 'library' | 'review' | 'triage' | 'train' | 'evaluate' | 'agreement';
+export type ViewName = 'projects' | 'library' | 'review' | 'triage' | 'train' | 'evaluate' | 'agreement' | 'adjudication';
 
 /** The list Review's ←/→ move through (and Esc returns to): the Library's view, or the triage queue. */
 export type ReviewSource = 'library' | 'triage';

@@ -6,6 +6,7 @@
 import type { GradCamRender, JobSnapshot } from '../../../../shared/api';
 import type { Progress } from '../../../../shared/jobs';
 import { call, mediaUrl } from '../api';
+import { asViewer } from './viewer';
 import { errorSentence } from '../api';
 import { DEFAULT_OPACITY, type GradCamChoice } from './gradcam-text';
 
@@ -63,7 +64,7 @@ class GradCamState {
     const same = shown.kind === 'ready' && shown.imageId === imageId && (choice === 'predicted' ? shown.answer.classFrom !== 'request' : shown.answer.targetClass === choice);
     if (!same) this.shown = { kind: 'computing', imageId, progress: null };
     try {
-      const answer = await call('gradcam.render', choice === 'predicted' ? { imageId } : { imageId, targetClass: choice });
+      const answer = await call('gradcam.render', { imageId, ...(choice === 'predicted' ? {} : { targetClass: choice }), ...asViewer() });
       if (token !== this.#token) return;
       this.answer = answer;
       if (answer.ready || !answer.job) return this.#ready(imageId, answer);

@@ -13,6 +13,20 @@ import { firstGradeSince, startOfToday } from './graded-today';
 import { describePosition, firstForReview, locateForReview, placeDependsOn, type ReviewPosition } from './navigation';
 import type { DataChange } from './own-writes';
 import { preloadDisplay } from './preload';
+import { asViewer } from './viewer';
+
+/**
+ * The image's history, or none with the server's reason when blind grading holds it back (the reader has
+ * not graded the image yet under a double protocol).
+ */
+async function historyOf(imageId: number): Promise<{ events: ImageEvent[]; problem: string | null }> {
+  try {
+    return { events: await call('labels.history', { imageId, ...asViewer() }), problem: null };
+  } catch (error) {
+    if (error instanceof CallError && error.code === 'forbidden') return { events: [], problem: error.message };
+    throw error;
+  }
+}
 
 export const message = (error: unknown) => (error instanceof CallError ? error.message : String(error));
 
@@ -81,7 +95,7 @@ export class ImageOnScreen {
   async #load(imageId: number): Promise<void> {
     const token = ++this.#loadToken;
     try {
-      const [detail, located, events] = await Promise.all([call('images.get', { imageId }), locateForReview(imageId), call('labels.history', { imageId })]);
+      const [detail, located, history] = await Promise.all([call('images.get', { imageId, ...asViewer() }), locateForReview(imageId), historyOf(imageId)]);
       if (token !== this.#loadToken) return;
       if (detail.projectId !== session.project!.id) {
         // Left over from another project: start this one's Review afresh.
@@ -92,8 +106,8 @@ export class ImageOnScreen {
       this.#fileNames.set(detail.id, detail.fileName);
       this.position = located;
       this.leftView = false;
-      this.history = events;
-      this.historyProblem = null;
+      this.history = history.events;
+      this.historyProblem = history.problem;
       this.loadProblem = null;
       if (located.nextId !== null) preloadDisplay(located.nextId);
     } catch (error) {
@@ -107,7 +121,7 @@ export class ImageOnScreen {
   /** Reloads what may have changed about the image on screen (after an undo, or a change elsewhere). */
   async refresh(imageId: number): Promise<void> {
     try {
-      const [detail, located] = await Promise.all([call('images.get', { imageId }), locateForReview(imageId)]);
+      const [detail, located] = await Promise.all([call('images.get', { imageId, ...asViewer() }), locateForReview(imageId)]);
       if (this.image?.id !== imageId) return;
       this.image = detail;
       this.#takePlace(located);
@@ -119,10 +133,10 @@ export class ImageOnScreen {
 
   async #loadHistory(imageId: number): Promise<void> {
     try {
-      const events = await call('labels.history', { imageId });
+      const history = await historyOf(imageId);
       if (this.image?.id !== imageId) return;
-      this.history = events;
-      this.historyProblem = null;
+      this.history = history.events;
+      this.historyProblem = history.problem;
     } catch (error) {
       if (this.image?.id === imageId) this.historyProblem = `The history could not be loaded: ${message(error)}`;
     }

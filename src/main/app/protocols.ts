@@ -1,0 +1,180 @@
+import type { Project, LabelEvent, LabelValue } from '../../shared/domain';
+import { conflict, forbidden, invalid } from '../../shared/errors';
+import { sameLabel } from '../../shared/labels';
+import {
+  isDoubleProtocol,
+  protocolOutcome,
+  type GraderCall,
+  type GradingProtocol,
+  type ProtocolOutcome,
+  type ReferralReason,
+  type ReferralRule,
+  type AdjudicationCase,
+  type WorkQueue,
+} from '../../shared/protocols';
+import type { GraderCallRow } from '../store/protocols';
+import type { Store } from '../store';
+import { createRandom } from '../util/random';
+import { imageChange } from './image-detail';
+import type { Validated } from './operation';
+import type { Workspace } from './workspace';
+
+/** The origin of an adjudicator's decision; a final label the policy derived has origin `consensus (…)`. */
+export const ADJUDICATOR_ORIGIN = 'adjudicator';
+const CONSENSUS = 'consensus';
+
+const toCall = (row: GraderCallRow): GraderCall => (row.ungradable ? { ungradable: true } : { value: row.value as LabelValue });
+
+/** Whether the image's standing final label is an adjudicator's decision (not taken back by an undo). */
+function adjudicated(store: Store, imageId: number): boolean {
+  const final = store.protocols.finalLabelEvent(imageId);
+  return final !== null && final.source === 'adjudication' && final.origin === ADJUDICATOR_ORIGIN && !final.isUndo;
+}
+
+/** The outcome of an image's grader calls under the project's protocol. */
+export function imageOutcome(store: Store, project: Project, imageId: number): { outcome: ProtocolOutcome; calls: GraderCallRow[] } {
+  const calls = store.protocols.graderCalls(project.id, imageId);
+  return { outcome: protocolOutcome(store.protocols.get(project.id), calls.map(toCall)), calls };
+}
+
+/**
+ * After a grader's call on an image changed under a double protocol: records the final label the policy now
+ * gives as an event of its own (source `adjudication`, origin `consensus (…)`), or withdraws a consensus
+ * that no longer holds (a grader undid their grade). An adjudicator's decision stands until it is undone.
+ */
+export function settleImage(store: Store, project: Project, imageId: number, actingReaderId: number): LabelEvent | null {
+  if (!isDoubleProtocol(store.protocols.get(project.id)) || adjudicated(store, imageId)) return null;
+  const { outcome } = imageOutcome(store, project, imageId);
+  const final = store.protocols.finalLabelEvent(imageId);
+  const current = store.labels.current(imageId)?.value ?? null;
+  const fromConsensus = final?.origin?.startsWith(CONSENSUS) === true;
+  if (outcome.kind === 'final' && outcome.value !== null) {
+    if (sameLabel(current, outcome.value)) return null;
+    return store.labels.record(project.task, { imageId, value: outcome.value, source: 'adjudication', readerId: actingReaderId, origin: `${CONSENSUS} (${outcome.by})` });
+  }
+  if (fromConsensus && current !== null) {
+    return store.labels.record(project.task, { imageId, value: null, source: 'adjudication', readerId: actingReaderId, origin: `${CONSENSUS} withdrawn` });
+  }
+  return null;
+}
+
+/** Fisher–Yates with a generator seeded by the person and the project: the same order every time for them, another for everyone else. */
+function shuffledFor(imageIds: readonly number[], readerId: number, projectId: number): number[] {
+  const random = createRandom(readerId * 1_000_003 + projectId);
+  const order = [...imageIds];
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = random.int(0, i);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+}
+
+export function protocolOperations(workspace: Workspace) {
+  const { store } = workspace;
+
+  /** The images a reader still owes under the project's protocol, in the protocol's queue order. */
+  const owed = (projectId: number, readerId: number): WorkQueue => {
+    store.people.get(readerId);
+    const protocol = store.protocols.get(projectId);
+    const inFileOrder = store.protocols.imagesInFileOrder(projectId);
+    const ordered = protocol.queueOrder === 'file' ? inFileOrder : shuffledFor(inFileOrder, readerId, projectId);
+    let isOwed: (imageId: number) => boolean;
+    if (isDoubleProtocol(protocol)) {
+      const callers = new Map<number, Set<number>>();
+      for (const call of store.protocols.graderCalls(projectId)) {
+        callers.set(call.imageId, (callers.get(call.imageId) ?? new Set()).add(call.readerId));
+      }
+      isOwed = (imageId) => {
+        const by = callers.get(imageId);
+        return !by || (!by.has(readerId) && by.size < protocol.graders);
+      };
+    } else {
+      const done = new Set(store.images.readable(projectId).filter((image) => image.label !== null || image.ungradable).map((image) => image.id));
+      isOwed = (imageId) => !done.has(imageId);
+    }
+    return { order: protocol.queueOrder, imageIds: ordered.filter(isOwed) };
+  };
+
+  const caseOf = (imageId: number, reason: ReferralReason, calls: GraderCallRow[]): AdjudicationCase => {
+    const image = store.images.get(imageId);
+    const final = store.protocols.finalLabelEvent(imageId);
+    return {
+      imageId,
+      fileName: image.fileName,
+      reason,
+      grades: calls.map((call) => ({ readerName: call.readerName, value: call.value, ungradable: call.ungradable, note: call.note, gradedAt: call.gradedAt, eventId: call.eventId })),
+      decision: adjudicated(store, imageId) ? { value: final!.value, eventId: final!.eventId } : null,
+    };
+  };
+
+  return {
+    get: ({ projectId }: Validated<'protocol.get'>): GradingProtocol => {
+      store.projects.get(projectId);
+      return store.protocols.get(projectId);
+    },
+    set({ projectId, kind, graders, refer, policy, queueOrder }: Validated<'protocol.set'>): GradingProtocol {
+      const project = store.projects.get(projectId);
+      const protocol: GradingProtocol = {
+        kind,
+        graders: kind === 'single' ? 1 : (graders ?? 2),
+        refer: kind === 'double-adjudicated' ? [...new Set<ReferralRule>(refer ?? ['difference-2', 'referable-line', 'ungradable-vs-graded'])] : [],
+        policy: policy ?? (kind === 'double-adjudicated' ? 'adjudicator' : 'majority'),
+        queueOrder: queueOrder ?? 'random',
+      };
+      if (kind !== 'single' && protocol.graders < 2) throw invalid('A double protocol needs at least two graders per image.');
+      if (project.task.kind === 'multilabel' && kind !== 'single') {
+        throw invalid('Double grading is for one grade or class per image; a multilabel project keeps the single protocol.');
+      }
+      const saved = store.protocols.set(projectId, protocol);
+      workspace.changes.announce({ projectId, imageIds: null, what: 'projects' });
+      return saved;
+    },
+
+    /** Whether the reader has graded the image (or called it ungradable) under its project's double protocol. */
+    hasCalled: (imageId: number, readerId: number) => store.protocols.hasCalled(imageId, readerId),
+
+    /** The images of a project a reader has graded (or called ungradable). */
+    calledBy: (projectId: number, readerId: number) =>
+      new Set(store.protocols.graderCalls(projectId).filter((call) => call.readerId === readerId).map((call) => call.imageId)),
+
+    queueList: ({ projectId, readerId, limit }: Validated<'queue.list'>) => {
+      const queue = owed(projectId, readerId);
+      return { ...queue, owed: queue.imageIds.length, imageIds: queue.imageIds.slice(0, limit ?? 1000) };
+    },
+    queueNext: ({ projectId, readerId }: Validated<'queue.next'>) => {
+      const queue = owed(projectId, readerId);
+      return { imageId: queue.imageIds[0] ?? null, owed: queue.imageIds.length };
+    },
+
+    /** The project's referred images with each grader's call and the rule that referred them (decided ones with `includeDecided`). */
+    adjudicationList({ projectId, includeDecided }: Validated<'adjudication.list'>): AdjudicationCase[] {
+      store.projects.get(projectId);
+      const protocol = store.protocols.get(projectId);
+      if (!isDoubleProtocol(protocol)) return [];
+      const byImage = new Map<number, GraderCallRow[]>();
+      for (const call of store.protocols.graderCalls(projectId)) byImage.set(call.imageId, [...(byImage.get(call.imageId) ?? []), call]);
+      const cases: AdjudicationCase[] = [];
+      for (const [imageId, calls] of byImage) {
+        const outcome = protocolOutcome(protocol, calls.map(toCall));
+        if (outcome.kind !== 'referred') continue;
+        const item = caseOf(imageId, outcome.reason, calls);
+        if (includeDecided || !item.decision) cases.push(item);
+      }
+      return cases;
+    },
+
+    /** The adjudicator's final label of a referred image, as an event of its own; undone with labels.undo. */
+    adjudicationDecide({ imageId, value, readerId }: Validated<'adjudication.decide'>) {
+      const person = store.people.get(readerId);
+      if (person.role === 'grader') throw forbidden(`${person.name} is a grader; only an adjudicator or an admin decides referred images.`);
+      const project = store.projects.get(store.images.get(imageId).projectId);
+      if (!isDoubleProtocol(store.protocols.get(project.id))) throw conflict(`Project "${project.name}" grades each image once; there is nothing to adjudicate.`);
+      const { outcome } = imageOutcome(store, project, imageId);
+      if (outcome.kind === 'pending') throw conflict(`Image ${imageId} still waits for grades (${outcome.graded} in); it has not been referred.`);
+      if (outcome.kind === 'final') throw conflict(`The graders' grades of image ${imageId} settle its label by the policy; it has not been referred.`);
+      const event = store.labels.record(project.task, { imageId, value, source: 'adjudication', readerId, origin: ADJUDICATOR_ORIGIN })!;
+      workspace.changes.announce({ projectId: project.id, imageIds: [imageId], what: 'labels', eventIds: [event.id] });
+      return imageChange(store, imageId, event);
+    },
+  };
+}

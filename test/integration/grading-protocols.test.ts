@@ -1,0 +1,288 @@
+// Grading protocols over the api table, as a team server calls it (dispatch with the signed-in person), on a
+// real data directory: two graders grade blind, the server refuses what they may not see yet, the final labels
+// follow each policy and referral rule, the adjudicator decides and undoes, and the history keeps every grade.
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dispatch } from '../../src/main/api/dispatch';
+import { createHandlers, type Handlers } from '../../src/main/api/handlers';
+import { createApp } from '../../src/main/app';
+import { runCli } from '../../src/main/cli/program';
+import { Workspace } from '../../src/main/app/workspace';
+import type { ApiResult, ImageChange, ImageDetail } from '../../src/shared/api';
+import { taskSpecFor, type GridPage, type ImageEvent, type LabelEvent, type Project } from '../../src/shared/domain';
+import type { Person } from '../../src/shared/people';
+import type { AdjudicationCase, GradingProtocol } from '../../src/shared/protocols';
+import { writeJpeg } from '../fixtures/images';
+
+const FILES = ['a1.jpeg', 'a2.jpeg', 'a3.jpeg', 'a4.jpeg', 'a5.jpeg', 'a6.jpeg'];
+
+describe('grading protocols over the api, with two graders and an adjudicator', () => {
+  let root: string;
+  let dataDir: string;
+  let workspace: Workspace;
+  let handlers: Handlers;
+  let folder: string;
+  const people: Record<'Ana' | 'Ben' | 'Eve' | 'Dev' | 'Carla', Person> = {} as never;
+
+  const call = (method: string, payload: unknown, person?: Person) => dispatch(handlers, method, payload, person);
+  const ok = async <T>(method: string, payload: unknown, person?: Person): Promise<T> => {
+    const result = (await call(method, payload, person)) as ApiResult<T>;
+    if (!result.ok) throw new Error(`${method} failed: ${result.error.message}`);
+    return result.value;
+  };
+  const refusal = async (method: string, payload: unknown, person?: Person) => {
+    const result = await call(method, payload, person);
+    return result.ok ? null : result.error;
+  };
+  const newProject = async (name: string): Promise<{ project: Project; ids: number[] }> => {
+    const project = workspace.store.projects.create(name, taskSpecFor('dr-grade'));
+    expect((await workspace.startImport({ project, folder }).done).imported).toBe(FILES.length);
+    const ids = workspace.store.protocols.imagesInFileOrder(project.id);
+    return { project, ids };
+  };
+  const grade = (imageId: number, value: number, who: Person, note?: string) =>
+    ok<ImageChange<LabelEvent>>('labels.record', { imageId, value, readerId: who.id, ...(note ? { note } : {}) }, who);
+  const current = (imageId: number) => workspace.store.labels.current(imageId);
+
+  beforeAll(async () => {
+    root = await fs.mkdtemp(path.join(os.tmpdir(), 'gradedesk-protocols-'));
+    dataDir = path.join(root, 'data');
+    folder = path.join(root, 'photos');
+    for (const [i, file] of FILES.entries()) await writeJpeg(path.join(folder, file), i + 1, 64, 48);
+    workspace = Workspace.open(dataDir);
+    handlers = createHandlers(workspace, { mode: 'browser', version: '0.0.0-test' });
+    const app = createApp(workspace);
+    for (const [name, role] of [['Ana', 'grader'], ['Ben', 'grader'], ['Eve', 'grader'], ['Dev', 'adjudicator'], ['Carla', 'admin']] as const) {
+      people[name] = await app.people.add({ name, role });
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    await workspace?.close();
+    await fs.rm(root, { recursive: true, force: true });
+  });
+
+  it('keeps single grading as it was: the default protocol, and a grade is the current label at once', async () => {
+    const { project, ids } = await newProject('Single');
+    expect(await ok<GradingProtocol>('protocol.get', { projectId: project.id }, people.Ana)).toMatchObject({ kind: 'single', graders: 1 });
+    await grade(ids[0]!, 3, people.Ana);
+    expect(current(ids[0]!)).toMatchObject({ value: 3, source: 'reader', readerName: 'Ana' });
+    expect(await ok<ImageEvent[]>('labels.history', { imageId: ids[0] }, people.Ben)).toHaveLength(1);
+    expect((await ok<{ imageIds: number[] }>('queue.list', { projectId: project.id, readerId: people.Ben.id }, people.Ben)).imageIds).not.toContain(ids[0]);
+  });
+
+  describe('double-adjudicated, two graders, most-severe policy', () => {
+    let project: Project;
+    let ids: number[];
+
+    beforeAll(async () => {
+      ({ project, ids } = await newProject('Trial'));
+    });
+
+    it('lets only an admin set the protocol on a team server', async () => {
+      const request = { projectId: project.id, kind: 'double-adjudicated', graders: 2, refer: ['difference-2', 'referable-line', 'ungradable-vs-graded'], policy: 'most-severe', queueOrder: 'file' };
+      expect(await refusal('protocol.set', request, people.Ana)).toMatchObject({ code: 'forbidden' });
+      expect(await refusal('protocol.set', request, people.Dev)).toMatchObject({ code: 'forbidden' });
+      expect(await ok<GradingProtocol>('protocol.set', request, people.Carla)).toEqual({
+        kind: 'double-adjudicated', graders: 2, refer: ['difference-2', 'referable-line', 'ungradable-vs-graded'], policy: 'most-severe', queueOrder: 'file',
+      });
+    });
+
+    it("refuses a grader, on the server, another grader's grade, the label history and the model's output until they have graded", async () => {
+      const [image] = ids;
+      const answer = await grade(image!, 1, people.Ana, 'small haemorrhage');
+      // Ana's grade is hers: it does not set the image's label.
+      expect(answer.event).toMatchObject({ value: 1, readerName: 'Ana', source: 'reader' });
+      expect(current(image!)).toBeNull();
+
+      for (const [method, payload] of [
+        ['labels.history', { imageId: image }],
+        ['predictions.forImage', { imageId: image }],
+        ['gradcam.render', { imageId: image }],
+        ['similar.forImage', { imageId: image }],
+        ['images.page', { projectId: project.id, offset: 0, limit: 10, filter: { label: 1 } }],
+        ['images.page', { projectId: project.id, offset: 0, limit: 10, sort: 'predicted' }],
+        ['images.locate', { view: { projectId: project.id, sort: 'label' }, imageId: image }],
+        ['triage.queue', { projectId: project.id, order: 'referable' }],
+        ['agreement.summary', { projectId: project.id }],
+        ['adjudication.list', { projectId: project.id }],
+        ['adjudication.decide', { imageId: image, value: 1, readerId: people.Ben.id }],
+      ] as const) {
+        const refused = await refusal(method, payload, people.Ben);
+        expect(refused, method).toMatchObject({ code: 'forbidden' });
+        expect(refused!.message, method).toMatch(/graded blind/);
+      }
+      // Ben may open the image to grade it, without its label, note or Ana's events.
+      const seen = await ok<ImageDetail>('images.get', { imageId: image }, people.Ben);
+      expect(seen).toMatchObject({ id: image, label: null, note: null });
+      // The desktop app (no sign-in) is held to the same when the call names its reader.
+      expect(await refusal('labels.history', { imageId: image, readerId: people.Ben.id })).toMatchObject({ code: 'forbidden' });
+      // The adjudicator is not blinded.
+      expect(await ok<ImageEvent[]>('labels.history', { imageId: image }, people.Dev)).toHaveLength(1);
+
+      const after = await grade(image!, 1, people.Ben);
+      expect(after.history.map((event) => event.readerName)).toEqual(['Ana', 'Ben', 'Ben']);
+      const history = await ok<ImageEvent[]>('labels.history', { imageId: image }, people.Ben);
+      expect(history.map((e) => [e.readerName, e.source, e.origin, e.value])).toEqual([
+        ['Ana', 'reader', null, 1],
+        ['Ben', 'reader', null, 1],
+        ['Ben', 'adjudication', 'consensus (agreement)', 1],
+      ]);
+      expect(current(image!)).toMatchObject({ value: 1, source: 'adjudication' });
+
+      // The Library's grid in file order: the final label shows to those who graded the image, not to a grader who has not.
+      const rowOf = async (who: Person) =>
+        (await ok<GridPage>('images.page', { projectId: project.id, offset: 0, limit: 10 }, who)).rows.find((row) => row.id === image)!;
+      expect((await rowOf(people.Ben)).label).toBe(1);
+      expect((await rowOf(people.Eve)).label).toBeNull();
+      expect((await rowOf(people.Dev)).label).toBe(1);
+    });
+
+    it('settles or refers each image by the rules and the policy, and owes each grader the right images', async () => {
+      const [, i1, i2, i3, i4, i5] = ids;
+      expect((await ok<{ imageIds: number[]; owed: number }>('queue.list', { projectId: project.id, readerId: people.Ana.id }, people.Ana)).imageIds).toEqual(ids.slice(1));
+      await grade(i1!, 0, people.Ana);
+      await grade(i2!, 1, people.Ana);
+      await grade(i3!, 0, people.Ana, 'looks clean');
+      await ok('images.setUngradable', { imageId: i4, ungradable: true, readerId: people.Ana.id }, people.Ana);
+      await ok('images.setNote', { imageId: i4, note: 'cataract, nothing to see', readerId: people.Ana.id }, people.Ana);
+      await grade(i5!, 2, people.Ana);
+      expect(await ok('queue.next', { projectId: project.id, readerId: people.Ana.id }, people.Ana)).toEqual({ imageId: null, owed: 0 });
+      expect(await ok('queue.next', { projectId: project.id, readerId: people.Ben.id }, people.Ben)).toEqual({ imageId: i1, owed: 5 });
+
+      await grade(i1!, 1, people.Ben);
+      await grade(i2!, 2, people.Ben);
+      await grade(i3!, 3, people.Ben);
+      await grade(i4!, 2, people.Ben);
+      // One step apart, neither referable: the most severe grade is final.
+      expect(current(i1!)).toMatchObject({ value: 1, source: 'adjudication' });
+      for (const referred of [i2, i3, i4]) expect(current(referred!), `image ${referred}`).toBeNull();
+      expect(current(i5!)).toBeNull();
+      // A third grader owes nothing here: two graders per image, and the one image with one grade waits for its second.
+      expect((await ok<{ imageIds: number[] }>('queue.list', { projectId: project.id, readerId: people.Eve.id }, people.Eve)).imageIds).toEqual([i5]);
+
+      const cases = await ok<AdjudicationCase[]>('adjudication.list', { projectId: project.id }, people.Dev);
+      expect(cases.map((c) => [c.imageId, c.reason])).toEqual([
+        [i2, 'referable-line'],
+        [i3, 'difference-2'],
+        [i4, 'ungradable-vs-graded'],
+      ]);
+      const i3Case = cases.find((c) => c.imageId === i3)!;
+      expect(i3Case.grades.map((g) => [g.readerName, g.value, g.ungradable, g.note])).toEqual([
+        ['Ana', 0, false, 'looks clean'],
+        ['Ben', 3, false, null],
+      ]);
+      expect(i3Case.grades.every((g) => !Number.isNaN(Date.parse(g.gradedAt)))).toBe(true);
+      expect(cases.find((c) => c.imageId === i4)!.grades.map((g) => [g.readerName, g.ungradable, g.note])).toEqual([
+        ['Ana', true, 'cataract, nothing to see'],
+        ['Ben', false, null],
+      ]);
+    });
+
+    it('lets the adjudicator decide a referred image and undo it, and refuses graders', async () => {
+      const [, , i2] = ids;
+      expect(await refusal('adjudication.decide', { imageId: i2, value: 2, readerId: people.Ana.id }, people.Ana)).toMatchObject({ code: 'forbidden' });
+      const decided = await ok<ImageChange<LabelEvent>>('adjudication.decide', { imageId: i2, value: 2, readerId: people.Dev.id }, people.Dev);
+      expect(decided.event).toMatchObject({ source: 'adjudication', origin: 'adjudicator', readerName: 'Dev', value: 2 });
+      expect(current(i2!)).toMatchObject({ value: 2, readerName: 'Dev' });
+      expect((await ok<AdjudicationCase[]>('adjudication.list', { projectId: project.id }, people.Dev)).map((c) => c.imageId)).not.toContain(i2);
+      expect((await ok<AdjudicationCase[]>('adjudication.list', { projectId: project.id, includeDecided: true }, people.Dev)).find((c) => c.imageId === i2)!.decision)
+        .toEqual({ value: 2, eventId: decided.event.id });
+      // A grader cannot take the final label back; the adjudicator can, with the ordinary undo.
+      expect(await refusal('labels.undo', { eventId: decided.event.id, readerId: people.Ana.id }, people.Ana)).toMatchObject({ code: 'forbidden' });
+      await ok('labels.undo', { eventId: decided.event.id, readerId: people.Dev.id }, people.Dev);
+      expect(current(i2!)).toBeNull();
+      expect((await ok<AdjudicationCase[]>('adjudication.list', { projectId: project.id }, people.Dev)).map((c) => c.imageId)).toContain(i2);
+      // A consensus follows the grades: nobody undoes it.
+      const consensus = workspace.store.labels.history(ids[1]!).find((e) => e.origin?.startsWith('consensus'))!;
+      expect(await refusal('labels.undo', { eventId: consensus.id, readerId: people.Dev.id }, people.Dev)).toMatchObject({ code: 'conflict' });
+      // A settled image is not the adjudicator's to decide.
+      expect(await refusal('adjudication.decide', { imageId: ids[1], value: 0, readerId: people.Dev.id }, people.Dev)).toMatchObject({ code: 'conflict' });
+    });
+
+    it("keeps every grade in the history: a grader's undo withdraws the consensus it made, and grading again restores it", async () => {
+      const [, i1] = ids;
+      const bens = workspace.store.labels.history(i1!).filter((e) => e.readerName === 'Ben' && e.source === 'reader');
+      expect(await refusal('labels.undo', { eventId: bens.at(-1)!.id, readerId: people.Ana.id }, people.Ana)).toMatchObject({ code: 'conflict' });
+      await ok('labels.undo', { eventId: bens.at(-1)!.id, readerId: people.Ben.id }, people.Ben);
+      expect(current(i1!)).toBeNull();
+      await grade(i1!, 1, people.Ben);
+      expect(current(i1!)).toMatchObject({ value: 1 });
+      const history = workspace.store.labels.history(i1!);
+      expect(history.map((e) => [e.readerName, e.origin, e.value])).toEqual([
+        ['Ana', null, 0],
+        ['Ben', null, 1],
+        ['Ben', 'consensus (most-severe)', 1],
+        ['Ben', null, null],
+        ['Ben', 'consensus withdrawn', null],
+        ['Ben', null, 1],
+        ['Ben', 'consensus (most-severe)', 1],
+      ]);
+      // Each grader's own grade is theirs in the per-grader view the agreement statistics read.
+      const byReader = workspace.store.labels.gradesByReader(project.id).filter((g) => g.imageId === i1);
+      expect(byReader.map((g) => [g.readerName, g.value])).toEqual([['Ana', 0], ['Ben', 1]]);
+    });
+  });
+
+  it('majority of three settles 2–1 and refers a three-way split; the adjudicator policy refers any difference', async () => {
+    const { project, ids } = await newProject('Majority');
+    await ok('protocol.set', { projectId: project.id, kind: 'double-blind', graders: 3, policy: 'majority' }, people.Carla);
+    for (const [who, values] of [[people.Ana, [2, 1]], [people.Ben, [2, 2]], [people.Eve, [3, 3]]] as const) {
+      await grade(ids[0]!, values[0], who);
+      await grade(ids[1]!, values[1], who);
+    }
+    expect(current(ids[0]!)).toMatchObject({ value: 2, source: 'adjudication' });
+    expect(workspace.store.labels.history(ids[0]!).at(-1)!.origin).toBe('consensus (majority)');
+    expect(current(ids[1]!)).toBeNull();
+    expect((await ok<AdjudicationCase[]>('adjudication.list', { projectId: project.id }, people.Dev)).map((c) => [c.imageId, c.reason])).toEqual([[ids[1], 'no-majority']]);
+
+    const other = await newProject('Adjudicator');
+    await ok('protocol.set', { projectId: other.project.id, kind: 'double-blind', graders: 2, policy: 'adjudicator' }, people.Carla);
+    await grade(other.ids[0]!, 1, people.Ana);
+    await grade(other.ids[0]!, 2, people.Ben);
+    await grade(other.ids[1]!, 4, people.Ana);
+    await grade(other.ids[1]!, 4, people.Ben);
+    expect(current(other.ids[0]!)).toBeNull();
+    expect(current(other.ids[1]!)).toMatchObject({ value: 4 });
+    expect((await ok<AdjudicationCase[]>('adjudication.list', { projectId: other.project.id }, people.Dev)).map((c) => c.reason)).toEqual(['adjudicator-policy']);
+  });
+
+  it('orders work queues at random per person by default: the same order each time for one, another for the next', async () => {
+    const { project } = await newProject('Queues');
+    await ok('protocol.set', { projectId: project.id, kind: 'double-blind', graders: 2 }, people.Carla);
+    const queue = async (who: Person) => (await ok<{ imageIds: number[]; order: string }>('queue.list', { projectId: project.id, readerId: who.id }, who));
+    const ana = await queue(people.Ana);
+    expect(ana.order).toBe('random');
+    expect((await queue(people.Ana)).imageIds).toEqual(ana.imageIds);
+    expect([...ana.imageIds].sort((a, b) => a - b)).toEqual(workspace.store.protocols.imagesInFileOrder(project.id).sort((a, b) => a - b));
+    expect((await queue(people.Ben)).imageIds).not.toEqual(ana.imageIds);
+    expect(await refusal('queue.list', { projectId: project.id, readerId: people.Ana.id }, people.Ben)).toMatchObject({ code: 'forbidden' });
+  });
+
+  it('sets the protocol, lists the queue and adjudicates through the CLI', async () => {
+    const cli = async (...args: string[]) => {
+      let stdout = '';
+      let stderr = '';
+      const code = await runCli(['--data', dataDir, ...args], { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), interactive: false });
+      return { code, stdout, stderr };
+    };
+    const { project, ids } = await newProject('Command line');
+    const set = await cli('protocol', 'set', '--project', project.name, '--kind', 'double-adjudicated', '--graders', '2', '--refer', 'any-difference', '--policy', 'adjudicator');
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toMatch(/double-adjudicated, 2 graders per image, referred when: the grades differ/);
+    await grade(ids[0]!, 0, people.Ana);
+    await grade(ids[0]!, 1, people.Ben);
+    const queue = await cli('--json', 'queue', '--project', project.name, '--reader', 'Ana');
+    expect(JSON.parse(queue.stdout).owed).toBe(FILES.length - 1);
+    const listed = await cli('adjudicate', '--project', project.name);
+    expect(listed.stdout).toMatch(/a1\.jpeg.*Ana: 0.*Ben: 1.*the grades differ/);
+    const decided = await cli('adjudicate', 'a1.jpeg', '1', '--project', project.name, '--reader', 'Dev');
+    expect(decided.code, decided.stderr).toBe(0);
+    expect(current(ids[0]!)).toMatchObject({ value: 1, readerName: 'Dev' });
+    const byGrader = await cli('adjudicate', 'a1.jpeg', '1', '--project', project.name, '--reader', 'Ana');
+    expect(byGrader.code).toBe(1);
+    expect(byGrader.stderr).toMatch(/only an adjudicator or an admin/);
+  });
+});
