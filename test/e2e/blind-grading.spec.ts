@@ -92,3 +92,63 @@ test('two graders grade one image blind, the server refuses what they may not se
   await dev.keyboard.press('Control+z');
   await expect(dev.getByTestId('adjudication-decision')).toHaveText('Waiting for your decision.');
 });
+
+/** From the Library's first image, one key per image; Review moves on after each grade. */
+async function gradeAll(page: Page, grades: number[]): Promise<void> {
+  await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Library' }).click();
+  await page.getByTestId('grid-cell').first().dblclick();
+  const shown = async () => page.getByTestId('review-image').getAttribute('data-image-id');
+  await expect(page.getByTestId('review-image')).toBeVisible();
+  for (const [i, grade] of grades.entries()) {
+    const before = await shown();
+    await page.keyboard.press(String(grade));
+    if (i < grades.length - 1) await expect.poll(shown, { timeout: 10_000 }).not.toBe(before);
+    else await expect(page.getByTestId('review-status')).toContainText('last image');
+  }
+}
+
+// The six images in Library order. Ana: 1 0 2 2 4 0; Ben: 3 0 2 3 4 1. They agree on 3 of 6 (p_o = 0.5);
+// Ana gives 0 twice, 1, 2 twice and 4 once, Ben 0, 1, 2, 3 twice and 4 once, so
+// p_e = (2·1 + 1·1 + 2·1 + 0·2 + 1·1)/36 = 1/6 and κ = (0.5 − 1/6)/(1 − 1/6) = 0.400.
+// The adjudicator decides grade 2 for the three disagreements: final 2 0 2 2 4 2. Ana against it agrees on
+// 4 of 6; the final has 0 once, 2 four times and 4 once, so p_e = (2·1 + 2·4 + 1·1)/36 = 11/36 and
+// κ = (2/3 − 11/36)/(1 − 11/36) = 0.520.
+const ANA = [1, 0, 2, 2, 4, 0];
+const BEN = [3, 0, 2, 3, 4, 1];
+
+test('the graders grade all six blind, the adjudicator resolves the three disagreements, Agreement shows κ, and signing out ends the session', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const ana = await signedIn(browser, 'Ana');
+  await gradeAll(ana, ANA);
+  const ben = await signedIn(browser, 'Ben');
+  await gradeAll(ben, BEN);
+  // A grader may not see agreement before the project is settled: refused by the server.
+  expect((await apiCall(ben, 'agreement.summary', { projectId: 1 })).status).toBe(403);
+
+  const dev = await signedIn(browser, 'Dev');
+  await dev.keyboard.press('Control+8');
+  for (let decided = 0; decided < 3; decided++) {
+    await expect(dev.getByTestId('adjudication-decision')).toHaveText('Waiting for your decision.');
+    const shown = await dev.getByTestId('adjudication-case').getAttribute('data-image-id');
+    await dev.keyboard.press('2');
+    if (decided < 2) await expect.poll(() => dev.getByTestId('adjudication-case').getAttribute('data-image-id')).not.toBe(shown);
+  }
+  await expect(dev.getByTestId('adjudication-decision')).toContainText('Final label');
+
+  await dev.keyboard.press('Control+7');
+  const pair = dev.getByTestId('agreement-pairs').locator('tr[data-pair="Ana|Ben"]');
+  await expect(pair.getByTestId('pair-kappa')).toHaveText('0.400');
+  await expect(pair.locator('td').first()).toHaveText('6');
+  await expect(dev.getByTestId('agreement-final').locator('tr[data-grader="Ana"]').getByTestId('final-kappa')).toHaveText('0.520');
+
+  // Ana signs out: her page is back at sign-in, and the cookie her browser held no longer opens anything.
+  const [cookie] = (await ana.context().cookies()).filter((c) => c.name === 'gd_session');
+  await ana.getByRole('button', { name: 'Sign out' }).click();
+  await expect(ana.getByLabel('Password')).toBeVisible();
+  const replay = await fetch(`${app.origin}/api/projects.list`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie: `gd_session=${cookie!.value}` },
+    body: '{}',
+  });
+  expect(replay.status).toBe(401);
+});
