@@ -10,7 +10,7 @@ import { createHandlers, type Handlers } from '../../src/main/api/handlers';
 import { createApp } from '../../src/main/app';
 import { runCli } from '../../src/main/cli/program';
 import { Workspace } from '../../src/main/app/workspace';
-import type { ApiResult, ImageChange, ImageDetail } from '../../src/shared/api';
+import type { ApiResult, ImageChange, ImageDetail, ProjectSummary } from '../../src/shared/api';
 import { taskSpecFor, type GridPage, type ImageEvent, type LabelEvent, type Project } from '../../src/shared/domain';
 import type { Person } from '../../src/shared/people';
 import type { AdjudicationCase, GradingProtocol } from '../../src/shared/protocols';
@@ -138,6 +138,13 @@ describe('grading protocols over the api, with two graders and an adjudicator', 
       expect((await rowOf(people.Ben)).label).toBe(1);
       expect((await rowOf(people.Eve)).label).toBeNull();
       expect((await rowOf(people.Dev)).label).toBe(1);
+
+      // The project's counts per class are those of the final labels: kept from graders, shown to the adjudicator.
+      const perClass = async (who: Person) => (await ok<ProjectSummary>('projects.get', { projectId: project.id }, who)).stats.perClass;
+      expect(await perClass(people.Dev)).toMatchObject({ 1: 1 });
+      expect(await perClass(people.Eve)).toEqual({});
+      const listed = (await ok<ProjectSummary[]>('projects.list', {}, people.Eve)).find((p) => p.id === project.id)!;
+      expect(listed.stats.perClass).toEqual({});
     });
 
     it('settles or refers each image by the rules and the policy, and owes each grader the right images', async () => {

@@ -1,4 +1,4 @@
-import type { ImageChange, ImageDetail, Method } from '../../shared/api';
+import type { ImageChange, ImageDetail, Method, ProjectSummary } from '../../shared/api';
 import { forbidden } from '../../shared/errors';
 import type { GridPage, ImageEvent } from '../../shared/domain';
 import type { Person } from '../../shared/people';
@@ -8,6 +8,8 @@ import type { App } from '../app';
  * What each call reveals of other graders' grades, the final label or the model's output, and so what a
  * blinded grader (a person with the role `grader`, in a project with a double protocol) may ask of it:
  * - `nothing`: reveals none of it (people, jobs, protocol and queue, the project's list of models…);
+ * - `project-summary`: projects with their statistics, whose count of images per class is that of the final
+ *   labels: answered without those counts for the projects graded blind;
  * - `own-work`: the grader's own grading; what it answers about the image is trimmed (below) until they have graded it;
  * - `image`: the image's label history, the model's prediction, Grad-CAM or similar cases: refused until they have graded it;
  * - `image-trimmed`: the image (images.get), answered without its label and note until they have graded it,
@@ -18,12 +20,12 @@ import type { App } from '../app';
  * - `model`: a model's evaluation on the project's labels: refused.
  * Adjudicators and admins are not blinded. test/unit/blindness.test.ts fails when a method has no decision here.
  */
-export type BlindnessDecision = 'nothing' | 'own-work' | 'image' | 'image-trimmed' | 'grid' | 'project' | 'model';
+export type BlindnessDecision = 'nothing' | 'project-summary' | 'own-work' | 'image' | 'image-trimmed' | 'grid' | 'project' | 'model';
 
 export const BLINDNESS: Readonly<Record<Method, BlindnessDecision>> = {
   'app.info': 'nothing',
-  'projects.list': 'nothing',
-  'projects.get': 'nothing',
+  'projects.list': 'project-summary',
+  'projects.get': 'project-summary',
   'projects.create': 'nothing',
   'readers.list': 'nothing',
   'readers.ensure': 'nothing',
@@ -151,12 +153,16 @@ export function blindnessGuard(app: App) {
   const trimHistory = (viewer: Viewer, imageId: number, history: ImageEvent[]) =>
     hasGraded(viewer, imageId) ? history : history.filter((event) => event.readerName === viewer.name);
 
+  const trimSummary = (project: ProjectSummary): ProjectSummary =>
+    app.protocols.get({ projectId: project.id }).kind === 'single' ? project : { ...project, stats: { ...project.stats, perClass: {} } };
+  const trimProjects = (answer: ProjectSummary | ProjectSummary[]) => (Array.isArray(answer) ? answer.map(trimSummary) : trimSummary(answer));
+
   return {
     viewerOf,
     check(method: Method, named: unknown, viewer: Viewer): void {
       const request = named as Named;
       const decision = BLINDNESS[method];
-      if (decision === 'nothing' || decision === 'own-work' || decision === 'image-trimmed' || !blinded(viewer, request)) return;
+      if (decision === 'nothing' || decision === 'project-summary' || decision === 'own-work' || decision === 'image-trimmed' || !blinded(viewer, request)) return;
       if (decision === 'grid') {
         const view = request.view ?? request;
         const revealing = REVEALING_FILTERS.filter((key) => view.filter?.[key] !== undefined);
@@ -174,6 +180,7 @@ export function blindnessGuard(app: App) {
     trim(method: Method, named: unknown, viewer: Viewer, answer: unknown): unknown {
       const request = named as Named;
       const decision = BLINDNESS[method];
+      if (decision === 'project-summary') return viewer.role === 'grader' ? trimProjects(answer as ProjectSummary | ProjectSummary[]) : answer;
       if ((decision !== 'own-work' && decision !== 'image-trimmed' && decision !== 'grid') || !blinded(viewer, request)) return answer;
       if (method === 'images.get') return trimImage(viewer, answer as ImageDetail);
       if (method === 'images.page') {
