@@ -40,7 +40,7 @@ export async function embedProject(engine: Engine, modelId: number, request: Emb
   const chosen = Object.fromEntries(Object.entries(request.options ?? {}).filter(([, value]) => value !== undefined));
   const options: ArcFaceOptions = { ...DEFAULT_ARCFACE, ...chosen };
   const groupBy = request.groupBy ?? 'label';
-  const context = await featureContext(engine, model.backboneId, model.inputSize, model.taskKind);
+  const context = await featureContext(engine, model.backboneId, model.inputSize, model.taskKind, { features: model.options.features });
   try {
     if (context.preprocessor.id !== model.preprocessing) {
       throw new GradedeskError('invalid', `Model ${modelId} used preprocessing ${model.preprocessing}, which this version replaced; train a new model first.`);

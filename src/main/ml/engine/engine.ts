@@ -2,12 +2,13 @@
 // a loaded feature extractor for a model's backbone, size and preprocessing.
 import path from 'node:path';
 import type { TaskKind } from '../../../shared/domain';
-import type { BackendInfo } from '../../../shared/ml';
+import { featureConfiguration, type BackendInfo, type FeatureConfigurationId } from '../../../shared/ml';
 import type { Store } from '../../store';
 import { initBackend } from './backend';
 import { loadFeatureExtractor } from '../backbones/load';
 import { BackboneRegistry } from '../backbones/registry';
 import type { FeatureContext } from '../features/extract-features';
+import { multiScaleExtractor } from '../features/multi-scale';
 import { preprocessorFor } from '../features/preprocessing';
 import { withOnnxExtraction } from '../onnx/onnx-extractor';
 
@@ -26,19 +27,24 @@ export function createEngine(store: Store, dataDir: string): Engine {
 
 /**
  * `frozenExtraction: false` for work that needs only the tfjs maps (Grad-CAM); otherwise pooled features
- * come from ONNX Runtime where it runs (see withOnnxExtraction).
+ * come from ONNX Runtime where it runs (see withOnnxExtraction). `features`: the model's feature
+ * configuration (single-scale at `inputSize` when absent).
  */
 export async function featureContext(
   engine: Engine,
   backboneId: string,
   inputSize: number,
   taskKind: TaskKind,
-  { frozenExtraction = true }: { frozenExtraction?: boolean } = {},
+  { frozenExtraction = true, features }: { frozenExtraction?: boolean; features?: FeatureConfigurationId | undefined } = {},
 ): Promise<FeatureContext & { backend: BackendInfo }> {
   const backend = await initBackend();
   const backbone = engine.backbones.get(backboneId);
   const modelJsonPath = await engine.backbones.modelJsonPath(backbone);
-  const tfjs = await loadFeatureExtractor(backbone, modelJsonPath, inputSize);
-  const extractor = frozenExtraction ? await withOnnxExtraction(tfjs, modelJsonPath, backend) : tfjs;
-  return { backend, features: engine.store.features, cacheDir: engine.cacheDir, extractor, preprocessor: preprocessorFor(taskKind) };
+  const load = async (size: number) => {
+    const tfjs = await loadFeatureExtractor(backbone, modelJsonPath, size);
+    return frozenExtraction ? await withOnnxExtraction(tfjs, modelJsonPath, backend) : tfjs;
+  };
+  const configuration = featureConfiguration(features);
+  const extractor = configuration.globalSize === null ? await load(inputSize) : await multiScaleExtractor(configuration, load);
+  return { backend, features: engine.store.features, cacheDir: engine.cacheDir, extractor, preprocessor: preprocessorFor(taskKind, configuration.channel) };
 }

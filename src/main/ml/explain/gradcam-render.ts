@@ -86,7 +86,7 @@ interface Explainer {
 
 /** Head on cached features: the backbone's maps, once, under every fold head. */
 async function headExplainer(engine: Engine, model: ModelDetail, manifest: ModelManifest, dir: string): Promise<Explainer> {
-  const context = await featureContext(engine, model.backboneId, model.inputSize, model.taskKind, { frozenExtraction: false });
+  const context = await featureContext(engine, model.backboneId, model.inputSize, model.taskKind, { frozenExtraction: false, features: model.options.features });
   const heads: LoadedHead[] = [];
   const close = () => {
     heads.forEach(({ head }) => head.dispose());
