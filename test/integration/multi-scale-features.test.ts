@@ -15,6 +15,8 @@ import { computeFeatures, ensureFeatures, extractorKey } from '../../src/main/ml
 import { canvasSize, cropTile, tileCorners } from '../../src/main/ml/features/multi-scale';
 import { preprocessorFor } from '../../src/main/ml/features/preprocessing';
 import { resolveOptions } from '../../src/main/ml/training/training-snapshot';
+import { buildHead } from '../../src/main/ml/training/heads';
+import { gradCam } from '../../src/main/ml/explain/gradcam';
 import { taskSpecFor } from '../../src/shared/domain';
 import { defaultFeatureConfiguration, FEATURE_CONFIGURATIONS, featureConfiguration, TILE_SIZE } from '../../src/shared/ml';
 
@@ -100,7 +102,7 @@ describe('multi-scale features of the bundled MobileNetV2', () => {
     }
   }, 300_000);
 
-  it('through ONNX Runtime equal tfjs within 1e-4, at 448 px and on the tiles, for every view', async () => {
+  it('through ONNX Runtime equal tfjs within 1e-4, at 448 px and on the tiles, for every view; Grad-CAM sees the whole fundus', async () => {
     const onnx = await featureContext(workspace.engine, DEFAULT_BACKBONE_ID, 224, 'dr-grade', { features: configuration.id });
     const tfjs = await featureContext(workspace.engine, DEFAULT_BACKBONE_ID, 224, 'dr-grade', { features: configuration.id, frozenExtraction: false });
     try {
@@ -113,6 +115,14 @@ describe('multi-scale features of the bundled MobileNetV2', () => {
       views.forEach((_, v) => expect(maxAbsDifference(actual[v]!, expected[v]!)).toBeLessThan(1e-4));
       expect(maxAbsDifference(actual[0]!, actual[1]!)).toBeGreaterThan(1e-3); // the views differ
       expect(Math.max(...expected[0]!.map((v) => Math.max(...v)))).toBeGreaterThan(0.1);
+
+      // Grad-CAM differentiates the head through the whole-fundus maps, the tiles' part held fixed.
+      const dim = tfjs.extractor.featureDim;
+      const head = buildHead('ordinal', dim, 5, 1);
+      const map = await gradCam(tfjs.extractor, [{ head, standardisation: { mean: new Array<number>(dim).fill(0), std: new Array<number>(dim).fill(1) } }], 'ordinal', pixels[0]!, 2);
+      head.dispose();
+      expect([map.width, map.height]).toEqual([14, 14]); // 448 px / 32
+      expect(Math.max(...map.values)).toBeCloseTo(1, 5);
     } finally {
       onnx.extractor.dispose();
       tfjs.extractor.dispose();

@@ -45,6 +45,8 @@ export function gradCamFiles(cacheDir: string, modelId: number, imageId: number,
 /** A model opened for Grad-CAM: its backbone and fold heads loaded once for many images. */
 export interface GradCamSession {
   model: ModelDetail;
+  /** The side of the model-ready pixels the maps are computed on (a multi-scale model's tile canvas). */
+  inputSize: number;
   /** The map of one image for a class (the predicted one when null), and the milliseconds it took. */
   map(imageId: number, targetClass: number | null): Promise<{ map: GradCamMap; pixels: Buffer; computeMs: number }>;
   close(): void;
@@ -61,6 +63,7 @@ export async function openGradCamSession(engine: Engine, modelId: number, target
   const explainer = manifest.strategy === 'fine-tune' ? await fineTunedExplainer(engine, model, manifest, dir) : await headExplainer(engine, model, manifest, dir);
   return {
     model,
+    inputSize: explainer.size,
     close: explainer.close,
     async map(imageId, requested) {
       const image = store.images.get(imageId);
@@ -69,7 +72,7 @@ export async function openGradCamSession(engine: Engine, modelId: number, target
       if (requested !== null) checkClass(model, requested);
       const predicted = store.predictions.forImage(modelId, imageId)?.predicted;
       const target = requested ?? (typeof predicted === 'number' ? predicted : Array.isArray(predicted) && predicted.length ? predicted[0]! : 0);
-      const pixels = await modelReadyPixels(engine.cacheDir, explainer.preprocessor, model.inputSize, image);
+      const pixels = await modelReadyPixels(engine.cacheDir, explainer.preprocessor, explainer.size, image);
       const started = performance.now();
       const map = await explainer.map(pixels, target);
       return { map, pixels, computeMs: performance.now() - started };
@@ -80,6 +83,7 @@ export async function openGradCamSession(engine: Engine, modelId: number, target
 /** What a session needs of a model, whatever its strategy: its preprocessing and a map per image. */
 interface Explainer {
   preprocessor: Preprocessor;
+  size: number;
   map(pixels: Buffer, targetClass: number): Promise<GradCamMap>;
   close(): void;
 }
@@ -98,7 +102,7 @@ async function headExplainer(engine: Engine, model: ModelDetail, manifest: Model
     close();
     throw error;
   }
-  return { preprocessor: context.preprocessor, close, map: (pixels, target) => gradCam(context.extractor, heads, manifest.head, pixels, target) };
+  return { preprocessor: context.preprocessor, size: context.extractor.inputSize, close, map: (pixels, target) => gradCam(context.extractor, heads, manifest.head, pixels, target) };
 }
 
 /**
@@ -125,6 +129,7 @@ async function fineTunedExplainer(engine: Engine, model: ModelDetail, manifest: 
   const size = model.inputSize;
   return {
     preprocessor,
+    size,
     close,
     map: (pixels, target) =>
       readGradCam(
@@ -151,7 +156,7 @@ export async function renderGradCams(
   control: { signal?: AbortSignal; onProgress?: (progress: Progress) => void } = {},
 ): Promise<RenderedGradCam[]> {
   const session = await openGradCamSession(engine, modelId, targetClass);
-  const { inputSize } = session.model;
+  const { inputSize } = session;
   const meter = new ProgressMeter('Computing Grad-CAM', imageIds.length);
   try {
     const rendered: RenderedGradCam[] = [];
