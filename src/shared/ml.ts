@@ -158,6 +158,7 @@ export interface FeatureConfiguration {
 
 export const FEATURE_CONFIGURATIONS = [
   { id: 'single', globalSize: null, tiles: null, channel: 'rgb' },
+  { id: 'single-green', globalSize: null, tiles: null, channel: 'green' },
   { id: 'fundus-448', globalSize: 448, tiles: null, channel: 'rgb' },
   { id: 'fundus-448-tiles-3x3-640', globalSize: 448, tiles: { grid: 3, canvas: 640 }, channel: 'rgb' },
   { id: 'fundus-448-tiles-5x5-896', globalSize: 448, tiles: { grid: 5, canvas: 896 }, channel: 'rgb' },
