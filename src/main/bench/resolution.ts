@@ -42,8 +42,10 @@ class ExtractionTimes {
   get(key: string): ExtractionRecord | undefined {
     return this.records[key];
   }
+  /** Merged into the file as it is now: another bench process may have recorded a configuration meanwhile. */
   set(key: string, record: ExtractionRecord): void {
-    this.records[key] = record;
+    const now = fs.existsSync(this.file) ? (JSON.parse(fs.readFileSync(this.file, 'utf8')) as Record<string, ExtractionRecord>) : {};
+    Object.assign(this.records, now, { [key]: record });
     fs.writeFileSync(this.file, JSON.stringify(this.records, null, 2));
   }
 }
