@@ -160,6 +160,7 @@ export const FEATURE_CONFIGURATIONS = [
   { id: 'single', globalSize: null, tiles: null, channel: 'rgb' },
   { id: 'single-green', globalSize: null, tiles: null, channel: 'green' },
   { id: 'fundus-448', globalSize: 448, tiles: null, channel: 'rgb' },
+  { id: 'fundus-448-green', globalSize: 448, tiles: null, channel: 'green' },
   { id: 'fundus-448-tiles-3x3-640', globalSize: 448, tiles: { grid: 3, canvas: 640 }, channel: 'rgb' },
   { id: 'fundus-448-tiles-5x5-896', globalSize: 448, tiles: { grid: 5, canvas: 896 }, channel: 'rgb' },
   { id: 'fundus-448-tiles-3x3-640-green', globalSize: 448, tiles: { grid: 3, canvas: 640 }, channel: 'green' },
@@ -174,12 +175,13 @@ export function featureConfiguration(id: FeatureConfigurationId | undefined): (t
 }
 
 /**
- * The features a new head-strategy model of this task is trained on. DR: the green channel at 224 px,
- * which `npm run bench -- resolution` measured a little better than RGB on both EyePACS development sets
- * (QWK and referable AUC); the 448-px and tiled configurations measured no clear gain for 1.5–5× the time.
+ * The features a new head-strategy model of this task is trained on. DR: the whole fundus at 448 px in
+ * its green channel, the one configuration `npm run bench -- resolution` measured better than one RGB
+ * view at 224 px with intervals clear of zero (256-px EyePACS set; positive but within chance on the
+ * 1024-px one), within the time budget; tiles measured no clear gain for 4–6× the time.
  */
 export function defaultFeatureConfiguration(kind: TaskKind): FeatureConfigurationId {
-  return kind === 'dr-grade' ? 'single-green' : 'single';
+  return kind === 'dr-grade' ? 'fundus-448-green' : 'single';
 }
 
 export const INPUT_SIZES = [96, 128, 160, 192, 224, 256, 299, 384, 448] as const;

@@ -14,7 +14,7 @@ import { featureContext } from '../../src/main/ml/engine/engine';
 import { computeFeatures, ensureFeatures, extractorKey } from '../../src/main/ml/features/extract-features';
 import { canvasSize, cropTile, tileCorners } from '../../src/main/ml/features/multi-scale';
 import { preprocessorFor } from '../../src/main/ml/features/preprocessing';
-import { resolveOptions } from '../../src/main/ml/training/training-snapshot';
+import { defaultModelName, resolveOptions } from '../../src/main/ml/training/training-snapshot';
 import { buildHead } from '../../src/main/ml/training/heads';
 import { gradCam } from '../../src/main/ml/explain/gradcam';
 import { taskSpecFor } from '../../src/shared/domain';
@@ -156,5 +156,7 @@ describe('training options', () => {
     expect(resolveOptions(project, { strategy: 'fine-tune' }).features).toBeUndefined();
     expect(() => resolveOptions(project, { strategy: 'fine-tune', features: 'fundus-448' })).toThrow(/multi-scale features \(fundus-448\) are for the head strategy/);
     expect(resolveOptions({ ...project, task: taskSpecFor('multiclass', ['nevus', 'melanoma']) }, {}).features).toBeUndefined();
+    expect(defaultModelName([], { inputSize: 224, strategy: 'head', features: 'fundus-448-green' })).toBe('Model 1 (448 px, green)');
+    expect(defaultModelName(['Model 1 (224 px)'], { inputSize: 224, strategy: 'head', features: 'fundus-448-tiles-3x3-640' })).toBe('Model 2 (448 px + 3×3 tiles)');
   });
 });

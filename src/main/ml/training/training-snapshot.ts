@@ -68,10 +68,12 @@ export function foldCount(options: TrainOptions): number {
  * "Model 3 (224 px)", "Model 4 (384 px, fine-tuned)": a name a reader can say aloud, numbered past every
  * model the project has; the backbone and head are in the model's details.
  */
-export function defaultModelName(existing: readonly string[], options: Pick<TrainOptions, 'inputSize' | 'strategy'>): string {
+export function defaultModelName(existing: readonly string[], options: Pick<TrainOptions, 'inputSize' | 'strategy' | 'features'>): string {
   const numbers = existing.map((name) => Number(/^Model (\d+)\b/.exec(name)?.[1] ?? 0));
   const next = Math.max(existing.length, ...numbers) + 1;
-  return `Model ${next} (${options.inputSize} px${options.strategy === 'fine-tune' ? ', fine-tuned' : ''})`;
+  const features = featureConfiguration(options.features);
+  const size = `${features.globalSize ?? options.inputSize} px${features.tiles ? ` + ${features.tiles.grid}×${features.tiles.grid} tiles` : ''}${features.channel === 'green' ? ', green' : ''}`;
+  return `Model ${next} (${size}${options.strategy === 'fine-tune' ? ', fine-tuned' : ''})`;
 }
 
 /** Creates the model row and its training snapshot; the run itself happens in `runTraining`. */
