@@ -1,5 +1,6 @@
-// `npm run bench [-- store import import-memory ui review-keys ml gradcam onnx nearest corruption fuzz graders gpu]`: performance figures, each beside a bare
-// baseline measured in the same run. With no names, every section but gpu (the device check) runs.
+// `npm run bench [-- store import import-memory ui review-keys ml gradcam onnx resolution nearest corruption fuzz graders gpu]`: performance figures, each beside a bare
+// baseline measured in the same run. With no names, every section but gpu (the device check) and resolution (an hour of
+// training on the development datasets) runs.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import { benchMl } from './bench/ml-engine';
 import { benchNearest } from './bench/nearest';
 import { benchNearestReal } from './bench/nearest-real';
 import { benchOnnxExtraction } from './bench/onnx-extraction';
+import { benchResolution } from './bench/resolution';
 import { benchStoreQueries } from './bench/store-queries';
 
 const REAL_DATASET = path.resolve(process.env.GRADEDESK_BENCH_DATASET ?? '../shared/datasets/eyepacs-dev-256');
@@ -38,6 +40,8 @@ const sections: Record<string, (scratch: string) => Promise<void> | void> = {
   gradcam: benchGradCam,
   // Frozen extraction through ONNX Runtime against tfjs, and against a bare session.run.
   onnx: benchOnnxExtraction,
+  // Feature configurations (size, scales, tiles, channel) on the EyePACS development sets: QWK, AUC, time.
+  resolution: () => benchResolution(),
   // The device check: only when asked for by name (`npm run bench -- gpu`).
   gpu: (scratch) => {
     const dataset = fs.existsSync(path.join(REAL_DATASET, 'trainLabels.csv')) ? REAL_DATASET : null;
@@ -66,7 +70,7 @@ const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'gradedesk-bench-'));
 try {
   process.stdout.write(`Gradedesk benchmarks on ${os.cpus().length} cores, Node ${process.version}\n\n`);
   for (const [name, run] of Object.entries(sections)) {
-    if (wanted.includes(name) || (wanted.length === 0 && name !== 'gpu')) await run(scratch);
+    if (wanted.includes(name) || (wanted.length === 0 && name !== 'gpu' && name !== 'resolution')) await run(scratch);
   }
 } finally {
   fs.rmSync(scratch, { recursive: true, force: true });

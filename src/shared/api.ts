@@ -31,6 +31,7 @@ import type { ImportReport } from './import-report';
 import type { JobInfo } from './jobs';
 import {
   AUGMENTATIONS,
+  FEATURE_CONFIGURATION_IDS,
   HEAD_KINDS,
   ONNX_DECODINGS,
   ONNX_PIXEL_SCALINGS,
@@ -133,6 +134,7 @@ const trainOptions = schemaOf<Partial<TrainOptions>>()(
       unfreezeBlocks: z.number().int().min(0).max(17),
       backboneLearningRateFactor: z.number().positive().max(1),
       seed: z.number().int().min(0).max(2 ** 31 - 1),
+      features: z.enum(FEATURE_CONFIGURATION_IDS),
     })
     .strict()
     .partial(),

@@ -156,6 +156,54 @@ export interface TrainOptions {
   /** Fine-tuning only: the backbone's learning rate as a fraction of the head's. */
   backboneLearningRateFactor: number;
   seed: number;
+  /**
+   * Head strategy: what the frozen features are made of (FEATURE_CONFIGURATIONS). Absent: one view at
+   * `inputSize` ('single', as every model before multi-scale features was trained).
+   */
+  features?: FeatureConfigurationId;
+}
+
+/**
+ * Frozen features of a photograph. 'single': the backbone on the whole image at the run's input size.
+ * The fundus configurations run the backbone on the whole fundus at `globalSize` and, with tiles, on a
+ * grid × grid of overlapping 224-px tiles cut from the fundus at `canvas` px (near a clinic photograph's
+ * own resolution, where microaneurysms are still a few pixels wide); the tiles' features are pooled by
+ * mean and by max and joined to the whole-fundus vector. `channel` 'green' gives the backbone the green
+ * channel (where haemorrhages and microaneurysms contrast most) in all three inputs.
+ */
+export interface FeatureConfiguration {
+  id: string;
+  globalSize: number | null;
+  tiles: { grid: number; canvas: number } | null;
+  channel: 'rgb' | 'green';
+}
+
+export const FEATURE_CONFIGURATIONS = [
+  { id: 'single', globalSize: null, tiles: null, channel: 'rgb' },
+  { id: 'single-green', globalSize: null, tiles: null, channel: 'green' },
+  { id: 'fundus-448', globalSize: 448, tiles: null, channel: 'rgb' },
+  { id: 'fundus-448-green', globalSize: 448, tiles: null, channel: 'green' },
+  { id: 'fundus-448-tiles-3x3-640', globalSize: 448, tiles: { grid: 3, canvas: 640 }, channel: 'rgb' },
+  { id: 'fundus-448-tiles-5x5-896', globalSize: 448, tiles: { grid: 5, canvas: 896 }, channel: 'rgb' },
+  { id: 'fundus-448-tiles-3x3-640-green', globalSize: 448, tiles: { grid: 3, canvas: 640 }, channel: 'green' },
+] as const satisfies readonly FeatureConfiguration[];
+export type FeatureConfigurationId = (typeof FEATURE_CONFIGURATIONS)[number]['id'];
+export const FEATURE_CONFIGURATION_IDS = FEATURE_CONFIGURATIONS.map((c) => c.id) as [FeatureConfigurationId, ...FeatureConfigurationId[]];
+/** The side of each tile: the bundled backbones' native input. */
+export const TILE_SIZE = 224;
+
+export function featureConfiguration(id: FeatureConfigurationId | undefined): (typeof FEATURE_CONFIGURATIONS)[number] {
+  return FEATURE_CONFIGURATIONS.find((c) => c.id === (id ?? 'single')) ?? FEATURE_CONFIGURATIONS[0];
+}
+
+/**
+ * The features a new head-strategy model of this task is trained on. DR: the whole fundus at 448 px in
+ * its green channel, the one configuration `npm run bench -- resolution` measured better than one RGB
+ * view at 224 px with intervals clear of zero (256-px EyePACS set; positive but within chance on the
+ * 1024-px one), within the time budget; tiles measured no clear gain for 4–6× the time.
+ */
+export function defaultFeatureConfiguration(kind: TaskKind): FeatureConfigurationId {
+  return kind === 'dr-grade' ? 'fundus-448-green' : 'single';
 }
 
 export const INPUT_SIZES = [96, 128, 160, 192, 224, 256, 299, 384, 448] as const;

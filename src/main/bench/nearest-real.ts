@@ -55,7 +55,7 @@ export async function benchNearestReal(scratch: string, dataset: string): Promis
     const embedded = await timed(() => workspace.startEmbedding(store.projects.get(model.projectId), {}, modelId).done);
     const { manifest, weights } = loadArcFace(store.models.dir(modelId));
 
-    const context = await featureContext(workspace.engine, model.backboneId, model.inputSize, model.taskKind);
+    const context = await featureContext(workspace.engine, model.backboneId, model.inputSize, model.taskKind, { features: model.options.features });
     const key = extractorKey(context);
     const dim = context.extractor.featureDim;
     context.extractor.dispose();

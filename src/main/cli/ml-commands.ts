@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import type { Project } from '../../shared/domain';
 import { GradedeskError, invalid } from '../../shared/errors';
-import { AUGMENTATIONS, HEAD_KINDS, ONNX_DECODINGS, ONNX_PIXEL_SCALINGS, SCHEDULE_KINDS, type Augmentation, type OnnxDecoding, type OnnxPixelScaling, type Evaluation, type HeadKind, type ModelDetail, type TrainOptions } from '../../shared/ml';
+import { AUGMENTATIONS, FEATURE_CONFIGURATION_IDS, HEAD_KINDS, ONNX_DECODINGS, ONNX_PIXEL_SCALINGS, SCHEDULE_KINDS, type Augmentation, type FeatureConfigurationId, type OnnxDecoding, type OnnxPixelScaling, type Evaluation, type HeadKind, type ModelDetail, type TrainOptions } from '../../shared/ml';
 import { DEFAULT_ARCFACE } from '../ml/embeddings/arcface';
 import type { EmbeddingGrouping } from '../ml/embeddings/arcface-files';
 import { doctorLines } from '../ml/engine/doctor';
@@ -92,6 +92,7 @@ export function registerMlCommands(program: Command, { io, app, print, projectNa
     .option('--backbone <id|path>', 'backbone id, or a Keras model.json path (with --feature-layer)')
     .option('--feature-layer <name>', 'feature layer of a backbone given as a path')
     .option('--size <n>', 'input size in pixels', parseWhole)
+    .addOption(new Option('--features <configuration>', 'frozen features: one view, or the fundus at 448 px with tiles (DR projects default to the measured best)').choices(FEATURE_CONFIGURATION_IDS))
     .option('--epochs <n>', 'epochs per fold', parseWhole)
     .option('--folds <k>', 'cross-validation folds (grouped by patient)', parseWhole)
     .option('--holdout <fraction>', 'hold out this share of patients instead of k folds', Number)
@@ -374,6 +375,7 @@ interface TrainCliOptions {
   backbone?: string;
   featureLayer?: string;
   size?: number;
+  features?: FeatureConfigurationId;
   epochs?: number;
   folds?: number;
   holdout?: number;
@@ -393,6 +395,7 @@ function trainOptions(app: App, cli: TrainCliOptions): Partial<TrainOptions> {
   if (cli.head) options.head = cli.head;
   if (cli.backbone) options.backboneId = app.backbones.byIdOrFile(cli.backbone, cli.featureLayer, cli.size);
   if (cli.size) options.inputSize = cli.size;
+  if (cli.features) options.features = cli.features;
   if (cli.epochs) options.epochs = cli.epochs;
   if (cli.folds && cli.holdout) throw invalid('Choose --folds or --holdout, not both.');
   if (cli.folds) options.validation = { kind: 'k-fold', folds: cli.folds };

@@ -22,6 +22,13 @@ export interface FeatureExtractor {
    * this backbone; frozen extraction then uses it instead of `features`.
    */
   pixelFeatures?: (pixels: readonly Uint8Array[]) => Promise<Float32Array[]>;
+  /** Multi-scale extractors: their feature configuration (part of the features' cache key). */
+  configuration?: string;
+  /**
+   * Multi-scale extractors: the features from `maps` of the pixels and the pixels themselves (the tiles'
+   * part does not depend on the maps); Grad-CAM differentiates through it. Absent: the mean of the maps.
+   */
+  pooled?: (maps: tf.Tensor4D, pixels: tf.Tensor4D) => tf.Tensor2D;
   dispose(): void;
 }
 

@@ -3,12 +3,13 @@
 import path from 'node:path';
 import type { TaskKind } from '../../../shared/domain';
 import { GradedeskError } from '../../../shared/errors';
-import type { BackendInfo } from '../../../shared/ml';
+import { featureConfiguration, type BackendInfo, type FeatureConfigurationId } from '../../../shared/ml';
 import type { Store } from '../../store';
 import { initBackend } from './backend';
 import { loadFeatureExtractor } from '../backbones/load';
 import { BackboneRegistry } from '../backbones/registry';
 import type { FeatureContext } from '../features/extract-features';
+import { multiScaleExtractor } from '../features/multi-scale';
 import { preprocessorFor } from '../features/preprocessing';
 import { withOnnxExtraction } from '../onnx/onnx-extractor';
 import { loadOnnxOutputExtractor } from '../onnx/onnx-features';
@@ -28,25 +29,31 @@ export function createEngine(store: Store, dataDir: string): Engine {
 
 /**
  * `frozenExtraction: false` for work that needs only the tfjs maps (Grad-CAM); otherwise pooled features
- * come from ONNX Runtime where it runs (see withOnnxExtraction).
+ * come from ONNX Runtime where it runs (see withOnnxExtraction). `features`: the model's feature
+ * configuration (single-scale at `inputSize` when absent).
  */
 export async function featureContext(
   engine: Engine,
   backboneId: string,
   inputSize: number,
   taskKind: TaskKind,
-  { frozenExtraction = true }: { frozenExtraction?: boolean } = {},
+  { frozenExtraction = true, features }: { frozenExtraction?: boolean; features?: FeatureConfigurationId | undefined } = {},
 ): Promise<FeatureContext & { backend: BackendInfo }> {
   const backend = await initBackend();
   const backbone = engine.backbones.get(backboneId);
   const modelJsonPath = await engine.backbones.modelJsonPath(backbone);
-  const preprocessor = preprocessorFor(taskKind);
+  const configuration = featureConfiguration(features);
+  const preprocessor = preprocessorFor(taskKind, configuration.channel);
   if (backbone.format === 'onnx') {
+    // A user's ONNX backbone gives one view at the size its file takes; the feature configurations are the bundled backbone's.
     if (!backbone.inputSizes.includes(inputSize)) throw new GradedeskError('invalid', `${backbone.name} takes ${backbone.inputSizes.join(', ')}-pixel images, not ${inputSize}.`);
     const extractor = await loadOnnxOutputExtractor(backbone, modelJsonPath, backbone.normalisation, inputSize);
     return { backend, features: engine.store.features, cacheDir: engine.cacheDir, extractor, preprocessor };
   }
-  const tfjs = await loadFeatureExtractor(backbone, modelJsonPath, inputSize);
-  const extractor = frozenExtraction ? await withOnnxExtraction(tfjs, modelJsonPath, backend) : tfjs;
+  const load = async (size: number) => {
+    const tfjs = await loadFeatureExtractor(backbone, modelJsonPath, size);
+    return frozenExtraction ? await withOnnxExtraction(tfjs, modelJsonPath, backend) : tfjs;
+  };
+  const extractor = configuration.globalSize === null ? await load(inputSize) : await multiScaleExtractor(configuration, load);
   return { backend, features: engine.store.features, cacheDir: engine.cacheDir, extractor, preprocessor };
 }

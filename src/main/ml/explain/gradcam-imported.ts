@@ -37,7 +37,7 @@ export function linearCam(maps: Float32Array, dims: readonly number[], layout: '
   return { values, width, height, targetClass };
 }
 
-export async function importedExplainer(engine: Engine, model: ModelDetail, manifest: ModelManifest): Promise<{ preprocessor: Preprocessor; map(pixels: Buffer, targetClass: number): Promise<GradCamMap>; close(): void }> {
+export async function importedExplainer(engine: Engine, model: ModelDetail, manifest: ModelManifest): Promise<{ preprocessor: Preprocessor; size: number; map(pixels: Buffer, targetClass: number): Promise<GradCamMap>; close(): void }> {
   const imported = importedOf(manifest, model.id);
   const { featureMaps, camWeights } = imported;
   if (!featureMaps || !camWeights) {
@@ -49,6 +49,7 @@ export async function importedExplainer(engine: Engine, model: ModelDetail, mani
   const opened = await openOnnxModel(path.join(engine.store.models.dir(model.id), imported.file), { scaling: imported.scaling, inputSize: model.inputSize });
   return {
     preprocessor: preprocessorFor(model.taskKind),
+    size: model.inputSize,
     close: () => void opened.dispose(),
     async map(pixels, targetClass) {
       const { rows, dims } = (await opened.run([new Uint8Array(pixels)], [featureMaps])).get(featureMaps)!;

@@ -113,12 +113,12 @@ export interface LocalisationSummary {
 export async function measureLocalisation(
   session: GradCamSession,
   images: ReadonlyArray<{ imageId: number; photograph: string; maskFile: string }>,
-  { tolerance = Math.round(session.model.inputSize * 0.03) } = {},
+  { tolerance = Math.round(session.inputSize * 0.03) } = {},
 ): Promise<LocalisationSummary> {
   const results: Array<Localisation & { computeMs: number }> = [];
   for (const image of images) {
     const { map, computeMs } = await session.map(image.imageId, null);
-    const mask = await lesionMaskInModelFrame(await fs.readFile(image.photograph), await fs.readFile(image.maskFile), session.model.inputSize);
+    const mask = await lesionMaskInModelFrame(await fs.readFile(image.photograph), await fs.readFile(image.maskFile), session.inputSize);
     results.push({ ...localisation(map, mask, { tolerance }), computeMs });
   }
   const mean = (pick: (r: (typeof results)[number]) => number) => results.reduce((sum, r) => sum + pick(r), 0) / results.length;

@@ -45,6 +45,8 @@ export function gradCamFiles(cacheDir: string, modelId: number, imageId: number,
 /** A model opened for Grad-CAM: its backbone and fold heads loaded once for many images. */
 export interface GradCamSession {
   model: ModelDetail;
+  /** The side of the model-ready pixels the maps are computed on (a multi-scale model's tile canvas). */
+  inputSize: number;
   /** The map of one image for a class (the predicted one when null), and the milliseconds it took. */
   map(imageId: number, targetClass: number | null): Promise<{ map: GradCamMap; pixels: Buffer; computeMs: number }>;
   close(): void;
@@ -66,6 +68,7 @@ export async function openGradCamSession(engine: Engine, modelId: number, target
         : await headExplainer(engine, model, manifest, dir);
   return {
     model,
+    inputSize: explainer.size,
     close: explainer.close,
     async map(imageId, requested) {
       const image = store.images.get(imageId);
@@ -74,7 +77,7 @@ export async function openGradCamSession(engine: Engine, modelId: number, target
       if (requested !== null) checkClass(model, requested);
       const predicted = store.predictions.forImage(modelId, imageId)?.predicted;
       const target = requested ?? (typeof predicted === 'number' ? predicted : Array.isArray(predicted) && predicted.length ? predicted[0]! : 0);
-      const pixels = await modelReadyPixels(engine.cacheDir, explainer.preprocessor, model.inputSize, image);
+      const pixels = await modelReadyPixels(engine.cacheDir, explainer.preprocessor, explainer.size, image);
       const started = performance.now();
       const map = await explainer.map(pixels, target);
       return { map, pixels, computeMs: performance.now() - started };
@@ -85,13 +88,14 @@ export async function openGradCamSession(engine: Engine, modelId: number, target
 /** What a session needs of a model, whatever its strategy: its preprocessing and a map per image. */
 interface Explainer {
   preprocessor: Preprocessor;
+  size: number;
   map(pixels: Buffer, targetClass: number): Promise<GradCamMap>;
   close(): void;
 }
 
 /** Head on cached features: the backbone's maps, once, under every fold head. */
 async function headExplainer(engine: Engine, model: ModelDetail, manifest: ModelManifest, dir: string): Promise<Explainer> {
-  const context = await featureContext(engine, model.backboneId, model.inputSize, model.taskKind, { frozenExtraction: false });
+  const context = await featureContext(engine, model.backboneId, model.inputSize, model.taskKind, { frozenExtraction: false, features: model.options.features });
   const heads: LoadedHead[] = [];
   const close = () => {
     heads.forEach(({ head }) => head.dispose());
@@ -103,7 +107,7 @@ async function headExplainer(engine: Engine, model: ModelDetail, manifest: Model
     close();
     throw error;
   }
-  return { preprocessor: context.preprocessor, close, map: (pixels, target) => gradCam(context.extractor, heads, manifest.head, pixels, target) };
+  return { preprocessor: context.preprocessor, size: context.extractor.inputSize, close, map: (pixels, target) => gradCam(context.extractor, heads, manifest.head, pixels, target) };
 }
 
 /**
@@ -130,6 +134,7 @@ async function fineTunedExplainer(engine: Engine, model: ModelDetail, manifest: 
   const size = model.inputSize;
   return {
     preprocessor,
+    size,
     close,
     map: (pixels, target) =>
       readGradCam(
@@ -156,7 +161,7 @@ export async function renderGradCams(
   control: { signal?: AbortSignal; onProgress?: (progress: Progress) => void } = {},
 ): Promise<RenderedGradCam[]> {
   const session = await openGradCamSession(engine, modelId, targetClass);
-  const { inputSize } = session.model;
+  const { inputSize } = session;
   const meter = new ProgressMeter('Computing Grad-CAM', imageIds.length);
   try {
     const rendered: RenderedGradCam[] = [];

@@ -64,12 +64,14 @@ export async function readGradCam(scaled: tf.Tensor2D, targetClass: number): Pro
 export function gradCam(extractor: FeatureExtractor, heads: readonly LoadedHead[], kind: HeadKind, pixels: Buffer, targetClass: number): Promise<GradCamMap> {
   const size = extractor.inputSize;
   const scaled = tf.tidy(() => {
-    const maps = extractor.maps(extractor.normalise(tf.tensor4d(new Uint8Array(pixels), [1, size, size, 3], 'int32')));
+    const input = extractor.normalise(tf.tensor4d(new Uint8Array(pixels), [1, size, size, 3], 'int32'));
+    const maps = extractor.maps(input);
+    const pooled = (m: tf.Tensor4D) => (extractor.pooled ? extractor.pooled(m, input) : tf.mean(m, [1, 2]));
     const outputs = (m: tf.Tensor4D) =>
       tf.mean(
         tf.stack(
           heads.map(({ head, standardisation }) => {
-            const x = tf.div(tf.sub(tf.mean(m, [1, 2]), standardisation.mean), standardisation.std) as tf.Tensor2D;
+            const x = tf.div(tf.sub(pooled(m), standardisation.mean), standardisation.std) as tf.Tensor2D;
             return head.apply(x, { training: false }) as tf.Tensor2D;
           }),
         ),

@@ -16,9 +16,11 @@ export interface FeatureContext {
   preprocessor: Preprocessor;
 }
 
-/** The cache key of features made by this backbone, input size and preprocessing. */
+/** The cache key of features made by this backbone, input size, preprocessing and (multi-scale) configuration. */
 export function extractorKey(context: Pick<FeatureContext, 'extractor' | 'preprocessor'>): string {
-  return `${context.extractor.backbone.id}@${context.extractor.inputSize}/${context.preprocessor.id}`;
+  const { extractor } = context;
+  const configuration = extractor.configuration ? `/${extractor.configuration}` : '';
+  return `${extractor.backbone.id}@${extractor.inputSize}/${context.preprocessor.id}${configuration}`;
 }
 
 export interface ExtractionResult {

@@ -59,11 +59,31 @@ const microscopy: Preprocessor = {
   },
 };
 
-/** Every preprocessing this version can run, by id (a model bundle names the one its model needs). */
-export const PREPROCESSING_IDS: readonly string[] = [fundus.id, dermoscopy.id, microscopy.id];
+/**
+ * Fundus, green channel: the Ben Graham image's green channel in all three channels. Red lesions
+ * (microaneurysms, haemorrhages) contrast most in green; red is near saturation and blue is noise.
+ */
+const fundusGreen: Preprocessor = {
+  id: 'fundus-ben-graham-green-v1',
+  description: `${fundus.description}, then the green channel copied into all three`,
+  async run(encoded, size) {
+    return greenInAllChannels(await fundus.run(encoded, size));
+  },
+};
 
-export function preprocessorFor(kind: TaskKind): Preprocessor {
-  return kind === 'dr-grade' ? fundus : kind === 'multiclass' ? dermoscopy : microscopy;
+/** Every preprocessing this version can run, by id (a model bundle names the one its model needs). */
+export const PREPROCESSING_IDS: readonly string[] = [fundus.id, fundusGreen.id, dermoscopy.id, microscopy.id];
+
+/** The task's preprocessing; fundus photographs may be given to the backbone as their green channel. */
+export function preprocessorFor(kind: TaskKind, channel: 'rgb' | 'green' = 'rgb'): Preprocessor {
+  if (kind === 'dr-grade') return channel === 'green' ? fundusGreen : fundus;
+  return kind === 'multiclass' ? dermoscopy : microscopy;
+}
+
+export function greenInAllChannels(rgb: Buffer): Buffer {
+  const out = Buffer.alloc(rgb.length);
+  for (let i = 0; i < rgb.length; i += 3) out.fill(rgb[i + 1]!, i, i + 3);
+  return out;
 }
 
 async function padToSquare(rgb: Buffer, width: number, height: number, size: number, background: { r: number; g: number; b: number }): Promise<Buffer> {

@@ -87,7 +87,7 @@ export async function importedEnsemble(engine: Engine, model: ModelDetail, manif
  * the declared feature output for an imported one (refused, with the reason, when none was declared).
  */
 export async function modelFeatureContext(engine: Engine, model: ModelDetail): Promise<FeatureContext> {
-  if (model.strategy !== 'imported') return featureContext(engine, model.backboneId, model.inputSize, model.taskKind);
+  if (model.strategy !== 'imported') return featureContext(engine, model.backboneId, model.inputSize, model.taskKind, { features: model.options.features });
   const imported = importedOf(readManifest(engine.store.models.dir(model.id)), model.id);
   if (!imported.featureOutput) {
     throw new GradedeskError(

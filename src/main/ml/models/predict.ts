@@ -82,7 +82,7 @@ export async function predictImages(
 
 /** Fold heads on standardised pooled features, from the feature store. */
 async function headEnsemble(engine: Engine, model: ModelDetail, manifest: ModelManifest, dir: string, provided: FeatureContext | undefined): Promise<FoldEnsemble> {
-  const context = provided ?? (await featureContext(engine, model.backboneId, model.inputSize, model.taskKind));
+  const context = provided ?? (await featureContext(engine, model.backboneId, model.inputSize, model.taskKind, { features: model.options.features }));
   const heads: LoadedHead[] = [];
   const dispose = () => {
     heads.forEach(({ head }) => head.dispose());

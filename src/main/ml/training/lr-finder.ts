@@ -27,7 +27,7 @@ export async function findLearningRate(
   const options = resolveOptions(project, requested);
   const images = trainableImages(engine.store.images.readable(project.id));
   if (images.length < 10) throw new GradedeskError('invalid', `The learning-rate finder needs at least 10 graded images; ${project.name} has ${images.length}.`);
-  const context = await featureContext(engine, options.backboneId, options.inputSize, project.task.kind);
+  const context = await featureContext(engine, options.backboneId, options.inputSize, project.task.kind, { features: options.features });
   try {
     const views = trainingViews(options.augmentations);
     const extraction = await ensureFeatures(context, images, views, control);

@@ -70,7 +70,7 @@ async function train(engine: Engine, model: ModelDetail, dir: string, control: R
   const classCount = model.classes.length;
   const snapshot = store.models.trainingImages(model.id);
   const readable = new Map(store.images.readable(model.projectId).map((image) => [image.id, image]));
-  const context = await featureContext(engine, model.options.backboneId, model.options.inputSize, model.taskKind);
+  const context = await featureContext(engine, model.options.backboneId, model.options.inputSize, model.taskKind, { features: model.options.features });
   let activations: ActivationContext | null = null;
   try {
     if (model.options.strategy === 'fine-tune' && !fineTuneAvailable(context.backend)) {

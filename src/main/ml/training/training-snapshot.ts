@@ -3,7 +3,7 @@
 // validation at once.
 import type { LabelValue, Project } from '../../../shared/domain';
 import { GradedeskError } from '../../../shared/errors';
-import { defaultTrainOptions, headsFor, type TrainOptions } from '../../../shared/ml';
+import { defaultFeatureConfiguration, defaultTrainOptions, featureConfiguration, headsFor, type TrainOptions } from '../../../shared/ml';
 import type { Store } from '../../store';
 import type { ReadableImage } from '../../store/images';
 import type { TrainingImage } from '../../store/models';
@@ -19,7 +19,18 @@ export function trainableImages(images: readonly ReadableImage[]): Array<Readabl
 }
 
 export function resolveOptions(project: Project, requested: Partial<TrainOptions> = {}): TrainOptions {
-  const options = { ...defaultTrainOptions(project.task.kind), ...requested };
+  const options: TrainOptions = { ...defaultTrainOptions(project.task.kind), ...requested };
+  // Multi-scale features are cached pooled vectors: a head trains on them, fine-tuning cannot.
+  if (options.strategy === 'fine-tune' && requested.features && requested.features !== 'single') {
+    throw new GradedeskError('invalid', `Fine-tuning trains on one view at ${options.inputSize} px; multi-scale features (${requested.features}) are for the head strategy.`);
+  }
+  // The task's default features are made with the default backbone at its default size: another backbone
+  // or input size means one view of it at that size, as before.
+  const defaults = defaultTrainOptions(project.task.kind);
+  const chosenInput = options.backboneId !== defaults.backboneId || options.inputSize !== defaults.inputSize;
+  const features = options.strategy === 'head' ? (requested.features ?? (chosenInput ? 'single' : defaultFeatureConfiguration(project.task.kind))) : 'single';
+  if (features === 'single') delete options.features;
+  else options.features = features;
   if (!headsFor(project.task.kind).includes(options.head)) {
     throw new GradedeskError('invalid', `A ${options.head} head does not fit a ${project.task.kind} project; use ${headsFor(project.task.kind).join(' or ')}.`);
   }
@@ -57,10 +68,12 @@ export function foldCount(options: TrainOptions): number {
  * "Model 3 (224 px)", "Model 4 (384 px, fine-tuned)": a name a reader can say aloud, numbered past every
  * model the project has; the backbone and head are in the model's details.
  */
-export function defaultModelName(existing: readonly string[], options: Pick<TrainOptions, 'inputSize' | 'strategy'>): string {
+export function defaultModelName(existing: readonly string[], options: Pick<TrainOptions, 'inputSize' | 'strategy' | 'features'>): string {
   const numbers = existing.map((name) => Number(/^Model (\d+)\b/.exec(name)?.[1] ?? 0));
   const next = Math.max(existing.length, ...numbers) + 1;
-  return `Model ${next} (${options.inputSize} px${options.strategy === 'fine-tune' ? ', fine-tuned' : ''})`;
+  const features = featureConfiguration(options.features);
+  const size = `${features.globalSize ?? options.inputSize} px${features.tiles ? ` + ${features.tiles.grid}×${features.tiles.grid} tiles` : ''}${features.channel === 'green' ? ', green' : ''}`;
+  return `Model ${next} (${size}${options.strategy === 'fine-tune' ? ', fine-tuned' : ''})`;
 }
 
 /** Creates the model row and its training snapshot; the run itself happens in `runTraining`. */
@@ -87,7 +100,7 @@ export function prepareModel(store: Store, modelsDir: string, project: Project, 
       taskKind: project.task.kind,
       classes: project.task.classes,
       options,
-      preprocessing: preprocessorFor(project.task.kind).id,
+      preprocessing: preprocessorFor(project.task.kind, featureConfiguration(options.features).channel).id,
       modelsDir,
     });
     store.models.saveTrainingImages(modelId, snapshot);
