@@ -19,6 +19,7 @@ const { getFileMatchers } = require('app-builder-lib/out/fileMatcher.js') as typ
 const { convertIcon, getPngSize } =
   require('app-builder-lib/out/util/iconConverter.js') as typeof import('app-builder-lib/out/util/iconConverter.js');
 const { DebugLogger } = require('builder-util') as typeof import('builder-util');
+const { Minimatch } = createRequire(require.resolve('app-builder-lib'))('minimatch') as typeof import('minimatch');
 // The YAML parser electron-builder itself uses (js-yaml 4, a dependency of app-builder-lib); it ships no types.
 const yaml = require('js-yaml') as { load(text: string): unknown };
 
@@ -56,10 +57,10 @@ function statFor(relative: string): FilterStats {
   return Object.assign(stat, extra) as FilterStats;
 }
 
-function matcherFilter(config: Configuration, name: 'files' | 'asarUnpack' | 'extraResources') {
+function matcherFilter(config: Configuration, name: 'files' | 'asarUnpack' | 'extraResources', platform: Parameters<typeof getFileMatchers>[3]['customBuildOptions'] | null = {}) {
   const matchers = getFileMatchers(config, name, path.join(root, 'release', 'app'), {
     macroExpander: (pattern) => pattern,
-    customBuildOptions: {},
+    customBuildOptions: platform ?? {},
     globalOutDir: path.join(root, 'release'),
     defaultSrc: root,
   });
@@ -223,6 +224,24 @@ describe('files and resources', () => {
     }
     for (const file of ['out/main/index.js.map', 'out/main/foo.test.js', 'src/main/index.ts', 'test/unit/packaging.test.ts', 'resources/icons/icon.png']) {
       expect(included(file), file).toBe(false);
+    }
+  });
+
+  it('keeps in each installer only its own platform\'s ONNX Runtime and Dawn binaries', () => {
+    // The platform's `files` are added to the top-level ones (getFileMatchers); a node module's file is left
+    // out when an exclusion matches its path, matched as electron-builder matches (its minimatch, dot: true).
+    const excluded = (platform: 'linux' | 'win' | 'mac', relative: string) =>
+      matcherFilter(config, 'files', config[platform])[0]!.patterns
+        .filter((pattern) => pattern.startsWith('!'))
+        .some((pattern) => new Minimatch(pattern.slice(1), { dot: true }).match(relative));
+    const ort = (os: string) => `node_modules/onnxruntime-node/bin/napi-v6/${os}/x64/onnxruntime_binding.node`;
+    const dawn = (os: string) => `node_modules/webgpu/dist/${os === 'darwin' ? 'darwin-universal' : `${os}-x64`}/dawn.node`;
+    const own = { linux: 'linux', win: 'win32', mac: 'darwin' } as const;
+    for (const platform of ['linux', 'win', 'mac'] as const) {
+      for (const os of ['linux', 'win32', 'darwin']) {
+        expect(excluded(platform, ort(os)), `${platform}: ${os} ONNX Runtime left out`).toBe(os !== own[platform]);
+        expect(excluded(platform, dawn(os)), `${platform}: ${os} Dawn left out`).toBe(os !== own[platform]);
+      }
     }
   });
 
