@@ -41,7 +41,7 @@ test('a damaged bundle is refused in words, and a sound one becomes the project‚
 
   await page.getByTestId('import-bundle').click();
   const dialog = page.getByRole('dialog', { name: 'Import a model bundle' });
-  await expect(dialog.getByTestId('import-bundle-file')).toBeFocused();
+  await expect(dialog.getByTestId('import-bundle-path')).toBeFocused();
   await page.keyboard.type(damaged);
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('models-message')).toContainText('The bundle was not imported:');
@@ -49,7 +49,7 @@ test('a damaged bundle is refused in words, and a sound one becomes the project‚
   await expect(dialog.getByRole('alert')).toBeVisible();
   await expect(page.getByTestId('model-row')).toHaveCount(0);
 
-  await dialog.getByTestId('import-bundle-file').fill(bundle);
+  await dialog.getByTestId('import-bundle-path').fill(bundle);
   await page.keyboard.press('Enter');
   await expect(dialog).toHaveCount(0);
   await expect(page.getByTestId('models-message')).toContainText(`Imported ‚Äúfrom the colleague‚Äù from ${bundle}. It is now the active model.`);
