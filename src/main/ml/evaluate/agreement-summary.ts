@@ -11,24 +11,16 @@ import {
   type ReaderPairAgreement,
   type ReferenceAgreement,
 } from '../../../shared/agreement';
-import type { LabelSource, TaskSpec } from '../../../shared/domain';
+import type { TaskSpec } from '../../../shared/domain';
 import { GradedeskError } from '../../../shared/errors';
 import { heldOut } from '../../../shared/ml';
 import type { Store } from '../../store';
-import type { ReaderGrade } from '../../store/labels';
+import type { CurrentClass, ReaderGrade } from '../../store/labels';
 import { agreementOverTime, compareRaters, fleissCounts, fleissKappa, type AgreementOptions, type PairedGrade } from './agreement';
 import { groupBootstrap, type BootstrapOptions } from './bootstrap';
 
-/** An image's final label: the value every grader is compared with, and the event that gave it. */
-export interface FinalLabel {
-  imageId: number;
-  groupId: string;
-  value: number;
-  fromEventId: number;
-  source: LabelSource;
-  /** When that event was written (ISO timestamp). */
-  labelledAt: string;
-}
+/** An image's final label: the value every grader is compared with, and the event that gave it (today: its current class). */
+export type FinalLabel = CurrentClass;
 
 /** The active model's predictions of the project's images; `heldOut` when it did not train on the image. */
 export interface ModelOpinion {
