@@ -1,6 +1,6 @@
 // The evaluation report as one self-contained HTML file: inline style and SVG, pictures as data: URLs,
 // no script, and a content security policy that forbids every request but data: images.
-import type { Evaluation, HeadlineMetric, Interval } from '../../../shared/ml';
+import { headlineFigures, type Evaluation, type HeadlineMetric, type Interval } from '../../../shared/ml';
 import { confusionChart, reliabilityChart, rocChart } from './charts';
 import { escapeHtml as e } from './escape';
 import type { EvaluationReportData, ModelCard } from './report-data';
@@ -68,16 +68,7 @@ const raw = (name: string, value: number | null, range?: Interval | null) =>
   `data-metric="${name}" data-value="${value ?? ''}"${range ? ` data-low="${range.low}" data-high="${range.high}"` : ''}`;
 
 function headlineSection({ evaluation, measuredOn, card }: EvaluationReportData): string {
-  const values: Record<HeadlineMetric, number | null> = {
-    qwk: evaluation.qwk,
-    accuracy: evaluation.accuracy,
-    balancedAccuracy: evaluation.balancedAccuracy,
-    macroF1: evaluation.macroF1,
-    referableAuc: evaluation.referable?.auc ?? null,
-    sensitivity: evaluation.referable?.sensitivity ?? null,
-    specificity: evaluation.referable?.specificity ?? null,
-    ece: evaluation.calibration?.ece ?? null,
-  };
+  const values = headlineFigures(evaluation);
   const rows = (Object.keys(METRIC_WORDS) as HeadlineMetric[])
     .filter((name) => values[name] !== null)
     .map((name) => {
