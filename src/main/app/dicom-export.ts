@@ -2,14 +2,13 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { DicomExportResult } from '../../shared/dicom-export';
-import { GradedeskError, notFound } from '../../shared/errors';
+import { notFound } from '../../shared/errors';
 import { deidentifiedDicom, pseudonymiser } from '../export/dicom-export';
-import { errorCode, writeProblem } from '../export/write-problems';
+import { writeFailure } from '../export/write-problems';
 import { MAX_IMAGE_BYTES } from '../imaging/decode';
 import { frameSha256 } from '../ingest/dicom/analyse-dicom';
 import { parseFrameAddress } from '../ingest/dicom/frame-address';
 import { readRegularFile } from '../ingest/regular-file';
-import { storageFailure } from '../store/failures';
 import type { Validated } from './operation';
 import type { Workspace } from './workspace';
 
@@ -64,7 +63,7 @@ export function dicomExportOperations({ store, dataDir }: Workspace) {
         await fs.mkdir(path.dirname(target), { recursive: true });
         await fs.writeFile(target, written.bytes);
       } catch (error) {
-        throw storageFailure(error) ?? new GradedeskError('invalid', `The DICOM export could not be written to "${out}": ${writeProblem(errorCode(error))}.`);
+        throw writeFailure(error, 'The DICOM export', out);
       }
       result.files += 1;
       result.images += frames.length;

@@ -1,6 +1,5 @@
 // The evaluation report of a model: its card, its out-of-fold figures (the very ones `models.evaluate`
 // answers), agreement between graders, and its largest errors with their Grad-CAM, written as one HTML file.
-import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { version } from '../../../package.json';
@@ -11,7 +10,7 @@ import { describeLabel } from '../../shared/labels';
 import { DEFAULT_REFERRAL_THRESHOLD, type ModelDetail } from '../../shared/ml';
 import type { ClassCount, ErrorCase, ErrorGallery, EvaluationReportData, ModelCard } from '../export/report/report-data';
 import { evaluationReportHtml } from '../export/report/report-html';
-import { errorCode, writeProblem } from '../export/write-problems';
+import { writeExportFile } from '../export/write-problems';
 import { exportNaming } from '../export/naming';
 import { deidentifiedReport } from '../export/report/deidentify-report';
 import { agreementSummary } from '../ml/evaluate/agreement-summary';
@@ -20,7 +19,6 @@ import { evaluatedImages, evaluateModel } from '../ml/evaluate/model-evaluation'
 import { cachedGradCam, dropStaleGradCams } from '../ml/explain/gradcam-cache';
 import { gradCamOverlay } from '../ml/explain/gradcam-render';
 import { mediaFile } from '../media';
-import { storageFailure } from '../store/failures';
 import type { Workspace } from './workspace';
 import { projectModel } from './project-model';
 
@@ -56,19 +54,9 @@ export async function writeEvaluationReport(
     createdAt: new Date().toISOString(),
   };
   const data = request.deidentify ? deidentifiedReport(recorded, exportNaming(workspace.dataDir, true)) : recorded;
-  const file = writeReportFile(request.file, evaluationReportHtml(data));
-  const pdf = request.pdf === undefined ? null : writeReportFile(request.pdf, await printToPdf!(file));
+  const file = writeExportFile(request.file, evaluationReportHtml(data), 'The report');
+  const pdf = request.pdf === undefined ? null : writeExportFile(request.pdf, await printToPdf!(file), 'The report');
   return { file, pdf, modelId: model.id, images: images.length, patients: data.measuredOn.patients, errorsShown: gallery.cases.length, gradCamUnavailable: gallery.gradCamUnavailable };
-}
-
-function writeReportFile(target: string, content: string | Buffer): string {
-  const file = path.resolve(target);
-  try {
-    fs.writeFileSync(file, content);
-  } catch (error) {
-    throw storageFailure(error) ?? new GradedeskError('invalid', `The report could not be written to "${file}": ${writeProblem(errorCode(error))}.`);
-  }
-  return file;
 }
 
 function modelCard(workspace: Workspace, project: Project, model: ModelDetail): ModelCard {

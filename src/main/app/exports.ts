@@ -1,33 +1,17 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { version } from '../../../package.json';
-import { GradedeskError } from '../../shared/errors';
 import { cocoDataset } from '../export/coco-json';
 import { currentLabelsCsv, labelHistoryCsv, perGraderLabelsCsv } from '../export/labels-csv';
 import { exportNaming } from '../export/naming';
 import { predictionsCsv } from '../export/predictions-csv';
 import { gradedRows, predictedRows, refuseUnlessDrGrade, submissionCsv } from '../export/submission-csv';
-import { errorCode, writeProblem } from '../export/write-problems';
-import { storageFailure } from '../store/failures';
+import { writeExportFile } from '../export/write-problems';
 import type { CsvTable } from '../export/csv';
 import type { Workspace } from './workspace';
 import type { Validated } from './operation';
 import { projectModel } from './project-model';
 import { writeEvaluationReport, type PdfPrinter } from './evaluation-report';
 
-/** Text written to a file; `what` names it in the error ("The labels could not be written …"). */
-function writeText(file: string, text: string, what: string): string {
-  const written = path.resolve(file);
-  try {
-    fs.writeFileSync(written, text);
-  } catch (error) {
-    // A full or read-only disk is said as everywhere else; a wrong path in its own words.
-    throw storageFailure(error) ?? new GradedeskError('invalid', `${what} could not be written to "${written}": ${writeProblem(errorCode(error))}.`);
-  }
-  return written;
-}
-
-const writeCsv = (file: string, { text, rows }: CsvTable, what: string) => ({ file: writeText(file, text, what), rows });
+const writeCsv = (file: string, { text, rows }: CsvTable, what: string) => ({ file: writeExportFile(file, text, what), rows });
 
 type Unwritten<M extends 'exports.labels' | 'exports.predictions' | 'exports.submission' | 'exports.coco'> = Omit<Validated<M>, 'file'>;
 
@@ -78,7 +62,7 @@ export function exportOperations(workspace: Workspace) {
     /** The COCO JSON written to a file. */
     coco({ file, ...request }: Validated<'exports.coco'>) {
       const { text, ...counts } = cocoJson(request);
-      return { file: writeText(file, text, 'The COCO file'), ...counts };
+      return { file: writeExportFile(file, text, 'The COCO file'), ...counts };
     },
     /** A model's evaluation report (default: the active model's) as one self-contained HTML file. */
     report: (request: Validated<'exports.report'>, printToPdf?: PdfPrinter) => writeEvaluationReport(workspace, request, printToPdf),
