@@ -63,6 +63,7 @@ import {
   REFERRAL_RULES,
   type AdjudicationCase,
   type GradingProtocol,
+  type ProtocolChange,
   type WorkQueue,
 } from './protocols';
 
@@ -275,11 +276,13 @@ export const api = {
   /**
    * Sets the project's grading protocol: `single`, `double-blind` or `double-adjudicated` with `graders` per image
    * (default 2), the referral rules (double-adjudicated), the arbitration policy and the order of work queues.
+   * Images already graded are settled again under it, as `readerId` (an admin), in the same transaction.
    */
-  'protocol.set': call<GradingProtocol>()(
+  'protocol.set': call<ProtocolChange>()(
     z
       .object({
         projectId: id,
+        readerId: id,
         kind: z.enum(PROTOCOL_KINDS),
         graders: z.number().int().min(1).max(MAX_GRADERS).optional(),
         refer: z.array(z.enum(REFERRAL_RULES)).max(REFERRAL_RULES.length).optional(),

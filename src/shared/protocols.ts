@@ -102,6 +102,22 @@ export function protocolOutcome(protocol: GradingProtocol, calls: readonly Grade
   return { kind: 'referred', reason: 'adjudicator-policy' };
 }
 
+/**
+ * A protocol set, and what it did to the images graders had already graded: each was settled again under the
+ * new protocol, every change an event of its own in the history (an adjudicator's decision stands).
+ */
+export interface ProtocolChange {
+  protocol: GradingProtocol;
+  finalLabels: {
+    /** Images given a final label, or another one, by the new protocol's policy. */
+    changed: number;
+    /** Consensus labels that no longer hold: the image now waits for more grades or for the adjudicator. */
+    withdrawn: number;
+    /** Images that now wait for the adjudicator and did not before. */
+    referred: number;
+  };
+}
+
 /** A person's work queue: the images they still owe, in the protocol's order. */
 export interface WorkQueue {
   order: QueueOrder;

@@ -18,7 +18,8 @@ test.beforeAll(async () => {
   for (const [name, role] of [['Ana', 'grader'], ['Ben', 'grader'], ['Dev', 'adjudicator']] as const) {
     await gradedeskCliWithInput(dataDir, `${PASSWORDS[name]}\n`, 'user', 'add', name, '--role', role, '--password-stdin');
   }
-  await gradedeskCli(dataDir, 'protocol', 'set', '--project', 'Demo', '--kind', 'double-adjudicated', '--graders', '2', '--refer', 'any-difference');
+  await gradedeskCli(dataDir, 'user', 'add', 'Carla', '--role', 'admin');
+  await gradedeskCli(dataDir, 'protocol', 'set', '--project', 'Demo', '--reader', 'Carla', '--kind', 'double-adjudicated', '--graders', '2', '--refer', 'any-difference');
   app = await startGradedesk(dataDir);
 });
 

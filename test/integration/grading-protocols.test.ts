@@ -13,7 +13,7 @@ import { Workspace } from '../../src/main/app/workspace';
 import type { ApiResult, ImageChange, ImageDetail, ProjectSummary } from '../../src/shared/api';
 import { taskSpecFor, type GridPage, type ImageEvent, type LabelEvent, type Project } from '../../src/shared/domain';
 import type { Person } from '../../src/shared/people';
-import type { AdjudicationCase, GradingProtocol } from '../../src/shared/protocols';
+import type { AdjudicationCase, GradingProtocol, ProtocolChange } from '../../src/shared/protocols';
 import { writeJpeg } from '../fixtures/images';
 
 const FILES = ['a1.jpeg', 'a2.jpeg', 'a3.jpeg', 'a4.jpeg', 'a5.jpeg', 'a6.jpeg'];
@@ -82,11 +82,14 @@ describe('grading protocols over the api, with two graders and an adjudicator', 
     });
 
     it('lets only an admin set the protocol on a team server', async () => {
-      const request = { projectId: project.id, kind: 'double-adjudicated', graders: 2, refer: ['difference-2', 'referable-line', 'ungradable-vs-graded'], policy: 'most-severe', queueOrder: 'file' };
+      const request = { projectId: project.id, readerId: people.Carla.id, kind: 'double-adjudicated', graders: 2, refer: ['difference-2', 'referable-line', 'ungradable-vs-graded'], policy: 'most-severe', queueOrder: 'file' };
       expect(await refusal('protocol.set', request, people.Ana)).toMatchObject({ code: 'forbidden' });
       expect(await refusal('protocol.set', request, people.Dev)).toMatchObject({ code: 'forbidden' });
-      expect(await ok<GradingProtocol>('protocol.set', request, people.Carla)).toEqual({
-        kind: 'double-adjudicated', graders: 2, refer: ['difference-2', 'referable-line', 'ungradable-vs-graded'], policy: 'most-severe', queueOrder: 'file',
+      // Without a sign-in (the desktop app, the CLI) the person named must still be an admin.
+      expect(await refusal('protocol.set', { ...request, readerId: people.Dev.id })).toMatchObject({ code: 'forbidden', message: expect.stringMatching(/only an admin/) });
+      expect(await ok<ProtocolChange>('protocol.set', request, people.Carla)).toEqual({
+        protocol: { kind: 'double-adjudicated', graders: 2, refer: ['difference-2', 'referable-line', 'ungradable-vs-graded'], policy: 'most-severe', queueOrder: 'file' },
+        finalLabels: { changed: 0, withdrawn: 0, referred: 0 },
       });
     });
 
@@ -235,7 +238,7 @@ describe('grading protocols over the api, with two graders and an adjudicator', 
 
   it('majority of three settles 2–1 and refers a three-way split; the adjudicator policy refers any difference', async () => {
     const { project, ids } = await newProject('Majority');
-    await ok('protocol.set', { projectId: project.id, kind: 'double-blind', graders: 3, policy: 'majority' }, people.Carla);
+    await ok('protocol.set', { projectId: project.id, readerId: people.Carla.id, kind: 'double-blind', graders: 3, policy: 'majority' }, people.Carla);
     for (const [who, values] of [[people.Ana, [2, 1]], [people.Ben, [2, 2]], [people.Eve, [3, 3]]] as const) {
       await grade(ids[0]!, values[0], who);
       await grade(ids[1]!, values[1], who);
@@ -246,7 +249,7 @@ describe('grading protocols over the api, with two graders and an adjudicator', 
     expect((await ok<AdjudicationCase[]>('adjudication.list', { projectId: project.id }, people.Dev)).map((c) => [c.imageId, c.reason])).toEqual([[ids[1], 'no-majority']]);
 
     const other = await newProject('Adjudicator');
-    await ok('protocol.set', { projectId: other.project.id, kind: 'double-blind', graders: 2, policy: 'adjudicator' }, people.Carla);
+    await ok('protocol.set', { projectId: other.project.id, readerId: people.Carla.id, kind: 'double-blind', graders: 2, policy: 'adjudicator' }, people.Carla);
     await grade(other.ids[0]!, 1, people.Ana);
     await grade(other.ids[0]!, 2, people.Ben);
     await grade(other.ids[1]!, 4, people.Ana);
@@ -258,7 +261,7 @@ describe('grading protocols over the api, with two graders and an adjudicator', 
 
   it('orders work queues at random per person by default: the same order each time for one, another for the next', async () => {
     const { project } = await newProject('Queues');
-    await ok('protocol.set', { projectId: project.id, kind: 'double-blind', graders: 2 }, people.Carla);
+    await ok('protocol.set', { projectId: project.id, readerId: people.Carla.id, kind: 'double-blind', graders: 2 }, people.Carla);
     const queue = async (who: Person) => (await ok<{ imageIds: number[]; order: string }>('queue.list', { projectId: project.id, readerId: who.id }, who));
     const ana = await queue(people.Ana);
     expect(ana.order).toBe('random');
@@ -276,7 +279,7 @@ describe('grading protocols over the api, with two graders and an adjudicator', 
       return { code, stdout, stderr };
     };
     const { project, ids } = await newProject('Command line');
-    const set = await cli('protocol', 'set', '--project', project.name, '--kind', 'double-adjudicated', '--graders', '2', '--refer', 'any-difference', '--policy', 'adjudicator');
+    const set = await cli('protocol', 'set', '--project', project.name, '--reader', 'Carla', '--kind', 'double-adjudicated', '--graders', '2', '--refer', 'any-difference', '--policy', 'adjudicator');
     expect(set.code, set.stderr).toBe(0);
     expect(set.stdout).toMatch(/double-adjudicated, 2 graders per image, referred when: the grades differ/);
     await grade(ids[0]!, 0, people.Ana);

@@ -6,6 +6,7 @@ import {
   protocolOutcome,
   type GraderCall,
   type GradingProtocol,
+  type ProtocolChange,
   type ProtocolOutcome,
   type ReferralReason,
   type ReferralRule,
@@ -43,19 +44,57 @@ export function imageOutcome(store: Store, project: Project, imageId: number): {
  * that no longer holds (a grader undid their grade). An adjudicator's decision stands until it is undone.
  */
 export function settleImage(store: Store, project: Project, imageId: number, actingReaderId: number): LabelEvent | null {
-  if (!isDoubleProtocol(store.protocols.get(project.id)) || adjudicated(store, imageId)) return null;
-  const { outcome } = imageOutcome(store, project, imageId);
+  if (!isDoubleProtocol(store.protocols.get(project.id))) return null;
+  return settle(store, project, imageId, imageOutcome(store, project, imageId).outcome, actingReaderId);
+}
+
+/**
+ * Records the final label an image's outcome gives, or withdraws a consensus that no longer holds: one that
+ * waits for more grades (`consensus withdrawn`), or one the image is now referred over
+ * (`consensus withdrawn (referred: rule)`), which leaves it no final label until the adjudicator decides.
+ * An adjudicator's decision stands until it is undone. `note` says why, when a grade did not cause it.
+ */
+function settle(store: Store, project: Project, imageId: number, outcome: ProtocolOutcome, actingReaderId: number, note?: string): LabelEvent | null {
+  if (adjudicated(store, imageId)) return null;
   const final = store.protocols.finalLabelEvent(imageId);
   const current = store.labels.current(imageId)?.value ?? null;
   const fromConsensus = final?.origin?.startsWith(CONSENSUS) === true;
+  const common = { imageId, source: 'adjudication' as const, readerId: actingReaderId, note };
   if (outcome.kind === 'final' && outcome.value !== null) {
     if (sameLabel(current, outcome.value)) return null;
-    return store.labels.record(project.task, { imageId, value: outcome.value, source: 'adjudication', readerId: actingReaderId, origin: `${CONSENSUS} (${outcome.by})` });
+    return store.labels.record(project.task, { ...common, value: outcome.value, origin: `${CONSENSUS} (${outcome.by})` });
   }
   if (fromConsensus && current !== null) {
-    return store.labels.record(project.task, { imageId, value: null, source: 'adjudication', readerId: actingReaderId, origin: `${CONSENSUS} withdrawn` });
+    const origin = outcome.kind === 'referred' ? `${CONSENSUS} withdrawn (referred: ${outcome.reason})` : `${CONSENSUS} withdrawn`;
+    return store.labels.record(project.task, { ...common, value: null, origin });
   }
   return null;
+}
+
+/** The note on the final labels a protocol change settled again. */
+const PROTOCOL_CHANGED = 'the grading protocol changed';
+
+/**
+ * Settles every image with grader calls again under the project's new protocol (`after`), inside the caller's
+ * transaction: the events written, and how many final labels changed, were withdrawn, or became referrals.
+ */
+function resettle(store: Store, project: Project, before: GradingProtocol, after: GradingProtocol, actingReaderId: number) {
+  const events: LabelEvent[] = [];
+  const finalLabels = { changed: 0, withdrawn: 0, referred: 0 };
+  if (!isDoubleProtocol(after)) return { events, finalLabels };
+  const callsByImage = new Map<number, GraderCall[]>();
+  for (const call of store.protocols.graderCalls(project.id)) callsByImage.set(call.imageId, [...(callsByImage.get(call.imageId) ?? []), toCall(call)]);
+  for (const [imageId, calls] of callsByImage) {
+    const wasReferred = isDoubleProtocol(before) && protocolOutcome(before, calls).kind === 'referred';
+    const outcome = protocolOutcome(after, calls);
+    const event = settle(store, project, imageId, outcome, actingReaderId, PROTOCOL_CHANGED);
+    if (event) {
+      events.push(event);
+      finalLabels[event.value === null ? 'withdrawn' : 'changed'] += 1;
+    }
+    if (outcome.kind === 'referred' && !wasReferred && !adjudicated(store, imageId)) finalLabels.referred += 1;
+  }
+  return { events, finalLabels };
 }
 
 /** Fisher–Yates with a generator seeded by the person and the project: the same order every time for them, another for everyone else. */
@@ -112,8 +151,14 @@ export function protocolOperations(workspace: Workspace) {
       store.projects.get(projectId);
       return store.protocols.get(projectId);
     },
-    set({ projectId, kind, graders, refer, policy, queueOrder }: Validated<'protocol.set'>): GradingProtocol {
+    /**
+     * Sets the project's protocol and settles the images already graded again under it, in one transaction,
+     * as the admin who changed it; each final label that changes is an event of its own.
+     */
+    set({ projectId, readerId, kind, graders, refer, policy, queueOrder }: Validated<'protocol.set'>): ProtocolChange {
       const project = store.projects.get(projectId);
+      const person = store.people.get(readerId);
+      if (person.role !== 'admin') throw forbidden(`${person.name} is ${person.role === 'grader' ? 'a grader' : 'an adjudicator'}; only an admin changes how a project is graded.`);
       const protocol: GradingProtocol = {
         kind,
         graders: kind === 'single' ? 1 : (graders ?? 2),
@@ -125,9 +170,16 @@ export function protocolOperations(workspace: Workspace) {
       if (project.task.kind === 'multilabel' && kind !== 'single') {
         throw invalid('Double grading is for one grade or class per image; a multilabel project keeps the single protocol.');
       }
-      const saved = store.protocols.set(projectId, protocol);
+      const { saved, events, finalLabels } = store.transaction(() => {
+        const before = store.protocols.get(projectId);
+        const saved = store.protocols.set(projectId, protocol);
+        return { saved, ...resettle(store, project, before, saved, readerId) };
+      });
       workspace.changes.announce({ projectId, imageIds: null, what: 'projects' });
-      return saved;
+      if (events.length > 0) {
+        workspace.changes.announce({ projectId, imageIds: events.map((event) => event.imageId), what: 'labels', eventIds: events.map((event) => event.id) });
+      }
+      return { protocol: saved, finalLabels };
     },
 
     /** Whether the reader has graded the image (or called it ungradable) under its project's double protocol. */

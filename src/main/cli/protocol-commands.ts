@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { invalid, notFound } from '../../shared/errors';
 import { describeLabel, parseLabelInput } from '../../shared/labels';
-import type { Person } from '../../shared/people';
+import type { Person, Role } from '../../shared/people';
 import {
   ARBITRATION_POLICIES,
   PROTOCOL_KINDS,
@@ -11,6 +11,7 @@ import {
   RULE_WORDS,
   type ArbitrationPolicy,
   type GradingProtocol,
+  type ProtocolChange,
   type ProtocolKind,
   type QueueOrder,
   type ReferralRule,
@@ -26,10 +27,15 @@ const describeProtocol = (protocol: GradingProtocol) =>
       (protocol.kind === 'double-adjudicated' ? `, referred when: ${protocol.refer.map((rule) => RULE_WORDS[rule]).join('; ') || 'never'}` : '') +
       `, final label by ${protocol.policy}; work queues in ${protocol.queueOrder} order`;
 
+const describeResettled = ({ changed, withdrawn, referred }: ProtocolChange['finalLabels']) =>
+  changed + withdrawn + referred === 0
+    ? 'No final label changed.'
+    : `Final labels settled again: ${changed} changed, ${withdrawn} consensus withdrawn, ${referred} image(s) newly referred to the adjudicator.`;
+
 export function registerProtocolCommands(program: Command, { app, print, projectNamed }: CliContext): void {
-  const personNamed = (name: string): Person => {
+  const personNamed = (name: string, role: Role = 'adjudicator'): Person => {
     const person = app().people.list({}).find((p) => p.name.toLowerCase() === name.trim().toLowerCase());
-    if (!person) throw notFound(`There is nobody named "${name}" here; add them with \`gradedesk user add "${name}" --role adjudicator\`.`);
+    if (!person) throw notFound(`There is nobody named "${name}" here; add them with \`gradedesk user add "${name}" --role ${role}\`.`);
     return person;
   };
 
@@ -38,15 +44,16 @@ export function registerProtocolCommands(program: Command, { app, print, project
     .command('set')
     .description('set the grading protocol of a project')
     .requiredOption('--project <name>')
+    .requiredOption('--reader <name>', 'the admin who changes it (final labels settled again are written as theirs)')
     .addOption(new Option('--kind <kind>', 'single, double-blind or double-adjudicated').choices(PROTOCOL_KINDS).makeOptionMandatory())
     .option('--graders <n>', 'graders per image (double protocols; default 2)', (text) => Number(text))
     .addOption(new Option('--refer <rules...>', 'what refers a disagreement to the adjudicator (double-adjudicated)').choices(REFERRAL_RULES))
     .addOption(new Option('--policy <policy>', 'how the final label is found').choices(ARBITRATION_POLICIES))
     .addOption(new Option('--queue-order <order>', 'order of each person\'s work queue').choices(QUEUE_ORDERS))
-    .action((options: { project: string; kind: ProtocolKind; graders?: number; refer?: ReferralRule[]; policy?: ArbitrationPolicy; queueOrder?: QueueOrder }) => {
-      const { project: name, ...rest } = options;
-      const saved = app().protocols.set(checked('protocol.set', { projectId: projectNamed(name).id, ...rest }));
-      print(saved, `${name}: ${describeProtocol(saved)}.\n`);
+    .action((options: { project: string; reader: string; kind: ProtocolKind; graders?: number; refer?: ReferralRule[]; policy?: ArbitrationPolicy; queueOrder?: QueueOrder }) => {
+      const { project: name, reader, ...rest } = options;
+      const change = app().protocols.set(checked('protocol.set', { projectId: projectNamed(name).id, readerId: personNamed(reader, 'admin').id, ...rest }));
+      print(change, `${name}: ${describeProtocol(change.protocol)}.\n${describeResettled(change.finalLabels)}\n`);
     });
   protocol
     .command('show')
