@@ -21,7 +21,7 @@ export interface AgreementFigures {
   confusion: number[][];
 }
 
-/** The κ of one ISO week, with its intervals: how agreement moves as grading goes on. */
+/** The figures of one ISO week, with their intervals: how agreement moves as grading goes on. */
 export interface WeeklyAgreement {
   /** ISO 8601 week, e.g. `2026-W49`: the week of the grade that made the comparison possible (see `AgreementSummary.notes`). */
   week: string;
@@ -29,7 +29,21 @@ export interface WeeklyAgreement {
   kappa: number | null;
   quadraticKappa: number | null;
   percentAgreement: number | null;
-  intervals: Partial<Record<'kappa' | 'quadraticKappa' | 'percentAgreement', Interval | null>>;
+  /**
+   * Referable DR against the final label that week (DR grading, a grader or the model against the final label);
+   * null between two readers, and where the week has no referable (or no non-referable) final label.
+   */
+  sensitivity: number | null;
+  specificity: number | null;
+  intervals: AgreementFigures['intervals'];
+}
+
+/** Fleiss' κ of one ISO week: the images all the readers graded, each in the week of the last of their grades. */
+export interface WeeklyFleiss {
+  week: string;
+  n: number;
+  kappa: number | null;
+  interval: Interval | null;
 }
 
 export interface ReaderPairAgreement extends AgreementFigures {
@@ -70,6 +84,8 @@ export interface FleissAgreement {
   kappa: number | null;
   /** Its 95% interval over patients; null when κ is undefined or too few patients make an interval meaningless. */
   interval: Interval | null;
+  /** Oldest week first. */
+  overTime: WeeklyFleiss[];
 }
 
 export interface AgreementSummary {

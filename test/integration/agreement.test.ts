@@ -137,9 +137,18 @@ describe('gradedesk agreement', () => {
     // Referable (grade ≥ 2) by Cy on images 4–10; Ann calls 5–10 of them (misses image 4, a 1 for Cy's 2) and none of the others.
     expect(ann.sensitivity).toBeCloseTo(6 / 7, 12);
     expect(ann.specificity).toBe(1);
+    // Over time: the weeks add up to the whole, and one week (the usual case for a test) gives the whole's figures.
+    expect(summary.fleiss!.overTime.reduce((n, w) => n + w.n, 0)).toBe(10);
+    expect(ann.overTime.reduce((n, w) => n + w.n, 0)).toBe(10);
+    if (summary.fleiss!.overTime.length === 1) expect(summary.fleiss!.overTime[0]!.kappa).toBeCloseTo(FLEISS_KAPPA, 12);
+    if (ann.overTime.length === 1) expect(ann.overTime[0]).toMatchObject({ sensitivity: expect.closeTo(6 / 7, 12), specificity: 1 });
 
-    // The CLI reads the same answer from the same file.
+    // The CLI reads the same answer from the same file, and prints the weekly rates and Fleiss' κ by week.
     expect(await json('agreement', '--project', 'Clinic')).toEqual(summary);
+    const text = await cli('agreement', '--project', 'Clinic');
+    expect(text.stdout).toMatch(/OVER TIME\s+WEEK\s+N\s+KAPPA\s+QUADRATIC KAPPA\s+AGREEMENT\s+SENSITIVITY \(GRADE >= 2\)\s+SPECIFICITY/);
+    expect(text.stdout).toMatch(/Ann vs final\s+\d{4}-W\d\d\s+\d+\s.*\d+% \(\d+% to \d+%\)\s+100% \(\d+% to 100%\)/);
+    expect(text.stdout).toMatch(/Fleiss \(3 readers\)\s+\d{4}-W\d\d\s+\d+\s+0\.\d\d \(/);
   });
 
   it('says plainly that one reader has no one to compare with', async () => {

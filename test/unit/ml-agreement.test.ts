@@ -3,13 +3,16 @@ import {
   agreementOverTime,
   cohenKappa,
   compareRaters,
+  fleissAgreement,
   fleissCounts,
   fleissKappa,
+  fleissOverTime,
   percentAgreement,
   raterConfusion,
   referableRates,
   wilsonInterval,
   type PairedGrade,
+  type RatedImage,
 } from '../../src/main/ml/evaluate/agreement';
 import { isoWeek } from '../../src/main/util/iso-week';
 
@@ -188,6 +191,48 @@ describe('agreement over time', () => {
     expect(weeks[0]!.intervals.kappa!.low).toBeLessThan(0.4);
     expect(weeks[0]!.intervals.kappa!.high).toBeGreaterThan(0.4);
     expect(weeks[1]!.kappa).toBe(1);
-    expect(weeks[1]).not.toHaveProperty('sensitivity');
+    // Two classes (0, 1): no final label is referable (≥ 2), so sensitivity is undefined and specificity 5 of 5.
+    expect(weeks[1]).toMatchObject({ sensitivity: null, specificity: 1 });
+  });
+
+  it('gives each week referable sensitivity and specificity against the final label, with intervals, and none between two readers', () => {
+    // Week 48: the final label (b) is referable on three images, the grader calls two of them (sensitivity 2/3); of the three
+    // others the grader calls one referable (a 2 for a 1: specificity 2/3). Week 49: no referable final label, both called not referable.
+    const week48: PairedGrade[] = [[0, 0], [2, 1], [3, 3], [1, 2], [4, 4], [0, 0]].map(([a, b], i) => ({ group: `p${i}`, a: a!, b: b!, at: '2026-11-24T10:00:00.000Z' }));
+    const week49: PairedGrade[] = [[0, 0], [1, 0]].map(([a, b], i) => ({ group: `q${i}`, a: a!, b: b!, at: '2026-12-02T10:00:00.000Z' }));
+    const [first, second] = agreementOverTime([...week48, ...week49], { classCount: 5, ordered: true, referable: true });
+    expect(first).toMatchObject({ week: '2026-W48', n: 6, sensitivity: 2 / 3, specificity: 2 / 3 });
+    for (const name of ['sensitivity', 'specificity'] as const) {
+      const interval = first!.intervals[name]!;
+      // At least as wide as the Wilson interval of 2 of 3, and around the figure.
+      expect(interval.low).toBeLessThanOrEqual(wilsonInterval(2, 3).low);
+      expect(interval.high).toBeGreaterThanOrEqual(wilsonInterval(2, 3).high);
+    }
+    expect(second).toMatchObject({ week: '2026-W49', n: 2, sensitivity: null, specificity: 1 });
+    expect(second!.intervals.sensitivity).toBeUndefined();
+    expect(second!.intervals.specificity).toEqual(wilsonInterval(2, 2));
+    // Two readers have no final label between them: no rates.
+    const betweenReaders = agreementOverTime(week48, { classCount: 5, ordered: true, referable: false });
+    expect(betweenReaders[0]).toMatchObject({ sensitivity: null, specificity: null });
+    expect(betweenReaders[0]!.intervals).not.toHaveProperty('sensitivity');
+  });
+
+  it("gives Fleiss' κ per week as worked out by hand, each week with its interval, and leaves undated images out", () => {
+    // Week 48, three raters, two classes: [0,0,0] and [1,1,1] agree (P_i = 1), [0,0,1] and [1,1,0] split 2–1
+    // (P_i = (4 + 1 − 3)/6 = 1/3): P̄ = (1 + 1 + 1/3 + 1/3)/4 = 2/3. Each class holds 6 of 12 ratings: P̄e = 0.5.
+    // κ = (2/3 − 1/2)/(1 − 1/2) = 1/3. Week 49: three images every rater put in the same class, two classes used: κ = 1.
+    const week48: RatedImage[] = [[0, 0, 0], [1, 1, 1], [0, 0, 1], [1, 1, 0]].map((ratings, i) => ({ group: `p${i}`, ratings, at: '2026-11-26T15:00:00.000Z' }));
+    const week49: RatedImage[] = [[0, 0, 0], [1, 1, 1], [1, 1, 1]].map((ratings, i) => ({ group: `q${i}`, ratings, at: '2026-11-30T08:00:00.000Z' }));
+    const undated: RatedImage = { group: 'r', ratings: [0, 1, 1] };
+    const weeks = fleissOverTime([...week49, undated, ...week48], 2);
+    expect(weeks.map((w) => [w.week, w.n])).toEqual([['2026-W48', 4], ['2026-W49', 3]]);
+    expect(weeks[0]!.kappa).toBeCloseTo(1 / 3, 12);
+    expect(weeks[0]!.kappa).toBeCloseTo(fleissKappa(fleissCounts(week48.map((image) => image.ratings), 2))!, 12);
+    expect(weeks[0]!.interval!.low).toBeLessThan(1 / 3);
+    expect(weeks[0]!.interval!.high).toBeGreaterThan(1 / 3);
+    // Perfect agreement in every replicate: an interval of one point says nothing, so there is none.
+    expect(weeks[1]).toMatchObject({ kappa: 1, interval: null });
+    // The whole is the same statistic over all the dated and undated images.
+    expect(fleissAgreement([...week48, ...week49, undated], 2).n).toBe(8);
   });
 });

@@ -15,7 +15,16 @@ const summary = (over: Partial<AgreementSummary>): AgreementSummary => ({
   ...over,
 });
 
-const week = (name: string, kappa: number | null): WeeklyAgreement => ({ week: name, n: 10, kappa, quadraticKappa: null, percentAgreement: 0.5, intervals: {} });
+const week = (name: string, kappa: number | null): WeeklyAgreement => ({
+  week: name,
+  n: 10,
+  kappa,
+  quadraticKappa: null,
+  percentAgreement: 0.5,
+  sensitivity: null,
+  specificity: null,
+  intervals: {},
+});
 
 describe('the Agreement view', () => {
   it('shows an interval, says “none” where too few patients gave none, and a dash for an undefined figure', () => {
@@ -50,6 +59,27 @@ describe('the Agreement view', () => {
         ],
       }),
     );
-    expect(lines.map((l) => [l.who, l.isModel])).toEqual([['Ann – Ben', false], ['model A vs final label', true]]);
+    expect(lines.map((l) => [l.who, l.isModel, l.hasRates])).toEqual([['Ann – Ben', false, false], ['model A vs final label', true, true]]);
+  });
+
+  it("follows Fleiss' κ by week as a line of its own, with its interval and no other figure", () => {
+    const interval = { low: 0.2, high: 0.6 };
+    const fleiss = {
+      readers: ['Ann', 'Ben', 'Cy'],
+      n: 7,
+      kappa: 0.4,
+      interval,
+      overTime: [
+        { week: '2026-W48', n: 4, kappa: 0.4, interval },
+        { week: '2026-W49', n: 3, kappa: null, interval: null },
+      ],
+    };
+    const [line] = trendLines(summary({ fleiss }));
+    expect(line).toMatchObject({ who: 'Fleiss’ κ (Ann, Ben, Cy)', isModel: false, hasRates: false });
+    expect(line!.weeks.map((w) => [w.week, w.n, w.kappa, formatKappaInterval(w.kappa, w.intervals.kappa), w.percentAgreement, w.sensitivity])).toEqual([
+      ['2026-W48', 4, 0.4, '0.200–0.600', null, null],
+      ['2026-W49', 3, null, '—', null, null],
+    ]);
+    expect(sparklineRuns(line!.weeks, 100, 20)).toEqual(['0,6']);
   });
 });

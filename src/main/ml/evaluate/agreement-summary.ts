@@ -16,8 +16,8 @@ import { GradedeskError } from '../../../shared/errors';
 import { heldOut } from '../../../shared/ml';
 import type { Store } from '../../store';
 import type { CurrentClass, ReaderGrade } from '../../store/labels';
-import { agreementOverTime, compareRaters, fleissCounts, fleissKappa, type AgreementOptions, type PairedGrade } from './agreement';
-import { groupBootstrap, type BootstrapOptions } from './bootstrap';
+import { agreementOverTime, compareRaters, fleissAgreement, fleissOverTime, type AgreementOptions, type PairedGrade, type RatedImage } from './agreement';
+import type { BootstrapOptions } from './bootstrap';
 
 /** An image's final label: the value every grader is compared with, and the event that gave it (today: its current class). */
 export type FinalLabel = CurrentClass;
@@ -95,7 +95,7 @@ export function summariseAgreement({ projectId, task, grades, finalLabels, model
   if (pairs.length + againstReference.length > 0) {
     notes.push(
       'Over time, a pair of readers counts in the ISO week of the later of its two grades, a reader against the final label in the week of ' +
-        "the reader's grade, and the model in the week of the final label.",
+        "the reader's grade, the model in the week of the final label, and an image in Fleiss' κ in the week of the last of its grades.",
     );
   }
   return { projectId, taskKind: kind, classes, readers, pairs, againstReference, fleiss, model: standing?.standing ?? null, notes };
@@ -184,7 +184,7 @@ function modelAgainstFinal(
   return { row: { grader: model.name, kind: 'model', ...compareRaters(paired, options), overTime: agreementOverTime(paired, options) }, standing };
 }
 
-/** Fleiss' κ over the images every reader graded, when there are three readers or more. */
+/** Fleiss' κ over the images every reader graded, when there are three readers or more, overall and per week. */
 function fleissOf(
   readers: string[],
   byReader: ReadonlyMap<string, ReadonlyMap<number, ReaderGrade>>,
@@ -199,11 +199,10 @@ function fleissOf(
     notes.push(`No image was graded by all ${readers.length} readers, so there is no Fleiss' κ.`);
     return null;
   }
-  const rated = images.map((grade) => ({ group: grade.groupId, ratings: [grade.value, ...others.map((grades) => grades.get(grade.imageId)!.value)] }));
-  const kappaOf = (sample: typeof rated) => ({ kappa: fleissKappa(fleissCounts(sample.map((image) => image.ratings), classCount)) });
-  const { kappa } = kappaOf(rated);
-  const resampled = kappa === null ? null : groupBootstrap(rated, kappaOf, bootstrap).kappa;
-  // One point says nothing about the uncertainty (see compareRaters).
-  const interval = resampled && resampled.high > resampled.low ? resampled : null;
-  return { readers, n: images.length, kappa, interval };
+  const rated: RatedImage[] = images.map((grade) => {
+    const all = [grade, ...others.map((grades) => grades.get(grade.imageId)!)];
+    // Dated, like a pair, by the grade that made the comparison possible: the last one.
+    return { group: grade.groupId, ratings: all.map((g) => g.value), at: all.map((g) => g.gradedAt).reduce((a, b) => (a > b ? a : b)) };
+  });
+  return { readers, ...fleissAgreement(rated, classCount, bootstrap), overTime: fleissOverTime(rated, classCount, bootstrap) };
 }

@@ -1,8 +1,9 @@
 // Agreement between graders over k classes: Cohen's κ (unweighted and quadratic), percent agreement,
-// the confusion between two raters, Fleiss' κ for more than two, and referable DR rates against a reference.
+// the confusion between two raters, Fleiss' κ for more than two, and referable DR rates against a reference;
+// each also per ISO week.
 // Conventions as in metrics.ts: a figure undefined on its data (0/0) is null; no data at all is an input error.
 import { REFERABLE_GRADE } from '../../../shared/domain';
-import type { AgreementFigures, WeeklyAgreement } from '../../../shared/agreement';
+import type { AgreementFigures, WeeklyAgreement, WeeklyFleiss } from '../../../shared/agreement';
 import type { Interval } from '../../../shared/ml';
 import { isoWeek } from '../../util/iso-week';
 import { groupBootstrap, replicatesFor, type BootstrapOptions } from './bootstrap';
@@ -133,27 +134,53 @@ export function compareRaters(pairs: readonly PairedGrade[], options: AgreementO
 }
 
 /**
- * κ and percent agreement per ISO week of `at`, oldest first, each week with its own intervals (its patients
- * resampled). Pairs without `at` are left out.
+ * Every figure of `compareRaters` but the confusion per ISO week of `at`, oldest first, each week with its own
+ * intervals (its patients resampled). Pairs without `at` are left out.
  */
 export function agreementOverTime(pairs: readonly PairedGrade[], options: AgreementOptions): WeeklyAgreement[] {
-  const byWeek = new Map<string, PairedGrade[]>();
-  for (const pair of pairs) {
-    if (pair.at === undefined) continue;
-    const week = isoWeek(pair.at);
+  // As many replicates per week as the whole set gets, so the weeks together cost no more than the whole.
+  const bootstrap = { replicates: replicatesFor(pairs.length), ...options.bootstrap };
+  return byIsoWeek(pairs).map(([week, inWeek]) => {
+    const { n, kappa, quadraticKappa, percentAgreement, sensitivity, specificity, intervals } = compareRaters(inWeek, { ...options, bootstrap });
+    return { week, n, kappa, quadraticKappa, percentAgreement, sensitivity, specificity, intervals };
+  });
+}
+
+/** One image's classes from several raters, for Fleiss' κ; `group` is its patient, `at` when the last rating was given. */
+export interface RatedImage {
+  group: string;
+  ratings: number[];
+  at?: string;
+}
+
+/**
+ * Fleiss' κ of the images (every one rated by the same raters) with its 95% interval from resampling patients;
+ * no interval where κ is undefined, or where the replicates never moved it (see compareRaters).
+ */
+export function fleissAgreement(images: readonly RatedImage[], classCount: number, bootstrap?: BootstrapOptions): { n: number; kappa: number | null; interval: Interval | null } {
+  const kappaOf = (sample: readonly RatedImage[]) => ({ kappa: fleissKappa(fleissCounts(sample.map((image) => image.ratings), classCount)) });
+  const { kappa } = kappaOf(images);
+  const resampled = kappa === null ? null : groupBootstrap(images, kappaOf, bootstrap).kappa;
+  return { n: images.length, kappa, interval: resampled && resampled.high > resampled.low ? resampled : null };
+}
+
+/** Fleiss' κ per ISO week of `at`, oldest first, each week with its own interval; images without `at` are left out. */
+export function fleissOverTime(images: readonly RatedImage[], classCount: number, bootstrap?: BootstrapOptions): WeeklyFleiss[] {
+  const perWeek = { replicates: replicatesFor(images.length), ...bootstrap };
+  return byIsoWeek(images).map(([week, inWeek]) => ({ week, ...fleissAgreement(inWeek, classCount, perWeek) }));
+}
+
+/** Items by the ISO week of their `at`, oldest week first; items without `at` are left out. */
+function byIsoWeek<T extends { at?: string }>(items: readonly T[]): Array<[string, T[]]> {
+  const byWeek = new Map<string, T[]>();
+  for (const item of items) {
+    if (item.at === undefined) continue;
+    const week = isoWeek(item.at);
     const inWeek = byWeek.get(week);
-    if (inWeek) inWeek.push(pair);
-    else byWeek.set(week, [pair]);
+    if (inWeek) inWeek.push(item);
+    else byWeek.set(week, [item]);
   }
-  return [...byWeek.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([week, inWeek]) => {
-      // As many replicates per week as the whole set gets, so the weeks together cost no more than the whole.
-      const bootstrap = { replicates: replicatesFor(pairs.length), ...options.bootstrap };
-      const { n, kappa, quadraticKappa, percentAgreement, intervals } = compareRaters(inWeek, { ...options, referable: false, bootstrap });
-      const weekly = (['kappa', 'quadraticKappa', 'percentAgreement'] as const).filter((name) => intervals[name] !== undefined);
-      return { week, n, kappa, quadraticKappa, percentAgreement, intervals: Object.fromEntries(weekly.map((name) => [name, intervals[name] ?? null])) };
-    });
+  return [...byWeek.entries()].sort(([a], [b]) => a.localeCompare(b));
 }
 
 /** The Wilson score interval of a proportion (Wilson 1927), 95% by default; it stays inside [0, 1] and is never one point. */

@@ -1,5 +1,5 @@
 /** The Agreement view's words and numbers: intervals, empty states, the pair chooser and the weekly sparkline. */
-import type { AgreementSummary, ReaderPairAgreement, WeeklyAgreement } from '../../../../shared/agreement';
+import type { AgreementSummary, ReaderPairAgreement, WeeklyAgreement, WeeklyFleiss } from '../../../../shared/agreement';
 import type { Interval } from '../../../../shared/ml';
 import { formatMetric, formatPercent, NONE } from '../evaluate/format';
 
@@ -41,14 +41,31 @@ export function finalLabelRows(summary: AgreementSummary) {
 export interface TrendLine {
   who: string;
   isModel: boolean;
+  /** A grader or the model against the final label in DR grading: its weeks carry referable sensitivity and specificity. */
+  hasRates: boolean;
   weeks: WeeklyAgreement[];
 }
 
-/** Every pair and every grader against the final label that has weeks, for the trend table. */
+/** A week of Fleiss' κ as a row of the trend table: its κ and interval, no other figure. */
+const fleissWeek = ({ week, n, kappa, interval }: WeeklyFleiss): WeeklyAgreement => ({
+  week,
+  n,
+  kappa,
+  quadraticKappa: null,
+  percentAgreement: null,
+  sensitivity: null,
+  specificity: null,
+  intervals: kappa === null ? {} : { kappa: interval },
+});
+
+/** Every pair, every grader against the final label, and Fleiss' κ, that has weeks, for the trend table. */
 export function trendLines(summary: AgreementSummary): TrendLine[] {
+  const referable = summary.taskKind === 'dr-grade';
+  const { fleiss } = summary;
   return [
-    ...summary.pairs.map((pair) => ({ who: pairName(pair), isModel: false, weeks: pair.overTime })),
-    ...summary.againstReference.map((row) => ({ who: `${row.grader} vs final label`, isModel: row.kind === 'model', weeks: row.overTime })),
+    ...summary.pairs.map((pair) => ({ who: pairName(pair), isModel: false, hasRates: false, weeks: pair.overTime })),
+    ...summary.againstReference.map((row) => ({ who: `${row.grader} vs final label`, isModel: row.kind === 'model', hasRates: referable, weeks: row.overTime })),
+    ...(fleiss ? [{ who: `Fleiss’ κ (${fleiss.readers.join(', ')})`, isModel: false, hasRates: false, weeks: fleiss.overTime.map(fleissWeek) }] : []),
   ].filter((line) => line.weeks.length > 0);
 }
 
