@@ -102,3 +102,31 @@ test('after a second reader grades the same images, it shows the κ worked out b
   await expect(confusion).toHaveAttribute('aria-pressed', 'true');
   await page.screenshot({ path: test.info().outputPath('agreement.png'), fullPage: true });
 });
+
+test('grades made over the api while the view is open change the figures without a reload, measured once for the burst', async () => {
+  const pair = page.getByTestId('agreement-pairs').locator('tr[data-pair="Ann|Ben"]');
+  await expect(pair.getByTestId('pair-kappa')).toHaveText('0.625');
+  await page.evaluate(() => ((globalThis as { sameDocument?: boolean }).sameDocument = true));
+  const measured: string[] = [];
+  page.on('request', (request) => void (request.url().endsWith('/api/agreement.summary') && measured.push(request.url())));
+
+  // Another window (the CLI, a grader elsewhere) corrects Ben's second image from 1 to Ann's 0, and grades two images again
+  // as they were, all at once. Ben now agrees on 8 of 10 and gives each grade twice: p_e = 0.2, κ = (0.8 − 0.2)/0.8 = 0.75.
+  // Quadratic: two disagreements one grade apart (observed 2); expected Σ (i−j)² · 2 · 2 / 10 = 0.4 · 100 = 40; κ_w = 1 − 2/40 = 0.95.
+  const api = (method: string, data: object) => page.request.post(`${app.origin}/api/${method}`, { data });
+  const ben = (await (await api('readers.ensure', { name: 'Ben' })).json()).value as { id: number };
+  const answers = await Promise.all([[order[1]!, 0], [order[0]!, 0], [order[2]!, 1]].map(([imageId, value]) => api('labels.record', { imageId, value, readerId: ben.id })));
+  expect(answers.every((answer) => answer.ok())).toBe(true);
+
+  await expect(pair.getByTestId('pair-kappa')).toHaveText('0.750');
+  await expect(pair.getByTestId('pair-quadratic-kappa')).toHaveText('0.950');
+  await expect(page.getByTestId('agreement-final').locator('tr[data-grader="Ann"]').getByTestId('final-kappa')).toHaveText('0.750');
+  // Against the final label by week: Ann calls referable (≥ 2) exactly the six images Ben's final labels call referable.
+  const annWeeks = page.getByTestId('agreement-weekly').locator('tr[data-who="Ann vs final label"]');
+  await expect(annWeeks.first().getByTestId('weekly-sensitivity')).toHaveText('100.0%');
+  await expect(annWeeks.first().getByTestId('weekly-specificity')).toHaveText('100.0%');
+  expect(await page.evaluate(() => (globalThis as { sameDocument?: boolean }).sameDocument)).toBe(true);
+  // Three grades, one measurement: the view waits for the burst to end.
+  await page.waitForTimeout(1_000);
+  expect(measured).toHaveLength(1);
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AgreementSummary, WeeklyAgreement } from '../../src/shared/agreement';
-import { emptySentence, formatKappaInterval, formatPercentInterval, sparklineRuns, trendLines } from '../../src/renderer/src/lib/agreement/agreement';
+import { changesAgreement, emptySentence, formatKappaInterval, formatPercentInterval, sparklineRuns, trendLines } from '../../src/renderer/src/lib/agreement/agreement';
 
 const summary = (over: Partial<AgreementSummary>): AgreementSummary => ({
   projectId: 1,
@@ -32,6 +32,15 @@ describe('the Agreement view', () => {
     expect(formatKappaInterval(1, null)).toBe('none');
     expect(formatKappaInterval(null, undefined)).toBe('—');
     expect(formatPercentInterval(0.7, { low: 0.5, high: 0.85 })).toBe('50.0–85.0%');
+  });
+
+  it('measures again for changes of grades, flags, predictions or images of its project, not for other projects or renames', () => {
+    expect(changesAgreement({ projectId: 1, imageIds: [5], what: 'labels', eventIds: [9] }, 1)).toBe(true);
+    expect(changesAgreement({ projectId: 1, imageIds: [5], what: 'flags' }, 1)).toBe(true);
+    expect(changesAgreement({ projectId: 1, imageIds: null, what: 'predictions' }, 1)).toBe(true);
+    expect(changesAgreement({ projectId: null, imageIds: null, what: 'images' }, 1)).toBe(true);
+    expect(changesAgreement({ projectId: 2, imageIds: [7], what: 'labels' }, 1)).toBe(false);
+    expect(changesAgreement({ projectId: 1, imageIds: null, what: 'projects' }, 1)).toBe(false);
   });
 
   it('says in words why there is nothing to compare', () => {

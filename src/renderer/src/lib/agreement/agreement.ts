@@ -1,5 +1,6 @@
 /** The Agreement view's words and numbers: intervals, empty states, the pair chooser and the weekly sparkline. */
 import type { AgreementSummary, ReaderPairAgreement, WeeklyAgreement, WeeklyFleiss } from '../../../../shared/agreement';
+import type { Events } from '../../../../shared/api';
 import type { Interval } from '../../../../shared/ml';
 import { formatMetric, formatPercent, NONE } from '../evaluate/format';
 
@@ -13,6 +14,13 @@ export function formatPercentInterval(value: number | null, interval: Interval |
   if (value === null) return NONE;
   return interval ? `${formatPercent(interval.low).replace('%', '')}–${formatPercent(interval.high)}` : 'none';
 }
+
+/** What changes the figures: grades and final labels, ungradable calls, the model's predictions, new images. */
+const MEASURED: ReadonlySet<Events['data.changed']['what']> = new Set(['labels', 'flags', 'predictions', 'images']);
+
+/** Whether a change made anywhere (this window, another, the CLI, a finished job) may change this project's agreement. */
+export const changesAgreement = (change: Events['data.changed'], projectId: number): boolean =>
+  (change.projectId === null || change.projectId === projectId) && MEASURED.has(change.what);
 
 export const pairName = (pair: Pick<ReaderPairAgreement, 'readers'>): string => `${pair.readers[0]} – ${pair.readers[1]}`;
 
