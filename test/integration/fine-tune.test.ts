@@ -252,15 +252,15 @@ describe('training the top blocks with the head', () => {
 
 describe('fine-tuning with pixels augmented at every step (as on a GPU)', () => {
   it('keeps the tensor count and memory flat across epochs, and frees everything it made', async () => {
-    const split = await splitBackbone(backbone(), modelJsonPath, SIZE, 1);
+    const split = await splitBackbone(backbone(), modelJsonPath, SIZE, 2);
     const context: ActivationContext = { cacheDir: path.join(root, 'cache'), preprocessor: preprocessorFor('dr-grade'), split };
     try {
       const subset = images.slice(0, 6);
       await ensureActivations(context, subset, ['original', 'flip-h']);
       const before = tf.memory().numTensors;
       const memory: Array<{ numTensors: number; numBytes: number }> = [];
-      // 6 epochs, 1 block: the head trains alone in epochs 1–3 and with block_16 in epochs 4–6.
-      const options: TrainOptions = { ...defaultTrainOptions('dr-grade'), inputSize: SIZE, epochs: 6, batchSize: 2, unfreezeBlocks: 1, earlyStoppingPatience: null };
+      // 6 epochs, 2 blocks, after the head's warm-up: block_16 trains in epochs 1–3, block_15 joins in epochs 4–6.
+      const options: TrainOptions = { ...defaultTrainOptions('dr-grade'), inputSize: SIZE, epochs: 6, batchSize: 2, unfreezeBlocks: 2, earlyStoppingPatience: null };
       const fold = await fineTuneFold({
         activations: context,
         options,
@@ -278,10 +278,56 @@ describe('fine-tuning with pixels augmented at every step (as on a GPU)', () => 
       });
       // Each image is one row (pixels augmented afresh), so an epoch is 2 batches of 2.
       expect(memory).toHaveLength(6);
-      expect(memory[2]).toEqual(memory[0]); // epochs 1 and 3: the head alone
-      expect(memory[5]).toEqual(memory[3]); // epochs 4 and 6: block_16 too, with its optimizer
+      expect(memory[2]).toEqual(memory[0]); // epochs 1 and 3: block_16 and its optimizer
+      expect(memory[5]).toEqual(memory[3]); // epochs 4 and 6: block_15 too, with a new optimizer
       fold.model.dispose();
       expect(tf.memory().numTensors).toBe(before);
+    } finally {
+      split.dispose();
+    }
+  }, 300_000);
+
+  it('warms the head up alone first, trains the top block from the first epoch, and keeps the warm head when fine-tuning does worse', async () => {
+    const split = await splitBackbone(backbone(), modelJsonPath, SIZE, 1);
+    const context: ActivationContext = { cacheDir: path.join(root, 'cache'), preprocessor: preprocessorFor('dr-grade'), split };
+    try {
+      await ensureActivations(context, images, ['original', 'flip-h']);
+      const trainSet = images.slice(0, 8);
+      const validationSet = images.slice(8);
+      // Higher is better: minus the Brier score of the ordinal outputs, P(grade ≥ k) against the cumulative targets.
+      const metric = (outputs: number[][]) =>
+        -outputs.reduce((sum, output, i) => sum + output.reduce((s, p, k) => s + (p - ((validationSet[i]!.label as number) >= k ? 1 : 0)) ** 2, 0), 0) / outputs.length;
+      const base: TrainOptions = { ...defaultTrainOptions('dr-grade'), inputSize: SIZE, epochs: 2, batchSize: 4, unfreezeBlocks: 1, earlyStoppingPatience: null };
+      const run = async (options: TrainOptions) => {
+        const epochs: FineTuneEpoch[] = [];
+        const fold = await fineTuneFold({
+          activations: context,
+          options,
+          classCount: CLASSES,
+          seed: 2,
+          trainSet,
+          validationSet,
+          views: ['original', 'flip-h'],
+          metric,
+          onEpoch: (result) => void epochs.push(result),
+        });
+        const outputs = validationSet.map((image) => fold.outputs.get(image.id)!);
+        fold.model.dispose();
+        return { fold, epochs, metric: metric(outputs) };
+      };
+
+      const ordinary = await run(base);
+      expect(ordinary.epochs.map((e) => e.trainableBlocks)).toEqual([['block_16'], ['block_16']]);
+      expect(ordinary.fold.validation.warmHead).not.toBeNull();
+      expect(ordinary.metric).toBeCloseTo((ordinary.fold.keptWarmHead ? ordinary.fold.validation.warmHead : ordinary.fold.validation.fineTuned)!, 5);
+
+      // A backbone rate a thousand times the head's wrecks the block: the fold falls back to the warm head.
+      const wrecked = await run({ ...base, backboneLearningRateFactor: 1000 });
+      console.info(`validation: warm head ${ordinary.fold.validation.warmHead}, fine-tuned ${ordinary.fold.validation.fineTuned}, wrecked ${wrecked.fold.validation.fineTuned}`);
+      expect(wrecked.fold.keptWarmHead).toBe(true);
+      expect(wrecked.fold.validation.warmHead).toBe(ordinary.fold.validation.warmHead); // the same warm-up, deterministic
+      expect(wrecked.metric).toBeCloseTo(wrecked.fold.validation.warmHead!, 5);
+      expect(Number.isFinite(wrecked.fold.validation.fineTuned) ? wrecked.fold.validation.fineTuned! : -Infinity).toBeLessThan(wrecked.metric);
     } finally {
       split.dispose();
     }

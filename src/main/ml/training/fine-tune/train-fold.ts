@@ -1,5 +1,7 @@
-// One fold of a fine-tuning run: a fresh top of the backbone, a head on its standardised pooled
-// features, both trained on the fold's cached cut activations, then the fold's validation outputs.
+// One fold of a fine-tuning run: a fresh top of the backbone and a head on its standardised pooled
+// features. The head warms up alone on those features; then top and head train together on the fold's
+// cached cut activations. The fold keeps the warm head on the pretrained top when fine-tuning did not
+// beat it on validation. Last, the fold's validation outputs.
 import { GradedeskError } from '../../../../shared/errors';
 import type { TrainOptions } from '../../../../shared/ml';
 import type { TrainingControl } from '../epoch-driver';
@@ -10,9 +12,10 @@ import { TTA_VIEWS, type ImageView } from '../../features/views';
 import { createRandom } from '../../../util/random';
 import { augmentedActivations, readActivations, type ActivationContext } from './activations-cache';
 import type { PixelAugmentation } from './pixel-augmentation';
-import { headStandardisation } from '../head-data';
+import { headStandardisation, standardise } from '../head-data';
 import { buildNetwork, pooledFeatures } from './network';
 import { averagedOutputs, trainTop, type FineTuneEpoch } from './train-top';
+import { warmUpHead } from './warm-head';
 
 export interface FineTuneFoldJob extends TrainingControl<FineTuneEpoch> {
   activations: ActivationContext;
@@ -40,6 +43,10 @@ export interface FineTunedFold {
   outputs: Map<number, number[]>;
   bestEpoch: number;
   stoppedEarly: boolean;
+  /** Validation metric of the warmed-up head alone and of the fine-tuned network (null without a metric). */
+  validation: { warmHead: number | null; fineTuned: number | null };
+  /** No fine-tuned epoch beat the warm head on validation: the fold is the pretrained top with the warm head. */
+  keptWarmHead: boolean;
 }
 
 const POOL_CHUNK = 64;
@@ -52,9 +59,11 @@ export async function fineTuneFold(job: FineTuneFoldJob): Promise<FineTunedFold>
   if (rows.length === 0) throw new GradedeskError('invalid', 'There are no training images in this fold.');
   const top = await activations.split.loadTop();
   let pooled: Float32Array;
+  let pooledValidation: Float32Array;
   try {
     // The standardisation comes from the pretrained top, so a resumed fold computes the same one.
     pooled = await pooledRows(top, activations, rows.map(({ image, view }) => ({ sha256: image.sha256, view })));
+    pooledValidation = await pooledRows(top, activations, job.validationSet.flatMap((image) => TTA_VIEWS.map((view) => ({ sha256: image.sha256, view }))));
   } catch (error) {
     top.dispose();
     throw error;
@@ -76,6 +85,19 @@ export async function fineTuneFold(job: FineTuneFoldJob): Promise<FineTunedFold>
     );
     const { x: _vx, ...validationTargets } = validationRows(new Float32Array(0), job.validationSet, TTA_VIEWS.length, options.head, job.classCount);
     const validationImages = job.validationSet;
+    // Deterministic, so a resumed fold warms up to the same head (its checkpoint then sets the weights).
+    const warm = await warmUpHead({
+      kind: options.head,
+      classCount: job.classCount,
+      options,
+      seed: job.seed,
+      train: { ...targets, x: standardise(pooled, standardisation), dim },
+      validation: validationImages.length > 0 ? { ...validationTargets, x: standardise(pooledValidation, standardisation) } : null,
+      metric: job.metric,
+      ...(job.signal ? { signal: job.signal } : {}),
+    });
+    tf.tidy(() => network.head.setWeights(warm.weights.map((values, i) => tf.tensor(values, network.head.weights[i]!.shape as number[]))));
+    const warmStart = await network.getWeights();
     const validation = {
       ...validationTargets,
       images: validationImages.length,
@@ -88,6 +110,7 @@ export async function fineTuneFold(job: FineTuneFoldJob): Promise<FineTunedFold>
       options,
       seed: job.seed,
       network,
+      headWarmedUp: true,
       train: {
         ...targets,
         input: augmentation
@@ -101,13 +124,22 @@ export async function fineTuneFold(job: FineTuneFoldJob): Promise<FineTunedFold>
       ...(job.onBatch ? { onBatch: job.onBatch } : {}),
       ...(job.onEpoch ? { onEpoch: job.onEpoch } : {}),
     });
-    const outputs = await averagedOutputs(network, validation);
+    let outputs = await averagedOutputs(network, validation);
+    const fineTuned = job.metric && validationImages.length > 0 ? job.metric(outputs) : null;
+    // A diverged network (NaN outputs) counts as worse than the warm head.
+    const keptWarmHead = warm.metric !== null && Number.isFinite(warm.metric) && fineTuned !== null && !(fineTuned >= warm.metric);
+    if (keptWarmHead) {
+      network.setWeights(warmStart);
+      outputs = await averagedOutputs(network, validation);
+    }
     return {
       model: network.model,
       standardisation,
       outputs: new Map(validationImages.map((image, i) => [image.id, outputs[i]!])),
       bestEpoch: trained.bestEpoch,
       stoppedEarly: trained.stoppedEarly,
+      validation: { warmHead: warm.metric, fineTuned },
+      keptWarmHead,
     };
   } catch (error) {
     network.dispose();

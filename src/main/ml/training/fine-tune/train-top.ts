@@ -1,6 +1,6 @@
-// Fine-tunes a network's top backbone blocks together with its head, on cached cut activations. The
-// head trains alone first; then one backbone block more is unfrozen at each equal share of the epochs
-// (progressive unfreezing, topmost block first), with its own optimizer at the learning rate times
+// Fine-tunes a network's top backbone blocks together with its head, on cached cut activations. One
+// backbone block more is unfrozen at each equal share of the epochs (progressive unfreezing, topmost
+// block first), after a first share where the head trains alone unless it was warmed up already (warm-head.ts), with its own optimizer at the learning rate times
 // `backboneLearningRateFactor`. Adam normalises gradient scale away, so a lower backbone rate needs a
 // second optimizer: scaling the backbone's gradients would change nothing. Batches, schedule, validation
 // metric, early stopping and per-epoch checkpoints are the epoch loop's that train-head.ts uses too.
@@ -38,12 +38,18 @@ export interface TopTraining extends TrainingControl<FineTuneEpoch> {
   validation: TopValidationRows | null;
   /** Higher is better; from the averaged validation outputs (images × outputs). */
   metric: ((outputs: number[][]) => number) | null;
+  /** The head was trained alone beforehand (warm-head.ts): the top block trains from the first epoch. */
+  headWarmedUp?: boolean;
   /** Its weights are the network model's; its optimizer entries are named head:… and backbone:…. */
   resume?: HeadCheckpoint;
 }
 
-/** How many blocks train during an epoch: none in the first of (blocks + 1) equal shares of the epochs, then one more per share. */
-export function unfrozenBlocksAt(epoch: number, epochs: number, blocks: number): number {
+/**
+ * How many blocks train during an epoch: none in the first of (blocks + 1) equal shares of the epochs, then
+ * one more per share; with a warmed-up head, one in the first of `blocks` shares, then one more per share.
+ */
+export function unfrozenBlocksAt(epoch: number, epochs: number, blocks: number, headWarmedUp = false): number {
+  if (headWarmedUp) return Math.min(blocks, 1 + Math.floor((epoch * blocks) / Math.max(1, epochs)));
   return Math.min(blocks, Math.floor((epoch * (blocks + 1)) / Math.max(1, epochs)));
 }
 
@@ -66,7 +72,7 @@ export async function trainTop(job: TopTraining): Promise<{ bestEpoch: number; s
     const variables = network.unfreeze(stage);
     backbone = { stage, variables, optimizer: variables.length > 0 ? tf.train.adam(options.learningRate * options.backboneLearningRateFactor) : null };
   };
-  const stageOf = (epoch: number) => unfrozenBlocksAt(epoch, options.epochs, network.blocks.length);
+  const stageOf = (epoch: number) => unfrozenBlocksAt(epoch, options.epochs, network.blocks.length, job.headWarmedUp);
   const targets = tf.tensor2d(train.targets, [rows, train.outputs]);
   const weights = tf.tensor1d(train.weights);
   const validation = job.validation && {
