@@ -223,6 +223,8 @@ export const api = {
       })
       .strict(),
   ),
+  /** Gives a person another role (the last admin who may sign in stays one). */
+  'people.setRole': call<Person>()(z.object({ name: personName, role: z.enum(ROLES) }).strict()),
   /** Disables a person and ends their sessions and links; their grades stay theirs. */
   'people.disable': call<Person>()(z.object({ name: personName }).strict()),
   /** Ends every session and link of a person (they may sign in again). */
