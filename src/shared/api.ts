@@ -538,7 +538,7 @@ export interface Events {
   'menu.command': { command: MenuCommand };
 }
 
-export type MenuCommand = 'view.projects' | 'view.library' | 'view.review' | 'view.triage' | 'view.train' | 'view.evaluate' | 'view.agreement' | 'view.adjudication' | 'edit.undo' | 'help.shortcuts' | 'project.import';
+export type MenuCommand = 'view.projects' | 'view.library' | 'view.review' | 'view.triage' | 'view.train' | 'view.evaluate' | 'view.agreement' | 'view.adjudication' | 'view.people' | 'edit.undo' | 'help.shortcuts' | 'project.import';
 export type EventName = keyof Events;
 
 export type ApiError = { code: ErrorCode | 'bad-request' | 'internal'; message: string };
