@@ -224,6 +224,8 @@ export const api = {
       })
       .strict(),
   ),
+  /** Gives a person another role (the last admin who may sign in stays one). */
+  'people.setRole': call<Person>()(z.object({ name: personName, role: z.enum(ROLES) }).strict()),
   /** Disables a person and ends their sessions and links; their grades stay theirs. */
   'people.disable': call<Person>()(z.object({ name: personName }).strict()),
   /** Ends every session and link of a person (they may sign in again). */
@@ -539,7 +541,7 @@ export interface Events {
   'menu.command': { command: MenuCommand };
 }
 
-export type MenuCommand = 'view.projects' | 'view.library' | 'view.review' | 'view.triage' | 'view.train' | 'view.evaluate' | 'view.agreement' | 'view.adjudication' | 'edit.undo' | 'help.shortcuts' | 'project.import';
+export type MenuCommand = 'view.projects' | 'view.library' | 'view.review' | 'view.triage' | 'view.train' | 'view.evaluate' | 'view.agreement' | 'view.adjudication' | 'view.people' | 'edit.undo' | 'help.shortcuts' | 'project.import';
 export type EventName = keyof Events;
 
 export type ApiError = { code: ErrorCode | 'bad-request' | 'internal'; message: string };

@@ -9,7 +9,7 @@ let page: Page;
 
 shareDemoSession({ trained: true, timeoutMs: 240_000 }, (opened) => (page = opened.page));
 
-const VIEWS = ['Projects', 'Library', 'Review', 'Triage', 'Train', 'Evaluate', 'Agreement', 'Adjudication'] as const;
+const VIEWS = ['Projects', 'Library', 'Review', 'Triage', 'Train', 'Evaluate', 'Agreement', 'Adjudication', 'People'] as const;
 
 interface Clash {
   a: string;
@@ -98,6 +98,7 @@ for (const [width, height] of [
       if (view === 'Triage') await expect(page.getByTestId('triage-item').first()).toBeVisible();
       if (view === 'Agreement') await expect(page.getByTestId('agreement-notes')).toBeVisible();
       if (view === 'Adjudication') await expect(page.getByTestId('adjudication-empty')).toBeVisible();
+      if (view === 'People') await expect(page.getByTestId('person-row').first()).toBeVisible();
       await page.waitForTimeout(300);
       await page.screenshot({ path: test.info().outputPath(`${view.toLowerCase()}-${width}x${height}.png`) });
       const found = await page.evaluate(clashes);

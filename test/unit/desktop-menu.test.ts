@@ -40,6 +40,7 @@ describe('the application menu', () => {
     ['Evaluate', '&View', 'Ctrl+6', 'view.evaluate'],
     ['Agreement', '&View', 'Ctrl+7', 'view.agreement'],
     ['Adjudication', '&View', 'Ctrl+8', 'view.adjudication'],
+    ['People', '&View', 'Ctrl+9', 'view.people'],
     ['Keyboard shortcuts', '&Help', '?', 'help.shortcuts'],
   ] as const)('%s (%s, %s) sends %s', (label, menu, accelerator, command) => {
     const { byLabel, click, sent } = build('linux');
@@ -50,7 +51,7 @@ describe('the application menu', () => {
 
   it('shows the keys the page handles itself without registering them, so one press acts once', () => {
     const { byLabel } = build('win32');
-    for (const label of ['Undo last change', 'Projects', 'Library', 'Review', 'Triage', 'Train', 'Evaluate', 'Agreement', 'Keyboard shortcuts']) {
+    for (const label of ['Undo last change', 'Projects', 'Library', 'Review', 'Triage', 'Train', 'Evaluate', 'Agreement', 'Adjudication', 'People', 'Keyboard shortcuts']) {
       expect(byLabel(label).registerAccelerator, label).toBe(false);
     }
     expect(byLabel('Import folder…').registerAccelerator).toBeUndefined();
@@ -58,7 +59,7 @@ describe('the application menu', () => {
 
   it('on macOS, where menu keys are always registered, leaves those keys to the page', () => {
     const { byLabel, all } = build('darwin');
-    for (const label of ['Undo last change', 'Projects', 'Library', 'Review', 'Triage', 'Train', 'Evaluate', 'Agreement', 'Keyboard shortcuts']) {
+    for (const label of ['Undo last change', 'Projects', 'Library', 'Review', 'Triage', 'Train', 'Evaluate', 'Agreement', 'Adjudication', 'People', 'Keyboard shortcuts']) {
       expect(byLabel(label).accelerator, label).toBeUndefined();
     }
     expect(byLabel('Import folder…').accelerator).toBe('CmdOrCtrl+I');
@@ -70,7 +71,7 @@ describe('the application menu', () => {
     const { all, sent } = build('linux');
     for (const item of all) if (item.click) (item.click as () => void)();
     expect(new Set(sent)).toEqual(
-      new Set<MenuCommand>(['project.import', 'edit.undo', 'view.projects', 'view.library', 'view.review', 'view.triage', 'view.train', 'view.evaluate', 'view.agreement', 'view.adjudication', 'help.shortcuts']),
+      new Set<MenuCommand>(['project.import', 'edit.undo', 'view.projects', 'view.library', 'view.review', 'view.triage', 'view.train', 'view.evaluate', 'view.agreement', 'view.adjudication', 'view.people', 'help.shortcuts']),
     );
   });
 

@@ -82,4 +82,22 @@ describe('people and their sessions in the store', () => {
     expect((store.db.prepare('SELECT secret_digest FROM sessions').all() as Array<{ secret_digest: string }>).map((row) => row.secret_digest)).toEqual(['a3']);
     expect(store.integrityProblems()).toEqual([]);
   });
+  it('changes a role and keeps the password and sessions, but never leaves nobody who may sign in as admin', () => {
+    const carla = store.people.add('Carla', 'admin', 'hash');
+    const ana = store.people.add('Ana', 'grader', 'hash');
+    session('a1', ana.id);
+    expect(store.people.setRole(ana.id, 'adjudicator')).toMatchObject({ role: 'adjudicator', hasPassword: true, disabledAt: null });
+    // The live session now answers with the new role: it holds from the next request.
+    expect(store.people.sessionPerson('a1', 'session', NOW)?.role).toBe('adjudicator');
+
+    expect(() => store.people.setRole(carla.id, 'grader')).toThrow('Carla is the only admin here; make someone else an admin first.');
+    expect(store.people.get(carla.id).role).toBe('admin');
+    store.people.setRole(ana.id, 'admin');
+    expect(store.people.setRole(carla.id, 'grader').role).toBe('grader');
+    // A disabled admin does not count: Ana, the one left who may sign in, stays an admin.
+    store.people.setRole(carla.id, 'admin');
+    store.people.disable(carla.id, NOW);
+    expect(() => store.people.setRole(ana.id, 'grader')).toThrow(/Ana is the only admin here/);
+    expect(store.people.setRole(carla.id, 'grader').role).toBe('grader');
+  });
 });

@@ -13,6 +13,7 @@ import type { Person } from '../../shared/people';
 export const ADMIN_ONLY: ReadonlySet<Method> = new Set<Method>([
   'people.list',
   'people.add',
+  'people.setRole',
   'people.disable',
   'people.revokeSessions',
   'people.createLink',

@@ -31,6 +31,7 @@ export const BLINDNESS: Readonly<Record<Method, BlindnessDecision>> = {
   'readers.ensure': 'nothing',
   'people.list': 'nothing',
   'people.add': 'nothing',
+  'people.setRole': 'nothing',
   'people.disable': 'nothing',
   'people.revokeSessions': 'nothing',
   'people.createLink': 'nothing',

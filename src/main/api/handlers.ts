@@ -66,6 +66,7 @@ export function createHandlers(workspace: Workspace, platform: Platform): Handle
 
     'people.list': app.people.list,
     'people.add': app.people.add,
+    'people.setRole': app.people.setRole,
     'people.disable': app.people.disable,
     'people.revokeSessions': app.people.revokeSessions,
     'people.createLink': app.people.createLink,

@@ -47,6 +47,11 @@ export function peopleOperations({ store }: Workspace) {
       return store.people.add(name, role, passwordHash);
     },
 
+    /** Gives a person another role; it holds from their next request, sessions included. */
+    setRole({ name, role }: Validated<'people.setRole'>): Person {
+      return store.people.setRole(personNamed(name).id, role);
+    },
+
     /** Disables a person: they can no longer sign in, and their sessions and links end now. */
     disable({ name }: Validated<'people.disable'>): Person {
       return store.people.disable(personNamed(name).id, new Date().toISOString());

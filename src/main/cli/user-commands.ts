@@ -1,4 +1,4 @@
-// CLI commands for the people of a data directory: user add, list, disable, link, sign-out.
+// CLI commands for the people of a data directory: user add, list, set-role, disable, link, sign-out.
 // Whoever runs the CLI has the data directory's files, so is its admin: no sign-in here.
 import { Option, type Command } from 'commander';
 import { invalid } from '../../shared/errors';
@@ -32,6 +32,14 @@ export function registerUserCommands(program: Command, { io, app, print }: Omit<
           ? table([['NAME', 'ROLE', 'SIGN-IN', 'STATUS', 'SINCE'], ...people.map((p) => [p.name, p.role, p.hasPassword ? 'password' : 'link only', p.disabledAt ? 'disabled' : 'active', p.createdAt.slice(0, 10)])])
           : 'Nobody yet: add people with `gradedesk user add NAME --role grader|adjudicator|admin`.\n',
       );
+    });
+  user
+    .command('set-role <name>')
+    .description('give a person another role; it holds from their next request (the last admin stays one)')
+    .addOption(new Option('--role <role>', 'what they may do from now on').choices(ROLES).makeOptionMandatory())
+    .action((name: string, options: { role: Role }) => {
+      const person = app().people.setRole(checked('people.setRole', { name, role: options.role }));
+      print(person, `${person.name} is now ${describeRole(person)}.\n`);
     });
   user
     .command('disable <name>')

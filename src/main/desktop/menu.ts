@@ -4,7 +4,7 @@ import type { MenuCommand } from '../../shared/api';
 /**
  * The application menu. Its commands reach the renderer as `menu.command` events.
  *
- * Keys the page already handles itself (Ctrl+Z, Ctrl+1 to Ctrl+6, ?; they work the same in browser mode) are
+ * Keys the page already handles itself (Ctrl+Z, Ctrl+1 to Ctrl+9, ?; they work the same in browser mode) are
  * shown in the menu but not registered with the system (`registerAccelerator: false`): otherwise the
  * window would act twice on one key press (`?` would open and close the overlay, Ctrl+Z undo two
  * grades), and Ctrl+Z in a note field would undo a grade instead of the typing. macOS always registers
@@ -58,6 +58,7 @@ export function menuTemplate(
         command('Evaluate', 'view.evaluate', pageKey('Ctrl+6')),
         command('Agreement', 'view.agreement', pageKey('Ctrl+7')),
         command('Adjudication', 'view.adjudication', pageKey('Ctrl+8')),
+        command('People', 'view.people', pageKey('Ctrl+9')),
         separator,
         { role: 'togglefullscreen' },
         ...(development ? [separator, { role: 'reload' } as const, { role: 'toggleDevTools' } as const] : []),

@@ -91,6 +91,22 @@ export class PeopleStore {
     });
   }
 
+  /**
+   * Gives a person another role. The last admin who may still sign in keeps theirs, so that a team
+   * server is never left with nobody to manage its people.
+   */
+  setRole(id: number, role: Role): Person {
+    return writeTransaction(this.db, () => {
+      const person = this.get(id);
+      if (person.role === 'admin' && role !== 'admin' && !person.disabledAt) {
+        const otherAdmins = this.db.prepare("SELECT COUNT(*) AS n FROM readers WHERE role = 'admin' AND disabled_at IS NULL AND id <> ?").get(id) as { n: number };
+        if (otherAdmins.n === 0) throw conflict(`${person.name} is the only admin here; make someone else an admin first.`);
+      }
+      this.db.prepare('UPDATE readers SET role = ? WHERE id = ?').run(role, id);
+      return this.get(id);
+    });
+  }
+
   /** Disables a person and ends all their sessions and links, at once. */
   disable(id: number, now: string): Person {
     return writeTransaction(this.db, () => {

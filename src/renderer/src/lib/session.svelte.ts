@@ -4,8 +4,9 @@
  */
 import type { ProjectSummary } from '../../../shared/api';
 import type { ImageFilter, ImageSortKey, Reader } from '../../../shared/domain';
+import type { Person } from '../../../shared/people';
 
-export type ViewName = 'projects' | 'library' | 'review' | 'triage' | 'train' | 'evaluate' | 'agreement' | 'adjudication';
+export type ViewName = 'projects' | 'library' | 'review' | 'triage' | 'train' | 'evaluate' | 'agreement' | 'adjudication' | 'people';
 
 /** The list Review's ←/→ move through (and Esc returns to): the Library's view, or the triage queue. */
 export type ReviewSource = 'library' | 'triage';
@@ -13,6 +14,8 @@ export type ReviewSource = 'library' | 'triage';
 export const session = $state({
   project: null as ProjectSummary | null,
   reader: null as Reader | null,
+  /** On a team server, the signed-in person with their role (also `reader`); null in the desktop app and single-token mode. */
+  person: null as Person | null,
   view: 'projects' as ViewName,
   /** The image Review shows. */
   imageId: null as number | null,
@@ -43,6 +46,19 @@ export function rememberReader(reader: Reader): void {
   session.reader = reader;
   localStorage.setItem(READER_KEY, reader.name);
 }
+
+/** Signs `person` in for this window: they are the reader, and their role decides what the window offers. */
+export function signedIn(person: Person): void {
+  session.person = person;
+  session.reader = person;
+}
+
+/**
+ * Whether the People view is offered: to a team server's admins; and in the desktop app and the
+ * single-token mode, to the one person on the machine, who has the data directory's files (as the CLI's
+ * user does). The server refuses people.* calls of anyone else on a team server either way.
+ */
+export const managesPeople = (team: boolean): boolean => !team || session.person?.role === 'admin';
 
 export function openReview(imageId: number): void {
   session.imageId = imageId;

@@ -7,7 +7,7 @@ export interface Shortcut {
 
 export const SHORTCUTS: readonly Shortcut[] = [
   { keys: '?', action: 'Show or hide this list of shortcuts', scope: 'Anywhere' },
-  { keys: 'Ctrl+1 … Ctrl+8', action: 'Projects / Library / Review / Triage / Train / Evaluate / Agreement / Adjudication', scope: 'Anywhere' },
+  { keys: 'Ctrl+1 … Ctrl+9', action: 'Projects / Library / Review / Triage / Train / Evaluate / Agreement / Adjudication / People (on a team server, admins only)', scope: 'Anywhere' },
   { keys: '0 1 2 3 4 · Ctrl+Z · ← →', action: 'Decide the referred image / undo your last decision / previous or next', scope: 'Adjudication' },
   { keys: 'Ctrl+Z', action: 'Undo your last grade, ungradable mark or note (writes an undo event)', scope: 'Anywhere' },
   { keys: 'Esc', action: 'Close a dialog or the overlay', scope: 'Anywhere' },
