@@ -100,4 +100,13 @@ describe('people and their sessions in the store', () => {
     expect(() => store.people.setRole(ana.id, 'grader')).toThrow(/Ana is the only admin here/);
     expect(store.people.setRole(carla.id, 'grader').role).toBe('grader');
   });
+
+  it('never disables the last admin who may sign in', () => {
+    const carla = store.people.add('Carla', 'admin', 'hash');
+    session('c1', carla.id);
+    expect(() => store.people.disable(carla.id, NOW)).toThrow('Carla is the only admin here; make someone else an admin first.');
+    expect(store.people.sessionPerson('c1', 'session', NOW)?.name).toBe('Carla');
+    store.people.add('Ana', 'admin', 'hash');
+    expect(store.people.disable(carla.id, NOW).disabledAt).toBe(NOW);
+  });
 });

@@ -97,19 +97,24 @@ export class PeopleStore {
    */
   setRole(id: number, role: Role): Person {
     return writeTransaction(this.db, () => {
-      const person = this.get(id);
-      if (person.role === 'admin' && role !== 'admin' && !person.disabledAt) {
-        const otherAdmins = this.db.prepare("SELECT COUNT(*) AS n FROM readers WHERE role = 'admin' AND disabled_at IS NULL AND id <> ?").get(id) as { n: number };
-        if (otherAdmins.n === 0) throw conflict(`${person.name} is the only admin here; make someone else an admin first.`);
-      }
+      if (role !== 'admin') this.refuseRemovingLastAdmin(id);
       this.db.prepare('UPDATE readers SET role = ? WHERE id = ?').run(role, id);
       return this.get(id);
     });
   }
 
+  /** Refuses to take away the last active admin (by a new role or by disabling them). */
+  private refuseRemovingLastAdmin(id: number): void {
+    const person = this.get(id);
+    if (person.role !== 'admin' || person.disabledAt) return;
+    const otherAdmins = this.db.prepare("SELECT COUNT(*) AS n FROM readers WHERE role = 'admin' AND disabled_at IS NULL AND id <> ?").get(id) as { n: number };
+    if (otherAdmins.n === 0) throw conflict(`${person.name} is the only admin here; make someone else an admin first.`);
+  }
+
   /** Disables a person and ends all their sessions and links, at once. */
   disable(id: number, now: string): Person {
     return writeTransaction(this.db, () => {
+      this.refuseRemovingLastAdmin(id);
       this.db.prepare('UPDATE readers SET disabled_at = COALESCE(disabled_at, ?) WHERE id = ?').run(now, id);
       this.endSessionsOf(id, now);
       return this.get(id);
