@@ -65,6 +65,7 @@ import {
   type GradingProtocol,
   type ProtocolChange,
   type WorkQueue,
+  type WorkQueuePosition,
 } from './protocols';
 
 const id = z.number().int().positive();
@@ -299,6 +300,11 @@ export const api = {
   ),
   /** The next image a reader owes (null when none), and how many they owe. */
   'queue.next': call<{ imageId: number | null; owed: number }>()(z.object({ projectId: id, readerId: id }).strict()),
+  /**
+   * Where an image stands in a reader's work queue, with how many they owe and have graded: what Review's ←/→
+   * follow in "Grade my queue". An image no longer owed answers index -1 with the owed images around its place.
+   */
+  'queue.locate': call<WorkQueuePosition>()(z.object({ projectId: id, readerId: id, imageId: id }).strict()),
   /** Referred images with each grader's grade, note and time, and the rule that referred them. */
   'adjudication.list': call<AdjudicationCase[]>()(z.object({ projectId: id, includeDecided: z.boolean().optional() }).strict()),
   /** An adjudicator's (or admin's) final label of a referred image, as an event of its own; labels.undo takes it back. */

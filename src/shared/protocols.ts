@@ -4,7 +4,7 @@
  * the model's output; the final label follows the arbitration policy once the N grades are in.
  * `double-adjudicated`: as double-blind, and disagreements that meet a referral rule go to an adjudicator.
  */
-import { REFERABLE_GRADE, type LabelValue } from './domain';
+import { REFERABLE_GRADE, type LabelValue, type ViewPosition } from './domain';
 
 export const PROTOCOL_KINDS = ['single', 'double-blind', 'double-adjudicated'] as const;
 export type ProtocolKind = (typeof PROTOCOL_KINDS)[number];
@@ -122,6 +122,26 @@ export interface ProtocolChange {
 export interface WorkQueue {
   order: QueueOrder;
   imageIds: number[];
+}
+
+/**
+ * How far a person is with their work queue: the images they still owe, and those they have graded or called
+ * ungradable (under a double protocol their own calls; under `single`, the images anyone has graded).
+ */
+export interface WorkQueueCounts {
+  owed: number;
+  graded: number;
+}
+
+/**
+ * Where an image stands in a person's work queue: what Review's ←/→ move through when it follows "My queue".
+ * `index` is -1 when the image is no longer owed (they graded it, or enough other graders did); its neighbours
+ * are then the owed images just before and after the place it had in the queue's order, so that Review moves
+ * on from it as if it were still there. `total` counts the owed images.
+ */
+export interface WorkQueuePosition extends ViewPosition {
+  order: QueueOrder;
+  counts: WorkQueueCounts;
 }
 
 /** One grader's call on a referred image, as the adjudicator sees it. */

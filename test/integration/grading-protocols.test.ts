@@ -13,7 +13,7 @@ import { Workspace } from '../../src/main/app/workspace';
 import type { ApiResult, ImageChange, ImageDetail, ProjectSummary } from '../../src/shared/api';
 import { taskSpecFor, type GridPage, type ImageEvent, type LabelEvent, type Project } from '../../src/shared/domain';
 import type { Person } from '../../src/shared/people';
-import type { AdjudicationCase, GradingProtocol, ProtocolChange } from '../../src/shared/protocols';
+import type { AdjudicationCase, GradingProtocol, ProtocolChange, WorkQueuePosition } from '../../src/shared/protocols';
 import { writeJpeg } from '../fixtures/images';
 
 const FILES = ['a1.jpeg', 'a2.jpeg', 'a3.jpeg', 'a4.jpeg', 'a5.jpeg', 'a6.jpeg'];
@@ -269,6 +269,47 @@ describe('grading protocols over the api, with two graders and an adjudicator', 
     expect([...ana.imageIds].sort((a, b) => a - b)).toEqual(workspace.store.protocols.imagesInFileOrder(project.id).sort((a, b) => a - b));
     expect((await queue(people.Ben)).imageIds).not.toEqual(ana.imageIds);
     expect(await refusal('queue.list', { projectId: project.id, readerId: people.Ana.id }, people.Ben)).toMatchObject({ code: 'forbidden' });
+  });
+
+  it("locates an image in a grader's queue: the queue's order, an image leaving it once graded by them or by enough others, and nobody else's queue", async () => {
+    const { project, ids } = await newProject('Locate');
+    await ok('protocol.set', { projectId: project.id, readerId: people.Carla.id, kind: 'double-blind', graders: 2 }, people.Carla);
+    const locate = (imageId: number, who = people.Ana) => ok<WorkQueuePosition>('queue.locate', { projectId: project.id, readerId: who.id, imageId }, who);
+    const queue = (await ok<{ imageIds: number[] }>('queue.list', { projectId: project.id, readerId: people.Ana.id }, people.Ana)).imageIds;
+    expect(queue).not.toEqual(ids); // random per person, not the files' order
+
+    // Following nextId from the first owed image walks the queue in its order.
+    const walked: number[] = [];
+    for (let at: number | null = queue[0]!; at !== null; at = (await locate(at)).nextId) walked.push(at);
+    expect(walked).toEqual(queue);
+    expect(await locate(queue[2]!)).toEqual({ index: 2, total: 6, previousId: queue[1], nextId: queue[3], order: 'random', counts: { owed: 6, graded: 0 } });
+
+    // Graded by Ana: out of her queue, with the owed images around its place as neighbours.
+    await grade(queue[1]!, 2, people.Ana);
+    expect(await locate(queue[1]!)).toEqual({ index: -1, total: 5, previousId: queue[0], nextId: queue[2], order: 'random', counts: { owed: 5, graded: 1 } });
+    expect(await locate(queue[2]!)).toMatchObject({ index: 1, previousId: queue[0] });
+    // Ben's and Eve's grades give queue[3] its two graders: it leaves Ana's queue. One grade alone does not.
+    await grade(queue[3]!, 1, people.Ben);
+    expect(await locate(queue[3]!)).toMatchObject({ index: 2, counts: { owed: 5, graded: 1 } });
+    await grade(queue[3]!, 1, people.Eve);
+    expect(await locate(queue[3]!)).toEqual({ index: -1, total: 4, previousId: queue[2], nextId: queue[4], order: 'random', counts: { owed: 4, graded: 1 } });
+    // An ungradable call is a call too; the last owed image has no next.
+    await ok('images.setUngradable', { imageId: queue[5], ungradable: true, readerId: people.Ana.id }, people.Ana);
+    expect(await locate(queue[4]!)).toMatchObject({ index: 2, total: 3, nextId: null, counts: { owed: 3, graded: 2 } });
+    // Ben's queue is his own: the image Ana graded still waits for its second grader there.
+    const bens = await locate(queue[1]!, people.Ben);
+    expect(bens.index).toBeGreaterThanOrEqual(0);
+    expect(bens.counts).toEqual({ owed: 5, graded: 1 });
+
+    // Nobody asks for someone else's queue on a team server, admins included (as with queue.list); the desktop app names its reader.
+    expect(await refusal('queue.locate', { projectId: project.id, readerId: people.Ana.id, imageId: queue[0] }, people.Ben)).toMatchObject({ code: 'forbidden' });
+    expect(await refusal('queue.locate', { projectId: project.id, readerId: people.Ana.id, imageId: queue[0] }, people.Carla)).toMatchObject({ code: 'forbidden' });
+    expect(await ok('queue.locate', { projectId: project.id, readerId: people.Ana.id, imageId: queue[0] })).toMatchObject({ index: 0 });
+    const other = await newProject('Locate elsewhere');
+    expect(await refusal('queue.locate', { projectId: project.id, readerId: people.Ana.id, imageId: other.ids[0] }, people.Ana)).toMatchObject({
+      code: 'invalid',
+      message: expect.stringMatching(/belongs to another project/),
+    });
   });
 
   it('sets the protocol, lists the queue and adjudicates through the CLI', async () => {

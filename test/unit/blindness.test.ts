@@ -31,7 +31,7 @@ describe('what each call reveals to a blinded grader', () => {
   });
 
   it('leaves the protocol and work queues to everyone and makes setting the protocol an admin call', () => {
-    expect([BLINDNESS['queue.list'], BLINDNESS['queue.next'], BLINDNESS['protocol.get']]).toEqual(['nothing', 'nothing', 'nothing']);
+    expect([BLINDNESS['queue.list'], BLINDNESS['queue.next'], BLINDNESS['queue.locate'], BLINDNESS['protocol.get']]).toEqual(['nothing', 'nothing', 'nothing', 'nothing']);
     expect(ADMIN_ONLY.has('protocol.set')).toBe(true);
   });
 

@@ -52,6 +52,7 @@ export const BLINDNESS: Readonly<Record<Method, BlindnessDecision>> = {
   'protocol.set': 'nothing',
   'queue.list': 'nothing',
   'queue.next': 'nothing',
+  'queue.locate': 'nothing',
   'adjudication.list': 'project',
   'adjudication.decide': 'project',
   'imports.start': 'nothing',

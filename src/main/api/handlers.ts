@@ -90,6 +90,7 @@ export function createHandlers(workspace: Workspace, platform: Platform): Handle
     'protocol.set': app.protocols.set,
     'queue.list': app.protocols.queueList,
     'queue.next': app.protocols.queueNext,
+    'queue.locate': app.protocols.queueLocate,
     'adjudication.list': app.protocols.adjudicationList,
     'adjudication.decide': app.protocols.adjudicationDecide,
 

@@ -1,4 +1,4 @@
-import type { Project, LabelEvent, LabelValue } from '../../shared/domain';
+import { positionIn, type Project, type LabelEvent, type LabelValue } from '../../shared/domain';
 import { conflict, forbidden, invalid } from '../../shared/errors';
 import { sameLabel } from '../../shared/labels';
 import {
@@ -12,6 +12,7 @@ import {
   type ReferralRule,
   type AdjudicationCase,
   type WorkQueue,
+  type WorkQueuePosition,
 } from '../../shared/protocols';
 import type { GraderCallRow } from '../store/protocols';
 import type { Store } from '../store';
@@ -108,16 +109,30 @@ function shuffledFor(imageIds: readonly number[], readerId: number, projectId: n
   return order;
 }
 
+/**
+ * The owed images just before and after an image's place in the queue's order, for an image no longer owed
+ * (none when the image has no place there: it could not be imported).
+ */
+function owedAround(ordered: readonly number[], isOwed: (imageId: number) => boolean, imageId: number): { previousId: number | null; nextId: number | null } {
+  const at = ordered.indexOf(imageId);
+  if (at < 0) return { previousId: null, nextId: null };
+  return { previousId: ordered.slice(0, at).findLast(isOwed) ?? null, nextId: ordered.slice(at + 1).find(isOwed) ?? null };
+}
+
 export function protocolOperations(workspace: Workspace) {
   const { store } = workspace;
 
-  /** The images a reader still owes under the project's protocol, in the protocol's queue order. */
-  const owed = (projectId: number, readerId: number): WorkQueue => {
+  /**
+   * A reader's work queue: the project's readable images in the protocol's order, whether the reader still
+   * owes each, and how many they have graded (see WorkQueueCounts).
+   */
+  const workQueue = (projectId: number, readerId: number) => {
     store.people.get(readerId);
     const protocol = store.protocols.get(projectId);
     const inFileOrder = store.protocols.imagesInFileOrder(projectId);
     const ordered = protocol.queueOrder === 'file' ? inFileOrder : shuffledFor(inFileOrder, readerId, projectId);
     let isOwed: (imageId: number) => boolean;
+    let graded: number;
     if (isDoubleProtocol(protocol)) {
       const callers = new Map<number, Set<number>>();
       for (const call of store.protocols.graderCalls(projectId)) {
@@ -127,11 +142,19 @@ export function protocolOperations(workspace: Workspace) {
         const by = callers.get(imageId);
         return !by || (!by.has(readerId) && by.size < protocol.graders);
       };
+      graded = [...callers.values()].filter((by) => by.has(readerId)).length;
     } else {
       const done = new Set(store.images.readable(projectId).filter((image) => image.label !== null || image.ungradable).map((image) => image.id));
       isOwed = (imageId) => !done.has(imageId);
+      graded = done.size;
     }
-    return { order: protocol.queueOrder, imageIds: ordered.filter(isOwed) };
+    return { order: protocol.queueOrder, ordered, isOwed, graded };
+  };
+
+  /** The images a reader still owes under the project's protocol, in the protocol's queue order. */
+  const owed = (projectId: number, readerId: number): WorkQueue => {
+    const queue = workQueue(projectId, readerId);
+    return { order: queue.order, imageIds: queue.ordered.filter(queue.isOwed) };
   };
 
   const caseOf = (imageId: number, reason: ReferralReason, calls: GraderCallRow[]): AdjudicationCase => {
@@ -196,6 +219,15 @@ export function protocolOperations(workspace: Workspace) {
     queueNext: ({ projectId, readerId }: Validated<'queue.next'>) => {
       const queue = owed(projectId, readerId);
       return { imageId: queue.imageIds[0] ?? null, owed: queue.imageIds.length };
+    },
+    queueLocate({ projectId, readerId, imageId }: Validated<'queue.locate'>): WorkQueuePosition {
+      const image = store.images.get(imageId);
+      if (image.projectId !== projectId) throw invalid(`Image ${imageId} (${image.fileName}) belongs to another project, so it is not in this project's work queue.`);
+      const queue = workQueue(projectId, readerId);
+      const owedIds = queue.ordered.filter(queue.isOwed);
+      const place = { order: queue.order, counts: { owed: owedIds.length, graded: queue.graded } };
+      const position = positionIn(owedIds, imageId);
+      return position.index >= 0 ? { ...position, ...place } : { ...position, ...owedAround(queue.ordered, queue.isOwed, imageId), ...place };
     },
 
     /** The project's referred images with each grader's call and the rule that referred them (decided ones with `includeDecided`). */
