@@ -65,6 +65,7 @@ import {
   type GradingProtocol,
   type ProtocolChange,
   type WorkQueue,
+  type WorkQueueCounts,
   type WorkQueuePosition,
 } from './protocols';
 
@@ -298,8 +299,8 @@ export const api = {
   'queue.list': call<WorkQueue & { owed: number }>()(
     z.object({ projectId: id, readerId: id, limit: z.number().int().min(1).max(100_000).optional() }).strict(),
   ),
-  /** The next image a reader owes (null when none), and how many they owe. */
-  'queue.next': call<{ imageId: number | null; owed: number }>()(z.object({ projectId: id, readerId: id }).strict()),
+  /** The next image a reader owes (null when none), how many they owe and how many they have graded. */
+  'queue.next': call<{ imageId: number | null } & WorkQueueCounts>()(z.object({ projectId: id, readerId: id }).strict()),
   /**
    * Where an image stands in a reader's work queue, with how many they owe and have graded: what Review's ←/→
    * follow in "Grade my queue". An image no longer owed answers index -1 with the owed images around its place.

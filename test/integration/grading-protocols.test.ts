@@ -159,8 +159,8 @@ describe('grading protocols over the api, with two graders and an adjudicator', 
       await ok('images.setUngradable', { imageId: i4, ungradable: true, readerId: people.Ana.id }, people.Ana);
       await ok('images.setNote', { imageId: i4, note: 'cataract, nothing to see', readerId: people.Ana.id }, people.Ana);
       await grade(i5!, 2, people.Ana);
-      expect(await ok('queue.next', { projectId: project.id, readerId: people.Ana.id }, people.Ana)).toEqual({ imageId: null, owed: 0 });
-      expect(await ok('queue.next', { projectId: project.id, readerId: people.Ben.id }, people.Ben)).toEqual({ imageId: i1, owed: 5 });
+      expect(await ok('queue.next', { projectId: project.id, readerId: people.Ana.id }, people.Ana)).toEqual({ imageId: null, owed: 0, graded: 6 });
+      expect(await ok('queue.next', { projectId: project.id, readerId: people.Ben.id }, people.Ben)).toEqual({ imageId: i1, owed: 5, graded: 1 });
 
       await grade(i1!, 1, people.Ben);
       await grade(i2!, 2, people.Ben);

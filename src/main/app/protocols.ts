@@ -217,8 +217,9 @@ export function protocolOperations(workspace: Workspace) {
       return { ...queue, owed: queue.imageIds.length, imageIds: queue.imageIds.slice(0, limit ?? 1000) };
     },
     queueNext: ({ projectId, readerId }: Validated<'queue.next'>) => {
-      const queue = owed(projectId, readerId);
-      return { imageId: queue.imageIds[0] ?? null, owed: queue.imageIds.length };
+      const queue = workQueue(projectId, readerId);
+      const owedIds = queue.ordered.filter(queue.isOwed);
+      return { imageId: owedIds[0] ?? null, owed: owedIds.length, graded: queue.graded };
     },
     queueLocate({ projectId, readerId, imageId }: Validated<'queue.locate'>): WorkQueuePosition {
       const image = store.images.get(imageId);
