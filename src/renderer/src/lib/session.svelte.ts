@@ -8,8 +8,11 @@ import type { Person } from '../../../shared/people';
 
 export type ViewName = 'projects' | 'library' | 'review' | 'triage' | 'train' | 'evaluate' | 'agreement' | 'adjudication' | 'people';
 
-/** The list Review's ←/→ move through (and Esc returns to): the Library's view, or the triage queue. */
-export type ReviewSource = 'library' | 'triage';
+/**
+ * The list Review's ←/→ move through: the Library's view, the triage queue, or the reader's work queue
+ * (opened from the Library's "Grade my queue"). Esc returns to Triage from the triage queue, else to the Library.
+ */
+export type ReviewSource = 'library' | 'triage' | 'queue';
 
 export const session = $state({
   project: null as ProjectSummary | null,
@@ -19,7 +22,7 @@ export const session = $state({
   view: 'projects' as ViewName,
   /** The image Review shows. */
   imageId: null as number | null,
-  /** Follows the last of Library and Triage the reader was in. */
+  /** Follows the last of Library and Triage the reader was in, unless "Grade my queue" chose the work queue. */
   reviewSource: 'library' as ReviewSource,
 });
 
@@ -62,6 +65,13 @@ export const managesPeople = (team: boolean): boolean => !team || session.person
 
 export function openReview(imageId: number): void {
   session.imageId = imageId;
+  session.view = 'review';
+}
+
+/** "Grade my queue": Review at the first image the reader owes, with ←/→ following their work queue. */
+export function openMyQueue(): void {
+  session.reviewSource = 'queue';
+  session.imageId = null;
   session.view = 'review';
 }
 

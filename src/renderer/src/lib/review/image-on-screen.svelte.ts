@@ -10,7 +10,7 @@ import type { ImageEvent, LabelEvent } from '../../../../shared/domain';
 import { call, CallError } from '../api';
 import { session } from '../session.svelte';
 import { firstGradeSince, startOfToday } from './graded-today';
-import { describePosition, firstForReview, locateForReview, placeDependsOn, type ReviewPosition } from './navigation';
+import { describePosition, firstForReview, locateForReview, placeDependsOn, placeKeptOutside, type ReviewPosition } from './navigation';
 import type { DataChange } from './own-writes';
 import { preloadDisplay } from './preload';
 import { asViewer } from './viewer';
@@ -79,7 +79,7 @@ export class ImageOnScreen {
     }
   }
 
-  /** Review opened without an image: start at the Library's focused image or the queue's place, or the first of the list. */
+  /** Review opened without an image: start at the Library's focused image, the triage queue's place, the first image the reader owes, or the first of the list. */
   async #openFirstOfView(): Promise<void> {
     const token = ++this.#loadToken;
     try {
@@ -142,12 +142,16 @@ export class ImageOnScreen {
     }
   }
 
-  /** A new place for the image on screen; one graded out of the list keeps its old neighbours for ←/→. */
+  /**
+   * A new place for the image on screen; one graded out of the list keeps its old neighbours for ←/→,
+   * or the neighbours its answer names (see placeKeptOutside).
+   */
   #takePlace(located: ReviewPosition): void {
     if (located.index >= 0 || !this.position || this.position.index < 0) {
       this.position = located;
       this.leftView = false;
     } else {
+      if (placeKeptOutside(located)) this.position = located;
       this.leftView = true;
     }
   }

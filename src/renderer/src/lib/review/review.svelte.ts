@@ -18,7 +18,7 @@ import { rememberForUndo, undoLast, undoState } from '../undo.svelte';
 import { GradingQueue, type QueueReport } from './grading-queue';
 import { ImageOnScreen, message } from './image-on-screen.svelte';
 import { labelForDigit } from './label-keys';
-import { leaveReview } from './navigation';
+import { afterLastImage, leaveReview, noImageThatWay } from './navigation';
 import { OwnWrites } from './own-writes';
 import type { Acceptance } from './similar-text';
 import { UndoGuard } from './undo-guard';
@@ -142,14 +142,7 @@ export class ReviewState {
     if (!position || !this.#mayLeave()) return;
     const target = direction === 'next' ? position.nextId : position.previousId;
     if (target !== null) return this.open(target);
-    const text = leftView
-      ? `There is no ${direction} image in this view.`
-      : position.index < 0
-        ? 'This image is not in the current Library view, so there is no previous or next image. Press Esc for the Library.'
-        : direction === 'next'
-          ? 'This is the last image in this view.'
-          : 'This is the first image in this view.';
-    this.say('info', text);
+    this.say('info', noImageThatWay(direction, position, leftView));
   }
 
   /** E: the same patient's other eye. */
@@ -158,7 +151,7 @@ export class ReviewState {
     else this.say('info', 'This patient has no other image in the project.');
   }
 
-  /** Back to the Library, or to Triage when Review follows the triage queue. */
+  /** Back to the Library, or to Triage when Review follows the triage queue (the work queue was opened from the Library). */
   backToLibrary(): void {
     if (!this.#mayLeave()) return;
     this.#queue.moved();
@@ -273,7 +266,7 @@ export class ReviewState {
     const saved = `Saved ${words} for ${await this.onScreen.nameOf(report.imageId)}.`;
     if (task.kind === 'multilabel') this.say('ok', `${saved} Toggle more labels, or press → for the next image.`);
     else if (!this.advanceAfterGrading) this.say('ok', saved);
-    else if (report.nextId === null) this.say('ok', `${saved} That was the last image in this view.`);
+    else if (report.nextId === null) this.say('ok', `${saved} ${afterLastImage()}`);
     else this.say('ok', `${saved}${more}`);
   }
 
