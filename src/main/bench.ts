@@ -1,4 +1,4 @@
-// `npm run bench [-- store import import-memory ui review-keys ml gradcam onnx resolution nearest corruption fuzz graders gpu]`: performance figures, each beside a bare
+// `npm run bench [-- store work-queue import import-memory ui review-keys ml gradcam onnx resolution nearest corruption fuzz graders gpu]`: performance figures, each beside a bare
 // baseline measured in the same run. With no names, every section but gpu (the device check) and resolution (an hour of
 // training on the development datasets) runs.
 import fs from 'node:fs';
@@ -17,11 +17,14 @@ import { benchNearestReal } from './bench/nearest-real';
 import { benchOnnxExtraction } from './bench/onnx-extraction';
 import { benchResolution } from './bench/resolution';
 import { benchStoreQueries } from './bench/store-queries';
+import { benchWorkQueue } from './bench/work-queue';
 
 const REAL_DATASET = path.resolve(process.env.GRADEDESK_BENCH_DATASET ?? '../shared/datasets/eyepacs-dev-256');
 
 const sections: Record<string, (scratch: string) => Promise<void> | void> = {
   store: benchStoreQueries,
+  // Review's place in a grader's work queue, moving and after a grade.
+  'work-queue': benchWorkQueue,
   import: (scratch) => {
     const dataset = fs.existsSync(path.join(REAL_DATASET, 'trainLabels.csv')) ? REAL_DATASET : null;
     if (!dataset) process.stdout.write(`(real-data import skipped: ${REAL_DATASET} not found)\n`);

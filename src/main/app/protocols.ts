@@ -134,10 +134,7 @@ export function protocolOperations(workspace: Workspace) {
     let isOwed: (imageId: number) => boolean;
     let graded: number;
     if (isDoubleProtocol(protocol)) {
-      const callers = new Map<number, Set<number>>();
-      for (const call of store.protocols.graderCalls(projectId)) {
-        callers.set(call.imageId, (callers.get(call.imageId) ?? new Set()).add(call.readerId));
-      }
+      const callers = store.protocols.callersByImage(projectId);
       isOwed = (imageId) => {
         const by = callers.get(imageId);
         return !by || (!by.has(readerId) && by.size < protocol.graders);

@@ -9,6 +9,12 @@ export function bareImagePage(store: Store): (projectId: number, offset: number)
   return (projectId, offset) => select.all(projectId, offset);
 }
 
+/** Reads the ids of a project's images, unordered: what a work queue starts from. */
+export function bareProjectIds(store: Store): (projectId: number) => unknown[] {
+  const select = store.db.prepare('SELECT id FROM images WHERE project_id = ?').pluck();
+  return (projectId) => select.all(projectId);
+}
+
 /** Writes one row per call, each in its own transaction, into a scratch table made for it. */
 export function bareOneRowWrites(store: Store): (i: number) => void {
   store.db.exec('CREATE TABLE bare_writes (a INTEGER, b TEXT)');

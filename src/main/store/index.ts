@@ -49,7 +49,7 @@ export class Store {
     this.projects = new ProjectStore(db);
     this.readers = new ReaderStore(db);
     this.people = new PeopleStore(db);
-    this.protocols = new ProtocolStore(db);
+    this.protocols = new ProtocolStore(db, this.dataVersion);
     this.images = new ImageStore(db, this.dataVersion);
     this.labels = new LabelStore(db);
     this.models = new ModelStore(db);

@@ -1,6 +1,7 @@
 import type { LabelSource, LabelValue } from '../../shared/domain';
 import { SINGLE_PROTOCOL, type GradingProtocol } from '../../shared/protocols';
 import type { Db } from './database';
+import type { DataVersion } from './data-version';
 import { storedJson } from './failures';
 import { writeTransaction } from './write-transaction';
 
@@ -39,7 +40,13 @@ interface ProtocolRow {
 
 /** Grading protocols of projects, and the facts of blind grading (who has called which image) they run on. */
 export class ProtocolStore {
-  constructor(private readonly db: Db) {}
+  /** The last project's callers by image, with the data version they were read at. */
+  private callers: { projectId: number; version: string; byImage: ReadonlyMap<number, ReadonlySet<number>> } | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly dataVersion: DataVersion,
+  ) {}
 
   /** The project's protocol; `single` when none was set. */
   get(projectId: number): GradingProtocol {
@@ -109,6 +116,19 @@ export class ProtocolStore {
     }
     for (const [key, call] of calls) if (call.note === null) call.note = notes.get(key) ?? null;
     return [...calls.values()].sort((a, b) => a.imageId - b.imageId || a.readerName.localeCompare(b.readerName));
+  }
+
+  /**
+   * The readers with a standing call (see graderCalls) on each image of a project that has one, kept until the
+   * database changes: work queues are read at every image Review opens in one, and a project's calls take a while.
+   */
+  callersByImage(projectId: number): ReadonlyMap<number, ReadonlySet<number>> {
+    const version = this.dataVersion.current();
+    if (this.callers?.projectId === projectId && this.callers.version === version) return this.callers.byImage;
+    const byImage = new Map<number, Set<number>>();
+    for (const call of this.graderCalls(projectId)) byImage.set(call.imageId, (byImage.get(call.imageId) ?? new Set()).add(call.readerId));
+    this.callers = { projectId, version, byImage };
+    return byImage;
   }
 
   /** Whether a reader has a standing call on an image: a blind grade, or ungradable. */
