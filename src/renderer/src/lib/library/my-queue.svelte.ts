@@ -8,6 +8,7 @@
 import { untrack } from 'svelte';
 import { isDoubleProtocol } from '../../../../shared/protocols';
 import { call, on } from '../api';
+import { debounce } from '../debounce';
 import { openMyQueue, session } from '../session.svelte';
 
 const SETTLE_MS = 120;
@@ -16,7 +17,8 @@ export class MyQueue {
   /** The images the reader owes; null where there is no queue to offer (single grading, no reader) or not known yet. */
   owed = $state<number | null>(null);
   #double = false;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** A change in the burst may have changed the protocol: read it again, not only the count. */
+  #protocolChanged = false;
 
   constructor(private readonly projectId: number) {
     $effect(() => {
@@ -25,14 +27,19 @@ export class MyQueue {
     });
     $effect(() =>
       untrack(() => {
+        const refresh = debounce(() => {
+          const again = this.#protocolChanged;
+          this.#protocolChanged = false;
+          void (again ? this.#load() : this.#double && this.#count());
+        }, SETTLE_MS);
         const stop = on('data.changed', (change) => {
           if (change.projectId !== null && change.projectId !== projectId) return;
-          clearTimeout(this.#timer);
-          this.#timer = setTimeout(() => void (change.what === 'projects' ? this.#load() : this.#double && this.#count()), SETTLE_MS);
+          if (change.what === 'projects') this.#protocolChanged = true;
+          refresh();
         });
         return () => {
           stop();
-          clearTimeout(this.#timer);
+          refresh.cancel();
         };
       }),
     );
