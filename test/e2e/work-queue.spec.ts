@@ -19,7 +19,8 @@ test.beforeAll(async () => {
   dataDir = path.join(root, 'data');
   await gradedeskCli(dataDir, 'demo', '--count', '6', '--seed', '5');
   await gradedeskCliWithInput(dataDir, `${PASSWORD}\n`, 'user', 'add', 'Ana', '--role', 'grader', '--password-stdin');
-  await gradedeskCli(dataDir, 'protocol', 'set', '--project', 'Demo', '--kind', 'double-blind', '--graders', '2');
+  await gradedeskCli(dataDir, 'user', 'add', 'Carla', '--role', 'admin');
+  await gradedeskCli(dataDir, 'protocol', 'set', '--project', 'Demo', '--reader', 'Carla', '--kind', 'double-blind', '--graders', '2');
   queue = (JSON.parse(await gradedeskCli(dataDir, '--json', 'queue', '--project', 'Demo', '--reader', 'Ana')) as { imageIds: number[] }).imageIds;
   app = await startGradedesk(dataDir);
 });
