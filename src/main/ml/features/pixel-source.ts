@@ -39,10 +39,10 @@ export class PixelPool implements PixelSource {
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
-  /** Ends the workers; tasks still running are rejected. */
+  /** Ends the workers once the images they are working on are cached (no file cut short); queued ones are dropped. */
   async close(): Promise<void> {
     const pool = this.pool;
     this.pool = null;
-    await pool?.destroy();
+    await pool?.close({ force: true });
   }
 }
