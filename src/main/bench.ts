@@ -1,11 +1,12 @@
-// `npm run bench [-- store work-queue import import-memory ui review-keys ml gradcam onnx resolution nearest corruption fuzz graders gpu]`: performance figures, each beside a bare
-// baseline measured in the same run. With no names, every section but gpu (the device check) and resolution (an hour of
-// training on the development datasets) runs.
+// `npm run bench [-- store work-queue import import-memory ui review-keys ml extraction gradcam onnx resolution nearest corruption fuzz graders gpu]`: performance figures, each beside a bare
+// baseline measured in the same run. With no names, every section but gpu (the device check), resolution (an hour of
+// training on the development datasets) and extraction (a longer form of ml's extraction figures) runs.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { benchApiFuzz } from './bench/api-fuzz-run';
 import { benchCorruption } from './bench/corruption';
+import { benchExtractionSection } from './bench/extraction-pipeline';
 import { benchGpu } from './bench/gpu';
 import { benchGraders } from './bench/graders';
 import { benchGradCam } from './bench/gradcam';
@@ -40,6 +41,8 @@ const sections: Record<string, (scratch: string) => Promise<void> | void> = {
     if (!dataset) process.stdout.write(`(real-data training skipped: ${REAL_DATASET} not found)\n`);
     return benchMl(scratch, dataset);
   },
+  // Feature extraction alone: preparation (calling thread, one pool worker, a worker per core), cold and warm pipeline, bare predict.
+  extraction: benchExtractionSection,
   gradcam: benchGradCam,
   // Frozen extraction through ONNX Runtime against tfjs, and against a bare session.run.
   onnx: benchOnnxExtraction,
@@ -73,7 +76,7 @@ const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'gradedesk-bench-'));
 try {
   process.stdout.write(`Gradedesk benchmarks on ${os.cpus().length} cores, Node ${process.version}\n\n`);
   for (const [name, run] of Object.entries(sections)) {
-    if (wanted.includes(name) || (wanted.length === 0 && name !== 'gpu' && name !== 'resolution')) await run(scratch);
+    if (wanted.includes(name) || (wanted.length === 0 && !['gpu', 'resolution', 'extraction'].includes(name))) await run(scratch);
   }
 } finally {
   fs.rmSync(scratch, { recursive: true, force: true });

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { chooseBackend, tf } from '../../src/main/ml/engine/backend';
 import { doctorLines } from '../../src/main/ml/engine/doctor';
 import { fineTuneBatchSize } from '../../src/main/ml/training/fine-tune/batch-size';
+import { extractionBatchSize } from '../../src/main/ml/features/extraction-batch';
 import { noAdapterReason, probeWebGpu } from '../../src/main/ml/engine/webgpu-adapter';
 import { GradedeskError } from '../../src/shared/errors';
 
@@ -45,6 +46,17 @@ describe('the backend ladder', () => {
     expect(fineTuneBatchSize(webDefault, 224)).toBe(8); // 112² × 96 × 4 B = 4.8 MB per image, 64 MB room
     expect(fineTuneBatchSize(webDefault, 448)).toBe(2);
     expect(fineTuneBatchSize(large, 448)).toBe(32);
+  });
+
+  it('extracts features in batches of 8 on the processor, 32 on a GPU or native TensorFlow, within the adapter’s binding', () => {
+    const webDefault = { maxStorageBufferBindingSize: 128 * 2 ** 20, maxBufferSize: 256 * 2 ** 20 };
+    const large = { maxStorageBufferBindingSize: 2 ** 32 - 4, maxBufferSize: 2 ** 40 };
+    const adapter = (limits: typeof webDefault) => ({ vendor: 'v', architecture: 'a', device: 'd', description: '', maxComputeWorkgroupStorageSize: 0, maxComputeInvocationsPerWorkgroup: 0, ...limits });
+    expect(extractionBatchSize({ backend: 'wasm', adapter: null }, 224)).toBe(8);
+    expect(extractionBatchSize({ backend: 'cpu', adapter: null }, 448)).toBe(8);
+    expect(extractionBatchSize({ backend: 'tensorflow-gpu', adapter: null }, 448)).toBe(32);
+    expect(extractionBatchSize({ backend: 'webgpu', adapter: adapter(large) }, 448)).toBe(32);
+    expect(extractionBatchSize({ backend: 'webgpu', adapter: adapter(webDefault) }, 224)).toBe(8);
   });
 });
 

@@ -7,6 +7,7 @@ import type { ImportReport } from '../../shared/import-report';
 import type { LearningRateFinding, TrainOptions } from '../../shared/ml';
 import type { FileAnalysis, FileAnalysisRequest } from '../ingest/analyse-file';
 import analyseWorkerScript from '../ingest/analyse-worker?modulePath';
+import pixelWorkerScript from '../ml/features/pixel-worker?modulePath';
 import { importFolder, type ImportRequest } from '../ingest/import-folder';
 import { JobRunner, type RunningJob } from '../jobs/runner';
 import { createWorkerPool } from '../jobs/worker-pool';
@@ -40,7 +41,7 @@ export class Workspace {
     readonly dataDir: string,
     readonly store: Store,
   ) {
-    this.engine = createEngine(store, dataDir);
+    this.engine = createEngine(store, dataDir, pixelWorkerScript);
     this.jobs.on('finished', (info) => {
       const change = changeOfFinishedJob(info);
       if (change) this.changes.announce(change);
@@ -150,6 +151,7 @@ export class Workspace {
     await this.jobs.cancelAll('import');
     await this.analysePool?.destroy();
     this.analysePool = null;
+    await this.engine.pixels.close();
     this.store.close();
   }
 }

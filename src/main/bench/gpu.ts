@@ -3,12 +3,9 @@
 // through the pipeline against a bare trainOnBatch on the same tensors, and then head-only against
 // fine-tuning on the same patient-grouped folds of a real dataset (GRADEDESK_BENCH_DATASET): QWK,
 // referable AUC and wall time, with a summary table last.
-import crypto from 'node:crypto';
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { taskSpecFor } from '../../shared/domain';
 import type { BackendInfo, TrainOptions } from '../../shared/ml';
-import { writeDemoDataset } from '../demo/dataset';
 import { createRandom } from '../util/random';
 import { initBackend, tf } from '../ml/engine/backend';
 import { DEFAULT_BACKBONE_ID } from '../ml/backbones/registry';
@@ -26,7 +23,7 @@ import { modelReadyPixels, preprocessorFor } from '../ml/features/preprocessing'
 import { runTraining } from '../ml/training/training-run';
 import { prepareModel } from '../ml/training/training-snapshot';
 import { Workspace } from '../app/workspace';
-import { benchExtraction } from './ml-engine';
+import { benchExtraction, extractionImages } from './extraction-pipeline';
 import { printFigure, timed } from './measure';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
@@ -41,6 +38,7 @@ const UNFREEZE = env('GRADEDESK_BENCH_GPU_UNFREEZE', 4);
 /** Seconds the fine-tuning run may take; its epochs are chosen from the probed step rate. */
 const FINE_TUNE_SECONDS = env('GRADEDESK_BENCH_GPU_SECONDS', 240);
 const PROBE_IMAGES = env('GRADEDESK_BENCH_GPU_PROBE_IMAGES', 64);
+const EXTRACTION_IMAGES = env('GRADEDESK_BENCH_EXTRACT_IMAGES', 256);
 const EXTRACTION_SIZES = (process.env.GRADEDESK_BENCH_GPU_EXTRACT_SIZES ?? '224,448').split(',').filter(Boolean).map(Number);
 
 interface Row {
@@ -59,8 +57,8 @@ export async function benchGpu(scratch: string, dataset: string | null): Promise
   const summary: string[] = [];
 
   out('== extraction: pipeline against bare predict ==');
-  const demo = await writeDemoDataset(path.join(scratch, 'gpu-demo'), { count: 48, seed: 23, minSize: 512, maxSize: 768 });
-  const images = await Promise.all(demo.images.map(async (image) => ({ sha256: await sha(image.file), path: image.file })));
+  // Enough images that a GPU's batches take more than a blink.
+  const images = await extractionImages(scratch, EXTRACTION_IMAGES);
   for (const size of EXTRACTION_SIZES) summary.push(...(await captured(() => benchExtraction(scratch, images, size, backend))));
   out();
 
@@ -244,7 +242,3 @@ function printSummary(figures: string[], rows: Row[]): void {
 }
 
 const fmt = (value: number | null) => (value === null ? 'n/a' : value.toFixed(3));
-
-async function sha(file: string): Promise<string> {
-  return crypto.createHash('sha256').update(await fs.readFile(file)).digest('hex');
-}

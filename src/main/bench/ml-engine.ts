@@ -1,33 +1,24 @@
-// The training engine's figures: feature extraction through the pipeline against the bare backbone,
+// The training engine's figures: feature extraction through the pipeline against the bare backbone
+// (extraction-pipeline.ts),
 // head training against a bare tfjs fit, and (when the dataset is present) a full cross-validated
 // training run on real fundus photographs.
-import crypto from 'node:crypto';
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { taskSpecFor } from '../../shared/domain';
 import { defaultTrainOptions, type BackendInfo } from '../../shared/ml';
-import { writeDemoDataset } from '../demo/dataset';
 import { createRandom } from '../util/random';
 import { initBackend, tf } from '../ml/engine/backend';
-import { DEFAULT_BACKBONE_ID } from '../ml/backbones/registry';
-import { featureContext } from '../ml/engine/engine';
-import { ensureFeatures, type FeatureContext, type ImageSource } from '../ml/features/extract-features';
 import { classWeights, trainingRows } from '../ml/training/head-data';
 import { buildHead } from '../ml/training/heads';
 import { evaluateModel } from '../ml/evaluate/model-evaluation';
-import { pixelTensor } from '../ml/features/pixel-batches';
-import { modelReadyPixels } from '../ml/features/preprocessing';
 import { trainHead } from '../ml/training/train-head';
 import { runTraining } from '../ml/training/training-run';
 import { prepareModel } from '../ml/training/training-snapshot';
-import { Store } from '../store';
 import { Workspace } from '../app/workspace';
+import { benchExtraction, extractionImages } from './extraction-pipeline';
 import { percentile, printFigure, timed } from './measure';
 
 const RUNS = 3;
 const EXTRACTION_IMAGES = 48;
-/** ensureFeatures' batch size; the baseline predicts batches of the same size. */
-const EXTRACTION_BATCH = 8;
 const HEAD_ROWS = 3000;
 const HEAD_DIM = 1280;
 const HEAD_CLASSES = 5;
@@ -39,88 +30,6 @@ const log = (line: string) => process.stderr.write(`[ml] ${line}\n`);
 function describeBackend(backend: BackendInfo): string {
   const simd = backend.simd === null ? '' : backend.simd ? ', SIMD' : ', no SIMD';
   return `${backend.backend} (${backend.package}${simd}, ${backend.threads} thread${backend.threads === 1 ? '' : 's'})`;
-}
-
-async function sha256Of(file: string): Promise<string> {
-  return crypto.createHash('sha256').update(await fs.readFile(file)).digest('hex');
-}
-
-/** Runs `work` against a fresh store and model-input cache, so every image is decoded and preprocessed. */
-async function withFreshStore<T>(dir: string, work: (store: Store) => Promise<T>): Promise<T> {
-  await fs.mkdir(dir, { recursive: true });
-  const store = Store.open(dir);
-  try {
-    return await work(store);
-  } finally {
-    store.close();
-    await fs.rm(dir, { recursive: true, force: true });
-  }
-}
-
-/**
- * The bare baseline: the same extractor on preloaded batches, features read back as the pipeline does
- * (through ONNX Runtime on preloaded pixels when the pipeline extracts through it).
- */
-async function barePredict(context: FeatureContext, batches: readonly tf.Tensor4D[], pixelBatches: readonly Buffer[][]): Promise<void> {
-  const { pixelFeatures } = context.extractor;
-  if (pixelFeatures) {
-    for (const pixels of pixelBatches) await pixelFeatures(pixels);
-    return;
-  }
-  for (const batch of batches) {
-    const output = tf.tidy(() => context.extractor.features(context.extractor.normalise(batch)));
-    await output.data();
-    output.dispose();
-  }
-}
-
-export async function benchExtraction(scratch: string, images: readonly ImageSource[], size: number, backend: BackendInfo): Promise<void> {
-  log(`feature extraction at ${size} px: loading the backbone and warming up`);
-  const setup = Workspace.open(path.join(scratch, `ml-extract-${size}`));
-  const base = await featureContext(setup.engine, DEFAULT_BACKBONE_ID, size, 'dr-grade');
-  const batches: tf.Tensor4D[] = [];
-  const pixelBatches: Buffer[][] = [];
-  const runtime = base.extractor.pixelFeatures ? 'ONNX Runtime' : `tfjs ${backend.backend}`;
-  try {
-    const contextFor = (store: Store, dir: string): FeatureContext => ({ ...base, features: store.features, cacheDir: path.join(dir, 'cache') });
-    // Warm-up: sharp, the preprocessing and the backbone's kernels; it also leaves the model-ready
-    // pixels in the setup cache, from which the baseline's tensors are made.
-    await ensureFeatures({ ...base, features: setup.store.features, cacheDir: setup.cacheDir }, images, ['original']);
-    for (let i = 0; i < images.length; i += EXTRACTION_BATCH) {
-      const chunk = images.slice(i, i + EXTRACTION_BATCH);
-      const pixels = await Promise.all(chunk.map((image) => modelReadyPixels(setup.cacheDir, base.preprocessor, size, image)));
-      batches.push(pixelTensor(pixels, size));
-      pixelBatches.push(pixels);
-    }
-    await barePredict(base, batches, pixelBatches);
-
-    // Alternate the two sides and keep the median of three runs each: the machine is shared and noisy.
-    const baselineSeconds: number[] = [];
-    const pipelineSeconds: number[] = [];
-    for (let run = 1; run <= RUNS; run++) {
-      baselineSeconds.push((await timed(() => barePredict(base, batches, pixelBatches))).seconds);
-      const dir = path.join(scratch, `ml-extract-${size}-run-${run}`);
-      const { result, seconds } = await withFreshStore(dir, (store) => timed(() => ensureFeatures(contextFor(store, dir), images, ['original'])));
-      if (result.extracted !== images.length) throw new Error(`The pipeline extracted ${result.extracted} of ${images.length} images (${result.failed.length} failed).`);
-      pipelineSeconds.push(seconds);
-    }
-    const baseline = images.length / percentile(baselineSeconds, 50);
-    const pipeline = images.length / percentile(pipelineSeconds, 50);
-    printFigure({
-      name:
-        `feature extraction @${size} px through ${runtime} (${images.length} synthetic fundus JPEGs 512-768 px: decode, Ben Graham, ` +
-        `model-input cache, feature rows; view original, batches of ${EXTRACTION_BATCH}; median of ${RUNS})`,
-      value: pipeline,
-      unit: 'images/s',
-      baseline: { name: `bare ${base.extractor.backbone.id} features on preloaded batches (${runtime})`, value: baseline },
-      goal: 'ratio >= 0.9',
-      met: pipeline / baseline >= 0.9,
-    });
-  } finally {
-    tf.dispose(batches);
-    base.extractor.dispose();
-    await setup.close();
-  }
 }
 
 /** Features that carry the grade in a few dimensions, standardised like the engine's. */
@@ -258,9 +167,7 @@ export async function benchMl(scratch: string, dataset: string | null): Promise<
   const absent = backend.backend === 'wasm' || backend.backend === 'cpu' ? `; native backends absent: ${backend.notes.filter((n) => n.includes('tfjs-node')).join(' ')}` : '';
   process.stdout.write(`ML engine on ${describeBackend(backend)}${absent}\n`);
 
-  log(`writing ${EXTRACTION_IMAGES} synthetic fundus photographs`);
-  const demo = await writeDemoDataset(path.join(scratch, 'ml-demo'), { count: EXTRACTION_IMAGES, seed: 23, minSize: 512, maxSize: 768 });
-  const images = await Promise.all(demo.images.map(async (image) => ({ sha256: await sha256Of(image.file), path: image.file })));
+  const images = await extractionImages(scratch, EXTRACTION_IMAGES);
   await benchExtraction(scratch, images, 224, backend);
   await benchExtraction(scratch, images, 128, backend);
   await benchHeadTraining(backend);

@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { GradedeskError } from '../../../shared/errors';
 import type { JobContext } from '../../jobs/runner';
 import { throttled } from '../../jobs/progress';
+import pixelWorkerScript from '../features/pixel-worker?modulePath';
 import engineWorkerScript from './worker?modulePath';
 import type { EngineJobKind, EngineResult, EngineTask, WorkerMessage } from './worker-protocol';
 
@@ -20,7 +21,7 @@ function startWorker(script: string, workerData: unknown): Worker {
 
 export function runEngineTask<K extends EngineJobKind>(dataDir: string, task: EngineTask<K>, { signal, progress }: JobContext): Promise<EngineResult<K>> {
   return new Promise((resolve, reject) => {
-    const worker = startWorker(engineWorkerScript, { dataDir, task });
+    const worker = startWorker(engineWorkerScript, { dataDir, task, pixelWorkerScript });
     const report = throttled(progress, 200);
     let settled = false;
     const cancel = () => worker.postMessage({ type: 'cancel' });

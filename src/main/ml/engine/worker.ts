@@ -12,7 +12,7 @@ import { predictProject } from '../models/predict';
 import { runTraining } from '../training/training-run';
 import type { EngineJobKind, EngineResult, EngineTask, WorkerMessage } from './worker-protocol';
 
-const { dataDir, task } = workerData as { dataDir: string; task: EngineTask };
+const { dataDir, task, pixelWorkerScript } = workerData as { dataDir: string; task: EngineTask; pixelWorkerScript: string };
 const controller = new AbortController();
 const post = (message: WorkerMessage) => parentPort!.postMessage(message);
 parentPort!.on('message', (message: { type: 'cancel' }) => {
@@ -20,7 +20,8 @@ parentPort!.on('message', (message: { type: 'cancel' }) => {
 });
 
 const store = Store.open(dataDir);
-const engine = createEngine(store, dataDir);
+// The pixel pool's workers are started from this thread, on first use, and ended before the result is posted.
+const engine = createEngine(store, dataDir, pixelWorkerScript);
 const control = { signal: controller.signal, onProgress: (progress: Progress) => post({ type: 'progress', progress }) };
 
 async function run(): Promise<EngineResult<EngineJobKind>> {
@@ -38,8 +39,16 @@ async function run(): Promise<EngineResult<EngineJobKind>> {
   }
 }
 
+async function runThenEndPool(): Promise<EngineResult<EngineJobKind>> {
+  try {
+    return await run();
+  } finally {
+    await engine.pixels.close();
+  }
+}
+
 try {
-  post({ type: 'result', value: await run() });
+  post({ type: 'result', value: await runThenEndPool() });
 } catch (error) {
   const code = error instanceof GradedeskError ? error.code : null;
   post({ type: 'error', code, message: error instanceof Error ? error.message : String(error) });

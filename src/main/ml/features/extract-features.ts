@@ -4,6 +4,7 @@ import type { Progress } from '../../../shared/jobs';
 import type { FeatureStore } from '../../store/features';
 import type { FeatureExtractor } from '../backbones/load';
 import { inPixelBatches, outputsPerView, outputsPerViewedPixels, type ImageSource } from './pixel-batches';
+import type { PixelSource } from './pixel-source';
 import type { Preprocessor } from './preprocessing';
 import type { ImageView } from './views';
 
@@ -14,6 +15,10 @@ export interface FeatureContext {
   cacheDir: string;
   extractor: FeatureExtractor;
   preprocessor: Preprocessor;
+  /** Where model-ready pixels are made (the engine's pixel pool); on the calling thread when absent. */
+  pixels?: PixelSource | undefined;
+  /** Images per backbone call (extractionBatchSize); BATCH_SIZE when absent. */
+  batchSize?: number | undefined;
 }
 
 /** The cache key of features made by this backbone, input size, preprocessing and (multi-scale) configuration. */
@@ -45,6 +50,8 @@ export async function ensureFeatures(
       cacheDir: context.cacheDir,
       preprocessor: context.preprocessor,
       size: context.extractor.inputSize,
+      pixels: context.pixels,
+      batchSize: context.batchSize,
       phase: 'Extracting features',
       cancelledMessage: 'Feature extraction was cancelled; the features computed so far are kept.',
       ...options,

@@ -1,10 +1,11 @@
-// Batches of model-ready pixels for the backbone, with the next images preprocessed ahead on sharp's
-// threads while the backbone computes the current batch.
+// Batches of model-ready pixels for the backbone, with the next images preprocessed ahead (on the pixel
+// pool's worker threads where the engine has one) while the backbone computes the current batch.
 import { GradedeskError } from '../../../shared/errors';
 import type { Progress } from '../../../shared/jobs';
 import { ProgressMeter } from '../../jobs/progress';
 import { tf } from '../engine/backend';
-import { modelReadyPixels, type Preprocessor } from './preprocessing';
+import { inThreadPixels, type PixelSource } from './pixel-source';
+import type { Preprocessor } from './preprocessing';
 import { applyView, type ImageView } from './views';
 
 export interface ImageSource {
@@ -16,6 +17,10 @@ export interface PixelBatchOptions {
   cacheDir: string;
   preprocessor: Preprocessor;
   size: number;
+  /** Where the pixels are made; on the calling thread when absent. */
+  pixels?: PixelSource | undefined;
+  /** Images per batch; BATCH_SIZE when absent. */
+  batchSize?: number | undefined;
   /** The progress phase, and what the cancellation error says. */
   phase: string;
   cancelledMessage: string;
@@ -23,9 +28,16 @@ export interface PixelBatchOptions {
   onProgress?: (progress: Progress) => void;
 }
 
+/** The batch on the processor (wasm, cpu); extractionBatchSize gives a GPU's. */
 export const BATCH_SIZE = 8;
-/** Images being preprocessed ahead of the backbone. */
-const READ_AHEAD = 16;
+
+/**
+ * Images being prepared ahead of the backbone: the next batch, plus enough to keep every worker of the
+ * source busy (a few each, since a task also waits on the disk and on sharp's threads).
+ */
+export function readAhead(batchSize: number, parallel: number): number {
+  return Math.max(2 * batchSize, batchSize + 4 * parallel);
+}
 
 /**
  * Calls `handle` with each batch of readable images and their pixels, in order; returns the images
@@ -38,18 +50,20 @@ export async function inPixelBatches(
 ): Promise<Array<{ sha256: string; error: string }>> {
   const meter = new ProgressMeter(options.phase, images.length);
   const failed: Array<{ sha256: string; error: string }> = [];
+  const source = options.pixels ?? inThreadPixels;
+  const batchSize = options.batchSize ?? BATCH_SIZE;
   const pixelsOf = (image: ImageSource) =>
-    modelReadyPixels(options.cacheDir, options.preprocessor, options.size, image).then(
+    source.modelReadyPixels(options.cacheDir, options.preprocessor, options.size, image).then(
       (pixels) => ({ image, pixels }),
       (error: unknown) => ({ image, error: error instanceof Error ? error.message : String(error) }),
     );
-  const pending = images.slice(0, READ_AHEAD).map(pixelsOf);
+  const pending = images.slice(0, readAhead(batchSize, source.parallel)).map(pixelsOf);
   let next = pending.length;
   options.onProgress?.(meter.snapshot());
   while (pending.length > 0) {
     if (options.signal?.aborted) throw new GradedeskError('cancelled', options.cancelledMessage);
     const batch: Array<{ image: ImageSource; pixels: Buffer }> = [];
-    while (batch.length < BATCH_SIZE && pending.length > 0) {
+    while (batch.length < batchSize && pending.length > 0) {
       const ready = await pending.shift()!;
       if (next < images.length) pending.push(pixelsOf(images[next++]!));
       if ('error' in ready) failed.push({ sha256: ready.image.sha256, error: ready.error });
@@ -58,7 +72,7 @@ export async function inPixelBatches(
     if (batch.length > 0) await handle(batch);
     meter.done = next - pending.length;
     options.onProgress?.(meter.snapshot());
-    // Let sharp's callbacks and progress messages through between batches.
+    // Let sharp's callbacks, the pool's answers and progress messages through between batches.
     await new Promise((resolve) => setImmediate(resolve));
   }
   return failed;

@@ -108,16 +108,36 @@ function shadesOfGrey(rgb: Buffer, power: number): Buffer {
   return out;
 }
 
-/** The cached model-ready pixels of an image, made from its file on first use. */
-export async function modelReadyPixels(cacheDir: string, preprocessor: Preprocessor, size: number, image: { path: string; sha256: string }): Promise<Buffer> {
-  const file = path.join(cacheDir, 'model-input', `${preprocessor.id}-${size}`, image.sha256.slice(0, 2), `${image.sha256}.rgb`);
+/** Every preprocessing by id, for a worker thread that is told which one to run. */
+export function preprocessorById(id: string): Preprocessor {
+  const found = [fundus, fundusGreen, dermoscopy, microscopy].find((preprocessor) => preprocessor.id === id);
+  if (!found) throw new Error(`There is no preprocessing "${id}" in this version of Gradedesk.`);
+  return found;
+}
+
+function modelInputFile(cacheDir: string, preprocessor: Preprocessor, size: number, sha256: string): string {
+  return path.join(cacheDir, 'model-input', `${preprocessor.id}-${size}`, sha256.slice(0, 2), `${sha256}.rgb`);
+}
+
+/** The model-ready pixels cached for an image, or null when they are not (or not whole). */
+export async function cachedModelReadyPixels(cacheDir: string, preprocessor: Preprocessor, size: number, sha256: string): Promise<Buffer | null> {
   try {
-    const cached = await fs.promises.readFile(file);
+    const cached = await fs.promises.readFile(modelInputFile(cacheDir, preprocessor, size, sha256));
     if (cached.length === size * size * 3) return cached;
   } catch {
     // not cached yet
   }
+  return null;
+}
+
+/** Reads, decodes and preprocesses an image's file, and caches the result. */
+export async function makeModelReadyPixels(cacheDir: string, preprocessor: Preprocessor, size: number, image: { path: string; sha256: string }): Promise<Buffer> {
   const pixels = await preprocessor.run(await readImageSource(image.path), size);
-  await writeCacheFile(file, pixels);
+  await writeCacheFile(modelInputFile(cacheDir, preprocessor, size, image.sha256), pixels);
   return pixels;
+}
+
+/** The cached model-ready pixels of an image, made from its file on first use. */
+export async function modelReadyPixels(cacheDir: string, preprocessor: Preprocessor, size: number, image: { path: string; sha256: string }): Promise<Buffer> {
+  return (await cachedModelReadyPixels(cacheDir, preprocessor, size, image.sha256)) ?? makeModelReadyPixels(cacheDir, preprocessor, size, image);
 }

@@ -36,7 +36,7 @@ async function outputContext(engine: Engine, model: ModelDetail, imported: Impor
   };
   await initBackend(); // the test-time views are made by tfjs
   const extractor = await loadOnnxOutputExtractor(source, file, imported.scaling, model.inputSize);
-  return { features: engine.store.features, cacheDir: engine.cacheDir, extractor, preprocessor: preprocessorFor(model.taskKind) };
+  return { features: engine.store.features, cacheDir: engine.cacheDir, extractor, preprocessor: preprocessorFor(model.taskKind), pixels: engine.pixels };
 }
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));

@@ -9,7 +9,8 @@ import { writeCacheFile } from '../../../imaging/cache';
 import { tf } from '../../engine/backend';
 import type { ExtractionResult, ImageSource } from '../../features/extract-features';
 import { inPixelBatches, outputsPerView, pixelTensor } from '../../features/pixel-batches';
-import { modelReadyPixels, type Preprocessor } from '../../features/preprocessing';
+import { inThreadPixels, type PixelSource } from '../../features/pixel-source';
+import type { Preprocessor } from '../../features/preprocessing';
 import type { Random } from '../../../util/random';
 import { augmentPixels, type PixelAugmentation } from './pixel-augmentation';
 import type { ImageView } from '../../features/views';
@@ -19,6 +20,8 @@ export interface ActivationContext {
   cacheDir: string;
   preprocessor: Preprocessor;
   split: BackboneSplit;
+  /** Where model-ready pixels are made (the engine's pixel pool); on the calling thread when absent. */
+  pixels?: PixelSource | undefined;
 }
 
 
@@ -52,6 +55,7 @@ export async function ensureActivations(
       cacheDir: context.cacheDir,
       preprocessor: context.preprocessor,
       size: context.split.inputSize,
+      pixels: context.pixels,
       phase: 'Computing backbone activations',
       cancelledMessage: 'Computing backbone activations was cancelled; those computed so far are kept.',
       ...options,
@@ -101,7 +105,8 @@ export async function augmentedActivations(
   random: Random,
 ): Promise<tf.Tensor4D> {
   const size = context.split.inputSize;
-  const pixels = await Promise.all(images.map((image) => modelReadyPixels(context.cacheDir, context.preprocessor, size, image)));
+  const source = context.pixels ?? inThreadPixels;
+  const pixels = await Promise.all(images.map((image) => source.modelReadyPixels(context.cacheDir, context.preprocessor, size, image)));
   const batch = pixelTensor(pixels, size);
   try {
     return tf.tidy(() => context.split.lower(context.split.normalise(augmentPixels(batch, augmentation, random))));

@@ -14,10 +14,15 @@ export function largestActivationBytes(inputSize: number): number {
   return side * side * LARGEST_ACTIVATION.channels * 4;
 }
 
-/** A power of two from 1 to MAX_FINE_TUNE_BATCH whose largest activation fits one binding of the adapter, with half of it to spare. */
-export function fineTuneBatchSize(adapter: Pick<GpuAdapter, 'maxStorageBufferBindingSize' | 'maxBufferSize'>, inputSize: number): number {
+/** A power of two from 1 to `largest` whose largest activation fits one binding of the adapter, with half of it to spare. */
+export function batchFittingAdapter(adapter: Pick<GpuAdapter, 'maxStorageBufferBindingSize' | 'maxBufferSize'>, inputSize: number, largest: number): number {
   const room = Math.min(adapter.maxStorageBufferBindingSize, adapter.maxBufferSize) / 2;
   let batch = 1;
-  while (batch * 2 <= MAX_FINE_TUNE_BATCH && batch * 2 * largestActivationBytes(inputSize) <= room) batch *= 2;
+  while (batch * 2 <= largest && batch * 2 * largestActivationBytes(inputSize) <= room) batch *= 2;
   return batch;
+}
+
+/** A power of two from 1 to MAX_FINE_TUNE_BATCH that one binding of the adapter holds. */
+export function fineTuneBatchSize(adapter: Pick<GpuAdapter, 'maxStorageBufferBindingSize' | 'maxBufferSize'>, inputSize: number): number {
+  return batchFittingAdapter(adapter, inputSize, MAX_FINE_TUNE_BATCH);
 }

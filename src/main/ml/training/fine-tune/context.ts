@@ -28,7 +28,7 @@ export async function activationContext(
   await initBackend();
   const backbone = engine.backbones.get(options.backboneId);
   const split = await splitBackbone(backbone, await engine.backbones.modelJsonPath(backbone), options.inputSize, options.unfreezeBlocks);
-  return { cacheDir: engine.cacheDir, preprocessor: preprocessorFor(taskKind), split };
+  return { cacheDir: engine.cacheDir, preprocessor: preprocessorFor(taskKind), split, pixels: engine.pixels };
 }
 
 /** How a fine-tuning run trains on this backend. */
