@@ -139,3 +139,27 @@ describe('agreement summary', () => {
     expect(() => agreementSummary(store, cells.project.id)).toThrow(/multilabel project has no agreement figures yet/);
   });
 });
+
+describe('who has called which image under a double protocol', () => {
+  it("is read by the work queue's lean query exactly as graderCalls reads it: undone grades and lifted flags do not count, notes alone do not", () => {
+    const { project, ids } = projectWithImages('dr-grade', 5, undefined);
+    store.protocols.set(project.id, { kind: 'double-blind', graders: 2, refer: [], policy: 'majority', queueOrder: 'file' });
+    const [ann, ben] = [store.readers.ensure('Ann'), store.readers.ensure('Ben')];
+    const [one, two, three, four, five] = ids as [number, number, number, number, number];
+    const blind = (imageId: number, readerId: number, value: number) => store.labels.record(project.task, { imageId, value, source: 'reader', readerId, blind: true })!;
+    blind(one, ann.id, 2);
+    blind(one, ben.id, 3);
+    const undone = blind(two, ann.id, 1);
+    store.labels.undo(project.task, undone.id, ann.id);
+    store.labels.setUngradable(three, true, ben.id);
+    store.labels.setUngradable(four, true, ann.id);
+    store.labels.setUngradable(four, false, ann.id);
+    store.labels.setNote(five, 'blurred', ben.id);
+    blind(five, ann.id, 0);
+
+    const fromCalls = new Map<number, Set<number>>();
+    for (const call of store.protocols.graderCalls(project.id)) fromCalls.set(call.imageId, (fromCalls.get(call.imageId) ?? new Set()).add(call.readerId));
+    expect(store.protocols.callersByImage(project.id)).toEqual(fromCalls);
+    expect(fromCalls).toEqual(new Map([[one, new Set([ann.id, ben.id])], [three, new Set([ben.id])], [five, new Set([ann.id])]]));
+  });
+});

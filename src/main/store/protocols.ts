@@ -125,8 +125,20 @@ export class ProtocolStore {
   callersByImage(projectId: number): ReadonlyMap<number, ReadonlySet<number>> {
     const version = this.dataVersion.current();
     if (this.callers?.projectId === projectId && this.callers.version === version) return this.callers.byImage;
+    // graderCalls' rule without its notes, names and values: a latest blind grade that is not cleared, or a latest ungradable flag that is set.
+    const rows = this.db
+      .prepare(
+        `WITH latest AS (
+           SELECT e.image_id, e.reader_id, e.kind, MAX(e.id) AS event_id FROM label_events e JOIN images i ON i.id = e.image_id
+           WHERE i.project_id = ? AND i.status = 'ok' AND e.reader_id IS NOT NULL AND ((e.kind = 'label' AND e.blind = 1) OR e.kind = 'ungradable')
+           GROUP BY e.image_id, e.reader_id, e.kind
+         )
+         SELECT DISTINCT l.image_id AS imageId, l.reader_id AS readerId FROM latest l JOIN label_events e ON e.id = l.event_id
+         WHERE (l.kind = 'label' AND e.value IS NOT NULL AND e.value <> 'null') OR (l.kind = 'ungradable' AND e.value = 'true')`,
+      )
+      .all(projectId) as Array<{ imageId: number; readerId: number }>;
     const byImage = new Map<number, Set<number>>();
-    for (const call of this.graderCalls(projectId)) byImage.set(call.imageId, (byImage.get(call.imageId) ?? new Set()).add(call.readerId));
+    for (const { imageId, readerId } of rows) byImage.set(imageId, (byImage.get(imageId) ?? new Set()).add(readerId));
     this.callers = { projectId, version, byImage };
     return byImage;
   }
