@@ -170,3 +170,36 @@ test('a grader does not see the grading protocol settings, and the server refuse
   }, request);
   expect(refused).toEqual({ status: 403, message: 'Only an admin may do this (protocol.set); you are signed in as Ana, grader.' });
 });
+
+test("on one machine the chosen reader's role decides, and a refusal by the server is shown in its words with nothing chosen lost", async ({ browser }) => {
+  // Nobody has a password here: single-token mode, where the reader is chosen in the window.
+  const dir = path.join(root, 'one-machine');
+  await gradedeskCli(dir, 'demo', '--count', '2', '--seed', '3');
+  await gradedeskCli(dir, 'user', 'add', 'Dora', '--role', 'admin');
+  const alone = await startGradedesk(dir);
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    await page.goto(alone.url);
+    await page.getByPlaceholder('Your name').fill('Dora');
+    await page.getByRole('button', { name: 'Start reading' }).click();
+    await row(page, 'Demo').getByTestId('project-protocol').click();
+    const dialog = page.getByTestId('protocol-dialog');
+    await dialog.getByTestId('protocol-kind-double-blind').check();
+    await dialog.getByTestId('protocol-queue-order').selectOption('file');
+    // Someone makes Dora a grader while the dialog is open: the server refuses her change.
+    await gradedeskCli(dir, 'user', 'add', 'Dora', '--role', 'grader');
+    await dialog.getByTestId('protocol-save').click();
+    await page.getByTestId('confirm-accept').click();
+    await expect(dialog.getByTestId('protocol-error')).toHaveText('Dora is a grader; only an admin changes how a project is graded.');
+    await expect(dialog.getByTestId('protocol-kind-double-blind')).toBeChecked();
+    await expect(dialog.getByTestId('protocol-queue-order')).toHaveValue('file');
+    expect(JSON.parse(await gradedeskCli(dir, '--json', 'protocol', 'show', '--project', 'Demo'))).toMatchObject({ kind: 'single' });
+    // Back in Projects, a grader sees no Protocol button.
+    await page.keyboard.press('Escape');
+    await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Projects' }).click();
+    await expect(row(page, 'Demo').getByTestId('project-export')).toBeVisible();
+    await expect(page.getByTestId('project-protocol')).toHaveCount(0);
+  } finally {
+    await alone.stop();
+  }
+});
