@@ -12,16 +12,23 @@ export type ProtocolKind = (typeof PROTOCOL_KINDS)[number];
 /** What refers a disagreement to the adjudicator (double-adjudicated). */
 export const REFERRAL_RULES = ['difference-2', 'referable-line', 'ungradable-vs-graded', 'any-difference'] as const;
 export type ReferralRule = (typeof REFERRAL_RULES)[number];
+/** The rules a double-adjudicated protocol refers by when none are named. */
+export const DEFAULT_REFERRAL_RULES: readonly ReferralRule[] = ['difference-2', 'referable-line', 'ungradable-vs-graded'];
 
 /** How the final label is found among the graders' grades when they differ and no rule referred the image. */
 export const ARBITRATION_POLICIES = ['adjudicator', 'majority', 'most-severe'] as const;
 export type ArbitrationPolicy = (typeof ARBITRATION_POLICIES)[number];
+/** The policy a double protocol gets when none is named: the adjudicator's where there is adjudication, else majority. */
+export const defaultPolicy = (kind: ProtocolKind): ArbitrationPolicy => (kind === 'double-adjudicated' ? 'adjudicator' : 'majority');
 
 /** The order of a person's work queue: shuffled per person (against order bias), or the files' order. */
 export const QUEUE_ORDERS = ['random', 'file'] as const;
 export type QueueOrder = (typeof QUEUE_ORDERS)[number];
 
 export const MAX_GRADERS = 10;
+
+/** Why a multilabel project cannot be graded double (the server's refusal, and the settings dialog's note). */
+export const MULTILABEL_KEEPS_SINGLE = 'Double grading is for one grade or class per image; a multilabel project keeps the single protocol.';
 
 export interface GradingProtocol {
   kind: ProtocolKind;

@@ -1,13 +1,16 @@
 import { expect, test, type Page } from '@playwright/test';
-import { shareDemoSession } from './support/gradedesk';
+import { gradedeskCli, shareDemoSession } from './support/gradedesk';
 
 /**
  * Every view at a laptop's 1280×720 and a desktop's 1920×1080, with a trained model so that every panel
- * is filled: a screenshot of each, and no control drawn over another or cut off by the window.
+ * is filled: a screenshot of each, and no control drawn over another or cut off by the window. The reader
+ * is an admin, so the Projects view has its admin's controls and the grading protocol dialog is measured too.
  */
 let page: Page;
+let dataDir: string;
 
-shareDemoSession({ trained: true, timeoutMs: 240_000 }, (opened) => (page = opened.page));
+shareDemoSession({ trained: true, timeoutMs: 240_000 }, (opened) => ((page = opened.page), (dataDir = opened.app.dataDir)));
+test.beforeAll(() => gradedeskCli(dataDir, 'user', 'add', 'Dr Ellis', '--role', 'admin'));
 
 const VIEWS = ['Projects', 'Library', 'Review', 'Triage', 'Train', 'Evaluate', 'Agreement', 'Adjudication', 'People'] as const;
 
@@ -28,7 +31,7 @@ function clashes(): { overlaps: Clash[]; covered: Clash[]; cutOff: string[] } {
     document: { querySelectorAll(s: string): ArrayLike<Element>; elementFromPoint(x: number, y: number): Element | null };
     innerWidth: number;
     innerHeight: number;
-    getComputedStyle(e: Element): { overflowX: string; overflowY: string; visibility: string; display: string };
+    getComputedStyle(e: Element): { overflowX: string; overflowY: string; visibility: string; display: string; position: string };
   };
   type Element = {
     getBoundingClientRect(): Box & { width: number; height: number };
@@ -38,6 +41,7 @@ function clashes(): { overlaps: Clash[]; covered: Clash[]; cutOff: string[] } {
     textContent: string | null;
     getAttribute(name: string): string | null;
     closest(selector: string): Element | null;
+    querySelectorAll(s: string): ArrayLike<Element>;
   };
   const describe = (e: Element) =>
     `${e.tagName.toLowerCase()}[${e.getAttribute('data-testid') ?? e.getAttribute('aria-label') ?? (e.textContent ?? '').trim().slice(0, 30)}]`;
@@ -47,8 +51,10 @@ function clashes(): { overlaps: Clash[]; covered: Clash[]; cutOff: string[] } {
     const r = e.getBoundingClientRect();
     if (r.width < 2 || r.height < 2) return null;
     let box: Box = { left: r.left, top: r.top, right: r.right, bottom: r.bottom };
-    for (let p = e.parentElement; p; p = p.parentElement) {
+    // A fixed box (a dialog's backdrop) is placed on the window: the boxes around it in the page do not clip it.
+    for (let p = e.parentElement, fixed = root.getComputedStyle(e).position === 'fixed'; p && !fixed; p = p.parentElement) {
       const style = root.getComputedStyle(p);
+      fixed = style.position === 'fixed';
       if (style.overflowX === 'visible' && style.overflowY === 'visible') continue;
       const c = p.getBoundingClientRect();
       box = { left: Math.max(box.left, c.left), top: Math.max(box.top, c.top), right: Math.min(box.right, c.right), bottom: Math.min(box.bottom, c.bottom) };
@@ -58,7 +64,10 @@ function clashes(): { overlaps: Clash[]; covered: Clash[]; cutOff: string[] } {
     if (inViewVertically && (r.right > box.right + 1 || r.left < box.left - 1)) sideways.push(describe(e));
     return inViewVertically && box.right - box.left >= 2 ? box : null;
   };
-  const controls = Array.from(root.document.querySelectorAll('button, select, input, textarea, a[href], [role="slider"], [data-testid="review-image"]')).filter(
+  // With a dialog open, what lies behind its backdrop is meant to be covered: only the dialog's controls count.
+  const modals = root.document.querySelectorAll('[aria-modal="true"]');
+  const scope = modals.length > 0 ? modals[modals.length - 1]! : root.document;
+  const controls = Array.from(scope.querySelectorAll('button, select, input, textarea, a[href], [role="slider"], [data-testid="review-image"]')).filter(
     (e) => root.getComputedStyle(e).visibility !== 'hidden' && !e.closest('[aria-hidden="true"]'),
   );
   const boxes = controls.map((e) => ({ e, box: clipped(e) })).filter((c): c is { e: Element; box: Box } => c.box !== null);
@@ -99,12 +108,23 @@ for (const [width, height] of [
       if (view === 'Agreement') await expect(page.getByTestId('agreement-notes')).toBeVisible();
       if (view === 'Adjudication') await expect(page.getByTestId('adjudication-empty')).toBeVisible();
       if (view === 'People') await expect(page.getByTestId('person-row').first()).toBeVisible();
-      await page.waitForTimeout(300);
-      await page.screenshot({ path: test.info().outputPath(`${view.toLowerCase()}-${width}x${height}.png`) });
-      const found = await page.evaluate(clashes);
-      expect(found.overlaps, `${view} at ${width}×${height}: overlapping controls`).toEqual([]);
-      expect(found.covered, `${view} at ${width}×${height}: controls something is drawn over`).toEqual([]);
-      expect(found.cutOff, `${view} at ${width}×${height}: controls cut off at the side`).toEqual([]);
+      await expectTidy(view, width, height);
     }
+    await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Projects' }).click();
+    await page.getByTestId('project-protocol').first().click();
+    // Double with adjudication shows every field of the dialog.
+    await page.getByTestId('protocol-kind-double-adjudicated').check();
+    await expect(page.getByTestId('protocol-rules')).toBeVisible();
+    await expectTidy('Grading protocol', width, height);
+    await page.keyboard.press('Escape');
   });
+}
+
+async function expectTidy(what: string, width: number, height: number): Promise<void> {
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: test.info().outputPath(`${what.toLowerCase().replaceAll(' ', '-')}-${width}x${height}.png`) });
+  const found = await page.evaluate(clashes);
+  expect(found.overlaps, `${what} at ${width}×${height}: overlapping controls`).toEqual([]);
+  expect(found.covered, `${what} at ${width}×${height}: controls something is drawn over`).toEqual([]);
+  expect(found.cutOff, `${what} at ${width}×${height}: controls cut off at the side`).toEqual([]);
 }

@@ -2,6 +2,9 @@ import { positionIn, type Project, type LabelEvent, type LabelValue } from '../.
 import { conflict, forbidden, invalid } from '../../shared/errors';
 import { sameLabel } from '../../shared/labels';
 import {
+  DEFAULT_REFERRAL_RULES,
+  MULTILABEL_KEEPS_SINGLE,
+  defaultPolicy,
   isDoubleProtocol,
   protocolOutcome,
   type GraderCall,
@@ -182,13 +185,13 @@ export function protocolOperations(workspace: Workspace) {
       const protocol: GradingProtocol = {
         kind,
         graders: kind === 'single' ? 1 : (graders ?? 2),
-        refer: kind === 'double-adjudicated' ? [...new Set<ReferralRule>(refer ?? ['difference-2', 'referable-line', 'ungradable-vs-graded'])] : [],
-        policy: policy ?? (kind === 'double-adjudicated' ? 'adjudicator' : 'majority'),
+        refer: kind === 'double-adjudicated' ? [...new Set<ReferralRule>(refer ?? DEFAULT_REFERRAL_RULES)] : [],
+        policy: policy ?? defaultPolicy(kind),
         queueOrder: queueOrder ?? 'random',
       };
       if (kind !== 'single' && protocol.graders < 2) throw invalid('A double protocol needs at least two graders per image.');
       if (project.task.kind === 'multilabel' && kind !== 'single') {
-        throw invalid('Double grading is for one grade or class per image; a multilabel project keeps the single protocol.');
+        throw invalid(MULTILABEL_KEEPS_SINGLE);
       }
       const { saved, events, finalLabels } = store.transaction(() => {
         const before = store.protocols.get(projectId);
