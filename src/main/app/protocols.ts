@@ -129,11 +129,22 @@ export function protocolOperations(workspace: Workspace) {
    * A reader's work queue: the project's readable images in the protocol's order, whether the reader still
    * owes each, and how many they have graded (see WorkQueueCounts).
    */
+  // The last queue order made, until the database changes: Review asks for its place at every image it opens.
+  let lastOrder: { key: string; version: string; ordered: readonly number[] } | null = null;
+  const queueOrder = (projectId: number, readerId: number, order: GradingProtocol['queueOrder']): readonly number[] => {
+    const key = `${projectId}/${readerId}/${order}`;
+    const version = store.dataVersion.current();
+    if (lastOrder?.key === key && lastOrder.version === version) return lastOrder.ordered;
+    const inFileOrder = store.protocols.imagesInFileOrder(projectId);
+    const ordered = order === 'file' ? inFileOrder : shuffledFor(inFileOrder, readerId, projectId);
+    lastOrder = { key, version, ordered };
+    return ordered;
+  };
+
   const workQueue = (projectId: number, readerId: number) => {
     store.people.get(readerId);
     const protocol = store.protocols.get(projectId);
-    const inFileOrder = store.protocols.imagesInFileOrder(projectId);
-    const ordered = protocol.queueOrder === 'file' ? inFileOrder : shuffledFor(inFileOrder, readerId, projectId);
+    const ordered = queueOrder(projectId, readerId, protocol.queueOrder);
     let isOwed: (imageId: number) => boolean;
     let graded: number;
     if (isDoubleProtocol(protocol)) {
