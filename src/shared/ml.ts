@@ -430,6 +430,18 @@ export interface ModelComparison {
   relabelledSinceB: number;
 }
 
+/**
+ * How one fold of a fine-tuned model ended on its validation images: the validation metric of its warm head
+ * (the head trained alone on the pretrained features first) and of the fine-tuned network, and which the fold kept.
+ */
+export interface FineTuneFoldOutcome {
+  fold: number;
+  warmHeadMetric: number | null;
+  /** Null without a metric, or when the network diverged. */
+  fineTunedMetric: number | null;
+  keptWarmHead: boolean;
+}
+
 export interface ModelDetail extends ModelSummary {
   taskKind: TaskKind;
   classes: string[];
@@ -438,6 +450,8 @@ export interface ModelDetail extends ModelSummary {
   /** Regression cut points or multilabel per-label thresholds, tuned on training folds. */
   thresholds: number[] | null;
   epochs: EpochRecord[];
+  /** Fine-tuned models only, one per finished fold; empty for a head on frozen features. */
+  fineTuneFolds: FineTuneFoldOutcome[];
   evaluation: Evaluation | null;
 }
 

@@ -394,6 +394,12 @@ describe('a fine-tuning run', () => {
       const model = workspace.store.models.get(modelId);
       expect(model.status).toBe('ready');
       expect(model.epochs.map((e) => [e.fold, e.epoch])).toEqual([[1, 1], [1, 2], [2, 1], [2, 2]]);
+      // Each fold says how it ended against its warm head, and kept the better of the two on its validation images.
+      expect(model.fineTuneFolds.map((outcome) => outcome.fold)).toEqual([1, 2]);
+      for (const outcome of model.fineTuneFolds) {
+        expect(outcome.warmHeadMetric).not.toBeNull();
+        expect(outcome.keptWarmHead).toBe(!(outcome.fineTunedMetric !== null && outcome.fineTunedMetric >= outcome.warmHeadMetric!));
+      }
       expect(model.evaluation!.samples).toBe(12);
       const dir = workspace.store.models.dir(modelId);
       expect(readManifest(dir)).toMatchObject({ strategy: 'fine-tune', cutLayer: 'block_15_add', heads: ['fold-0', 'fold-1'], inputSize: SIZE });

@@ -100,7 +100,7 @@ describe('migrations from an empty data directory', () => {
           .all(type) as Array<{ name: string }>
       ).map((row) => row.name);
     expect(objects('table')).toEqual([
-      'backbones', 'embeddings', 'features', 'grading_protocols', 'images', 'label_events', 'model_epochs', 'model_training_images', 'models', 'predictions', 'projects', 'readers', 'schema_migrations', 'sessions',
+      'backbones', 'embeddings', 'features', 'grading_protocols', 'images', 'label_events', 'model_epochs', 'model_fine_tune_folds', 'model_training_images', 'models', 'predictions', 'projects', 'readers', 'schema_migrations', 'sessions',
     ]);
     expect(objects('index')).toEqual([
       'embeddings_by_image',

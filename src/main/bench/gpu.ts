@@ -125,6 +125,9 @@ async function trainAndEvaluate(workspace: Workspace, project: ReturnType<Worksp
     detail: `${model.options.head} head @${model.options.inputSize} px, ${evaluation.samples} out-of-fold images, ${model.epochs.length} fold-epochs in ${epochSeconds.toFixed(0)} s`,
   };
   out(`${what}: QWK ${fmt(row.qwk)}, referable AUC ${fmt(row.auc)}, wall ${seconds.toFixed(1)} s (${row.detail})`);
+  for (const fold of model.fineTuneFolds) {
+    out(`  fold ${fold.fold}: validation QWK warm head ${fmt(fold.warmHeadMetric)}, fine-tuned ${fmt(fold.fineTunedMetric)}, kept the ${fold.keptWarmHead ? 'warm head' : 'fine-tuned network'}`);
+  }
   return row;
 }
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { GradedeskError } from '../../shared/errors';
 import type { LabelValue, TaskKind } from '../../shared/domain';
-import { headlineFigures, type ActivationDecision, type EpochRecord, type Evaluation, type HeadlineMetrics, type ModelDetail, type ModelStatus, type ModelSummary, type TrainOptions } from '../../shared/ml';
+import { headlineFigures, type ActivationDecision, type EpochRecord, type Evaluation, type FineTuneFoldOutcome, type HeadlineMetrics, type ModelDetail, type ModelStatus, type ModelSummary, type TrainOptions } from '../../shared/ml';
 import type { Db } from './database';
 import { writeTransaction } from './write-transaction';
 
@@ -102,8 +102,24 @@ export class ModelStore {
       preprocessing: row.preprocessing,
       thresholds: row.thresholds ? (JSON.parse(row.thresholds) as number[]) : null,
       epochs,
+      fineTuneFolds: this.fineTuneFolds(modelId),
       evaluation: row.evaluation ? (JSON.parse(row.evaluation) as Evaluation) : null,
     };
+  }
+
+  private fineTuneFolds(modelId: number): FineTuneFoldOutcome[] {
+    const rows = this.db
+      .prepare('SELECT fold, warm_head_metric, fine_tuned_metric, kept_warm_head FROM model_fine_tune_folds WHERE model_id = ? ORDER BY fold')
+      .all(modelId) as Array<{ fold: number; warm_head_metric: number | null; fine_tuned_metric: number | null; kept_warm_head: number }>;
+    return rows.map((row) => ({ fold: row.fold, warmHeadMetric: row.warm_head_metric, fineTunedMetric: row.fine_tuned_metric, keptWarmHead: row.kept_warm_head === 1 }));
+  }
+
+  /** How a fine-tuned fold ended against its warm head; a fold run again after a resume replaces its row. */
+  recordFineTuneFold(modelId: number, outcome: FineTuneFoldOutcome): void {
+    const finite = (value: number | null) => (value !== null && Number.isFinite(value) ? value : null);
+    this.db
+      .prepare('INSERT OR REPLACE INTO model_fine_tune_folds (model_id, fold, warm_head_metric, fine_tuned_metric, kept_warm_head) VALUES (?, ?, ?, ?, ?)')
+      .run(modelId, outcome.fold, finite(outcome.warmHeadMetric), finite(outcome.fineTunedMetric), outcome.keptWarmHead ? 1 : 0);
   }
 
   dir(modelId: number): string {

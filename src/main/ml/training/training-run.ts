@@ -169,14 +169,17 @@ async function train(engine: Engine, model: ModelDetail, dir: string, control: R
           report(currentEpoch, batchesPerEpoch, result.trainLoss, result.learningRate);
         },
       };
-      const trained = activations
-        ? await fineTuneFold({ ...job, activations, options, pixelAugmentation: plan?.pixelAugmentation ?? null })
-        : await trainHeadFold(engine, context, model, job);
+      const fineTuned = activations ? await fineTuneFold({ ...job, activations, options, pixelAugmentation: plan?.pixelAugmentation ?? null }) : null;
+      const trained = fineTuned ?? (await trainHeadFold(engine, context, model, job));
       try {
         await saveFold(dir, fold, trained.model, trained.standardisation, trained.outputs);
         clearCheckpoint(dir);
       } finally {
         trained.model.dispose();
+      }
+      if (fineTuned) {
+        const { validation, keptWarmHead } = fineTuned;
+        store.models.recordFineTuneFold(model.id, { fold: fold + 1, warmHeadMetric: validation.warmHead, fineTunedMetric: validation.fineTuned, keptWarmHead });
       }
       completedEpochs += options.epochs;
     }

@@ -9,6 +9,7 @@ import { modelActivation } from './008-model-activation';
 import { dicomSource } from './009-dicom-source';
 import { people } from './010-people';
 import { gradingProtocols } from './011-grading-protocols';
+import { fineTuneFolds } from './012-fine-tune-folds';
 import type { Migration } from './types';
 
 /** Every schema migration, oldest first. Append new ones; never edit one that has shipped. */
@@ -24,4 +25,5 @@ export const migrations: readonly Migration[] = [
   dicomSource,
   people,
   gradingProtocols,
+  fineTuneFolds,
 ];
