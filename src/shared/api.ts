@@ -53,7 +53,7 @@ import { TRIAGE_ORDERS, type TriagePage, type TriagePosition } from './triage';
 import type { EmbeddingSummary, SimilarCasesAnswer } from './similar';
 import type { AgreementSummary } from './agreement';
 import type { EvaluationReportWritten } from './evaluation-report';
-import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, ROLES, type Person, type SignInLink } from './people';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, ROLES, type Person, type PersonActivity, type SignInLink } from './people';
 import { schemaOf } from './schema-of';
 import {
   ARBITRATION_POLICIES,
@@ -215,7 +215,7 @@ export const api = {
   'readers.ensure': call<Reader>()(z.object({ name: personName }).strict()),
 
   /** People of the data directory with their roles (on a team server: admins only, like every people.* call). */
-  'people.list': call<Person[]>()(z.object({}).strict()),
+  'people.list': call<PersonActivity[]>()(z.object({}).strict()),
   /** Adds a person (or gives a reader who graded without one a role and password); without a password they sign in by link. */
   'people.add': call<Person>()(
     z

@@ -15,6 +15,13 @@ export interface Person extends Reader {
   disabledAt: string | null;
 }
 
+/** A person as the People view and `gradedesk user list` show them: with when they last signed in and their live sessions. */
+export interface PersonActivity extends Person {
+  lastSignedInAt: string | null;
+  /** Sessions (browsers signed in) that have not expired, been signed out or revoked. */
+  liveSessions: number;
+}
+
 /** Passwords are hashed with scrypt; at least this long, so that a rate-limited guesser gets nowhere. */
 export const MIN_PASSWORD_LENGTH = 10;
 export const MAX_PASSWORD_LENGTH = 1024;

@@ -109,6 +109,8 @@ test('an admin adds a grader, signs them out everywhere, then disables them; the
   // Signed out everywhere: the grader's next request brings the sign-in screen.
   await row(admin, 'Ana').getByRole('button', { name: 'Sign out everywhere' }).click();
   await expect(admin.getByTestId('people-notice')).toHaveText('Signed Ana out everywhere: 1 session or link ended. They may sign in again.');
+  await expect(row(admin, 'Ana').getByTestId('person-sessions')).toHaveText('0');
+  await expect(row(admin, 'Ana').getByTestId('person-last-sign-in')).not.toHaveText('never');
   await grader.getByTestId('project-open').first().click();
   await expect(grader.getByRole('heading', { name: 'Sign in to Gradedesk' })).toBeVisible();
 

@@ -109,4 +109,20 @@ describe('people and their sessions in the store', () => {
     store.people.add('Ana', 'admin', 'hash');
     expect(store.people.disable(carla.id, NOW).disabledAt).toBe(NOW);
   });
+
+  it('keeps when each person last signed in, past their sessions, and counts the sessions still live', () => {
+    const ana = store.people.add('Ana', 'grader', 'hash');
+    const ben = store.people.add('Ben', 'grader', 'hash');
+    session('a1', ana.id);
+    session('a2', ana.id);
+    session('link', ben.id, 'link');
+    const activity = (now: string) => new Map(store.people.listWithActivity(now).map((p) => [p.name, [p.lastSignedInAt, p.liveSessions]]));
+    // A link is not a sign-in until it is used (it then starts a session).
+    expect(activity(NOW)).toEqual(new Map([['Ana', [NOW, 2]], ['Ben', [null, 0]]]));
+    store.people.endSession('a1', 'session', NOW);
+    expect(activity(NOW).get('Ana')).toEqual([NOW, 1]);
+    // Expired sessions are dropped as new ones start; the last sign-in stays.
+    store.people.startSession({ secretDigest: 'b1', readerId: ben.id, kind: 'session', now: AFTER, expiresAt: '2026-12-05T10:00:00.000Z' });
+    expect(activity(AFTER)).toEqual(new Map([['Ana', [NOW, 0]], ['Ben', [AFTER, 1]]]));
+  });
 });

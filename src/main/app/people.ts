@@ -1,5 +1,5 @@
 import { notFound } from '../../shared/errors';
-import type { Person, SignInLink } from '../../shared/people';
+import type { Person, PersonActivity, SignInLink } from '../../shared/people';
 import { hashPassword, verifyNobody, verifyPassword } from '../security/passwords';
 import { newSecret, secretDigest } from '../security/tokens';
 import type { Validated } from './operation';
@@ -37,7 +37,7 @@ export function peopleOperations({ store }: Workspace) {
   };
 
   return {
-    list: (_request: Validated<'people.list'>): Person[] => store.people.list(),
+    list: (_request: Validated<'people.list'>): PersonActivity[] => store.people.listWithActivity(new Date().toISOString()),
 
     /** A new person, or a role and password for a reader who graded without one. */
     async add({ name, role, password }: Validated<'people.add'>): Promise<Person> {

@@ -29,7 +29,18 @@ export function registerUserCommands(program: Command, { io, app, print }: Omit<
       print(
         people,
         people.length
-          ? table([['NAME', 'ROLE', 'SIGN-IN', 'STATUS', 'SINCE'], ...people.map((p) => [p.name, p.role, p.hasPassword ? 'password' : 'link only', p.disabledAt ? 'disabled' : 'active', p.createdAt.slice(0, 10)])])
+          ? table([
+              ['NAME', 'ROLE', 'SIGN-IN', 'STATUS', 'SINCE', 'LAST SIGN-IN', 'SESSIONS'],
+              ...people.map((p) => [
+                p.name,
+                p.role,
+                p.hasPassword ? 'password' : 'link only',
+                p.disabledAt ? 'disabled' : 'active',
+                p.createdAt.slice(0, 10),
+                p.lastSignedInAt ? p.lastSignedInAt.slice(0, 16).replace('T', ' ') : 'never',
+                String(p.liveSessions),
+              ]),
+            ])
           : 'Nobody yet: add people with `gradedesk user add NAME --role grader|adjudicator|admin`.\n',
       );
     });

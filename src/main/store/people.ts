@@ -1,4 +1,4 @@
-import type { Person, Role } from '../../shared/people';
+import type { Person, PersonActivity, Role } from '../../shared/people';
 import { conflict, invalid, notFound } from '../../shared/errors';
 import type { Db } from './database';
 import { retryWhenBusy, writeTransaction } from './write-transaction';
@@ -10,6 +10,7 @@ interface PersonRow {
   role: Role;
   password_hash: string | null;
   disabled_at: string | null;
+  last_signed_in_at: string | null;
 }
 
 /** A person as the sign-in needs them: with their stored password hash. */
@@ -38,10 +39,6 @@ const LIVE = `s.ended_at IS NULL AND s.expires_at > @now AND r.disabled_at IS NU
  */
 export class PeopleStore {
   constructor(private readonly db: Db) {}
-
-  list(): Person[] {
-    return (this.db.prepare('SELECT * FROM readers ORDER BY name').all() as PersonRow[]).map(toPerson);
-  }
 
   get(id: number): Person {
     const row = this.db.prepare('SELECT * FROM readers WHERE id = ?').get(id) as PersonRow | undefined;
@@ -133,7 +130,19 @@ export class PeopleStore {
       this.db
         .prepare('INSERT INTO sessions (secret_digest, reader_id, kind, created_at, expires_at) VALUES (?, ?, ?, ?, ?)')
         .run(session.secretDigest, session.readerId, session.kind, session.now, session.expiresAt);
+      if (session.kind === 'session') this.db.prepare('UPDATE readers SET last_signed_in_at = ? WHERE id = ?').run(session.now, session.readerId);
     });
+  }
+
+  /** Everyone, with when they last signed in and how many of their sessions are live at `now`. */
+  listWithActivity(now: string): PersonActivity[] {
+    const rows = this.db
+      .prepare(
+        `SELECT r.*, (SELECT COUNT(*) FROM sessions s WHERE s.reader_id = r.id AND s.kind = 'session' AND ${LIVE}) AS live_sessions
+         FROM readers r ORDER BY r.name`,
+      )
+      .all({ now }) as Array<PersonRow & { live_sessions: number }>;
+    return rows.map((row) => ({ ...toPerson(row), lastSignedInAt: row.last_signed_in_at, liveSessions: row.live_sessions }));
   }
 
   /** The person whose live session (or link) this is, or null. */

@@ -10,6 +10,7 @@ import { dicomSource } from './009-dicom-source';
 import { people } from './010-people';
 import { gradingProtocols } from './011-grading-protocols';
 import { fineTuneFolds } from './012-fine-tune-folds';
+import { lastSignIn } from './013-last-sign-in';
 import type { Migration } from './types';
 
 /** Every schema migration, oldest first. Append new ones; never edit one that has shipped. */
@@ -26,4 +27,5 @@ export const migrations: readonly Migration[] = [
   people,
   gradingProtocols,
   fineTuneFolds,
+  lastSignIn,
 ];

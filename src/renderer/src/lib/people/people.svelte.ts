@@ -3,11 +3,11 @@
  * refused it. The dialogs make their own calls (their refusals stay beside the input they keep) and then
  * `changed` reloads the list; the table's one-click actions go through `act`.
  */
-import type { Person } from '../../../../shared/people';
+import type { Person, PersonActivity } from '../../../../shared/people';
 import { call, errorSentence } from '../api';
 
 export class PeopleList {
-  people = $state<Person[]>([]);
+  people = $state<PersonActivity[]>([]);
   loaded = $state(false);
   /** The server's refusal of the last action, in its words. */
   problem = $state('');
