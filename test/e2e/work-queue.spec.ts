@@ -98,3 +98,33 @@ test('“Grade my queue” walks the owed images in the queue’s order from the
   await page.keyboard.press('Escape');
   await expect(page.getByTestId('grade-my-queue')).toBeVisible();
 });
+
+test('on one machine (no sign-in) the reader chosen in the window grades their own queue, and another reader gets theirs', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const dir = path.join(root, 'one-machine');
+  await gradedeskCli(dir, 'demo', '--count', '3', '--seed', '4');
+  await gradedeskCli(dir, 'user', 'add', 'Dora', '--role', 'admin');
+  await gradedeskCli(dir, 'protocol', 'set', '--project', 'Demo', '--reader', 'Dora', '--kind', 'double-blind', '--graders', '2', '--queue-order', 'file');
+  const order = (JSON.parse(await gradedeskCli(dir, '--json', 'queue', '--project', 'Demo', '--reader', 'Dora')) as { imageIds: number[] }).imageIds;
+  const alone = await startGradedesk(dir);
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    await page.goto(alone.url);
+    await page.getByPlaceholder('Your name').fill('Dora');
+    await page.getByRole('button', { name: 'Start reading' }).click();
+    await page.getByTestId('project-open').first().click();
+    await expect(page.getByTestId('grade-my-queue')).toContainText('Grade my queue (3 owed)');
+    await page.keyboard.press('q');
+    await expect(page.getByTestId('review-image')).toHaveAttribute('data-image-id', String(order[0]));
+    await page.keyboard.press('2');
+    await expect(page.getByTestId('review-image')).toHaveAttribute('data-image-id', String(order[1]));
+    await expect(page.getByTestId('review-position')).toHaveText('1 of 2 owed in your queue · 1 graded');
+    const calls = JSON.parse(await gradedeskCli(dir, '--json', 'queue', '--project', 'Demo', '--reader', 'Dora')) as { imageIds: number[] };
+    expect(calls.imageIds).toEqual(order.slice(1));
+    // Erin, a second reader on the same machine, still owes all three: Dora's grade is one of the two each image needs.
+    await gradedeskCli(dir, 'user', 'add', 'Erin', '--role', 'grader');
+    expect((JSON.parse(await gradedeskCli(dir, '--json', 'queue', '--project', 'Demo', '--reader', 'Erin')) as { imageIds: number[] }).imageIds).toEqual(order);
+  } finally {
+    await alone.stop();
+  }
+});

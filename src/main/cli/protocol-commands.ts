@@ -72,7 +72,7 @@ export function registerProtocolCommands(program: Command, { app, print, project
     .option('--limit <n>', 'how many to list', (text) => Number(text), 50)
     .action((options: { project: string; reader: string; limit: number }) => {
       const project = projectNamed(options.project);
-      const person = personNamed(options.reader);
+      const person = personNamed(options.reader, 'grader');
       const queue = app().protocols.queueList(checked('queue.list', { projectId: project.id, readerId: person.id, limit: options.limit }));
       const names = queue.imageIds.map((imageId) => [imageId, app().images.get({ imageId }).fileName]);
       print(
