@@ -1,68 +1,39 @@
 // Grading protocols over the api table, as a team server calls it (dispatch with the signed-in person), on a
 // real data directory: two graders grade blind, the server refuses what they may not see yet, the final labels
 // follow each policy and referral rule, the adjudicator decides and undoes, and the history keeps every grade.
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispatch } from '../../src/main/api/dispatch';
-import { createHandlers, type Handlers } from '../../src/main/api/handlers';
-import { createApp } from '../../src/main/app';
 import { runCli } from '../../src/main/cli/program';
-import { Workspace } from '../../src/main/app/workspace';
-import type { ApiResult, ImageChange, ImageDetail, ProjectSummary } from '../../src/shared/api';
-import { taskSpecFor, type GridPage, type ImageEvent, type LabelEvent, type Project } from '../../src/shared/domain';
+import type { Workspace } from '../../src/main/app/workspace';
+import type { ImageChange, ImageDetail, ProjectSummary } from '../../src/shared/api';
+import type { GridPage, ImageEvent, LabelEvent, Project } from '../../src/shared/domain';
 import type { Person } from '../../src/shared/people';
 import type { AdjudicationCase, GradingProtocol, ProtocolChange, WorkQueuePosition } from '../../src/shared/protocols';
-import { writeJpeg } from '../fixtures/images';
+import { openReadingCentre, type ReadingCentre } from '../fixtures/reading-centre';
 
 const FILES = ['a1.jpeg', 'a2.jpeg', 'a3.jpeg', 'a4.jpeg', 'a5.jpeg', 'a6.jpeg'];
 
 describe('grading protocols over the api, with two graders and an adjudicator', () => {
-  let root: string;
-  let dataDir: string;
+  let centre: ReadingCentre;
   let workspace: Workspace;
-  let handlers: Handlers;
-  let folder: string;
-  const people: Record<'Ana' | 'Ben' | 'Eve' | 'Dev' | 'Carla', Person> = {} as never;
+  let dataDir: string;
+  let people: ReadingCentre['people'];
 
-  const call = (method: string, payload: unknown, person?: Person) => dispatch(handlers, method, payload, person);
-  const ok = async <T>(method: string, payload: unknown, person?: Person): Promise<T> => {
-    const result = (await call(method, payload, person)) as ApiResult<T>;
-    if (!result.ok) throw new Error(`${method} failed: ${result.error.message}`);
-    return result.value;
-  };
+  const call = (method: string, payload: unknown, person?: Person) => centre.call(method, payload, person);
+  const ok = <T>(method: string, payload: unknown, person?: Person) => centre.ok<T>(method, payload, person);
   const refusal = async (method: string, payload: unknown, person?: Person) => {
     const result = await call(method, payload, person);
     return result.ok ? null : result.error;
   };
-  const newProject = async (name: string): Promise<{ project: Project; ids: number[] }> => {
-    const project = workspace.store.projects.create(name, taskSpecFor('dr-grade'));
-    expect((await workspace.startImport({ project, folder }).done).imported).toBe(FILES.length);
-    const ids = workspace.store.protocols.imagesInFileOrder(project.id);
-    return { project, ids };
-  };
-  const grade = (imageId: number, value: number, who: Person, note?: string) =>
-    ok<ImageChange<LabelEvent>>('labels.record', { imageId, value, readerId: who.id, ...(note ? { note } : {}) }, who);
+  const newProject = (name: string) => centre.newProject(name);
+  const grade = (imageId: number, value: number, who: Person, note?: string) => centre.grade(imageId, value, who, note);
   const current = (imageId: number) => workspace.store.labels.current(imageId);
 
   beforeAll(async () => {
-    root = await fs.mkdtemp(path.join(os.tmpdir(), 'gradedesk-protocols-'));
-    dataDir = path.join(root, 'data');
-    folder = path.join(root, 'photos');
-    for (const [i, file] of FILES.entries()) await writeJpeg(path.join(folder, file), i + 1, 64, 48);
-    workspace = Workspace.open(dataDir);
-    handlers = createHandlers(workspace, { mode: 'browser', version: '0.0.0-test' });
-    const app = createApp(workspace);
-    for (const [name, role] of [['Ana', 'grader'], ['Ben', 'grader'], ['Eve', 'grader'], ['Dev', 'adjudicator'], ['Carla', 'admin']] as const) {
-      people[name] = await app.people.add({ name, role });
-    }
+    centre = await openReadingCentre('gradedesk-protocols-', FILES);
+    ({ workspace, dataDir, people } = centre);
   }, 60_000);
 
-  afterAll(async () => {
-    await workspace?.close();
-    await fs.rm(root, { recursive: true, force: true });
-  });
+  afterAll(() => centre?.close());
 
   it('keeps single grading as it was: the default protocol, and a grade is the current label at once', async () => {
     const { project, ids } = await newProject('Single');

@@ -1,44 +1,26 @@
 // A change of grading protocol settles the images already graded again, on a real data directory through the
 // api table (as a team server calls it) and the CLI: each final label that changes is a new event, a consensus
 // that no longer holds is withdrawn, a newly referred image waits for the adjudicator, and a decision stands.
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispatch } from '../../src/main/api/dispatch';
-import { createHandlers, type Handlers } from '../../src/main/api/handlers';
-import { createApp } from '../../src/main/app';
 import type { DataChange } from '../../src/main/app/changes';
-import { Workspace } from '../../src/main/app/workspace';
+import type { Workspace } from '../../src/main/app/workspace';
 import { runCli } from '../../src/main/cli/program';
-import type { ApiResult, ImageChange } from '../../src/shared/api';
-import { taskSpecFor, type LabelEvent, type Project } from '../../src/shared/domain';
+import type { ImageChange } from '../../src/shared/api';
+import type { LabelEvent } from '../../src/shared/domain';
 import type { Person } from '../../src/shared/people';
 import type { AdjudicationCase, ProtocolChange } from '../../src/shared/protocols';
-import { writeJpeg } from '../fixtures/images';
-
-const FILES = ['b1.jpeg', 'b2.jpeg', 'b3.jpeg'];
+import { openReadingCentre, type ReadingCentre } from '../fixtures/reading-centre';
 
 describe('changing the grading protocol of images already graded', () => {
-  let root: string;
-  let dataDir: string;
-  let folder: string;
+  let centre: ReadingCentre;
   let workspace: Workspace;
-  let handlers: Handlers;
-  const people: Record<'Ana' | 'Ben' | 'Eve' | 'Dev' | 'Carla', Person> = {} as never;
+  let dataDir: string;
+  let people: ReadingCentre['people'];
   const announced: DataChange[] = [];
 
-  const ok = async <T>(method: string, payload: unknown, person: Person): Promise<T> => {
-    const result = (await dispatch(handlers, method, payload, person)) as ApiResult<T>;
-    if (!result.ok) throw new Error(`${method} failed: ${result.error.message}`);
-    return result.value;
-  };
-  const newProject = async (name: string): Promise<{ project: Project; ids: number[] }> => {
-    const project = workspace.store.projects.create(name, taskSpecFor('dr-grade'));
-    expect((await workspace.startImport({ project, folder }).done).imported).toBe(FILES.length);
-    return { project, ids: workspace.store.protocols.imagesInFileOrder(project.id) };
-  };
-  const grade = (imageId: number, value: number, who: Person) => ok<ImageChange<LabelEvent>>('labels.record', { imageId, value, readerId: who.id }, who);
+  const ok = <T>(method: string, payload: unknown, person: Person) => centre.ok<T>(method, payload, person);
+  const newProject = (name: string) => centre.newProject(name);
+  const grade = (imageId: number, value: number, who: Person) => centre.grade(imageId, value, who);
   const setProtocol = (projectId: number, protocol: Record<string, unknown>) =>
     ok<ProtocolChange>('protocol.set', { projectId, readerId: people.Carla.id, ...protocol }, people.Carla);
   const current = (imageId: number) => workspace.store.labels.current(imageId);
@@ -46,23 +28,12 @@ describe('changing the grading protocol of images already graded', () => {
   const referred = async (projectId: number) => (await ok<AdjudicationCase[]>('adjudication.list', { projectId }, people.Dev)).map((c) => [c.imageId, c.reason]);
 
   beforeAll(async () => {
-    root = await fs.mkdtemp(path.join(os.tmpdir(), 'gradedesk-protocol-change-'));
-    dataDir = path.join(root, 'data');
-    folder = path.join(root, 'photos');
-    for (const [i, file] of FILES.entries()) await writeJpeg(path.join(folder, file), i + 1, 64, 48);
-    workspace = Workspace.open(dataDir);
-    handlers = createHandlers(workspace, { mode: 'browser', version: '0.0.0-test' });
+    centre = await openReadingCentre('gradedesk-protocol-change-', ['b1.jpeg', 'b2.jpeg', 'b3.jpeg']);
+    ({ workspace, dataDir, people } = centre);
     workspace.changes.on('changed', (change) => announced.push(change));
-    const app = createApp(workspace);
-    for (const [name, role] of [['Ana', 'grader'], ['Ben', 'grader'], ['Eve', 'grader'], ['Dev', 'adjudicator'], ['Carla', 'admin']] as const) {
-      people[name] = await app.people.add({ name, role });
-    }
   }, 60_000);
 
-  afterAll(async () => {
-    await workspace?.close();
-    await fs.rm(root, { recursive: true, force: true });
-  });
+  afterAll(() => centre?.close());
 
   it('settles two graders one step apart again under each new policy, withdraws a consensus that is now referred, and keeps a decision', async () => {
     const { project, ids } = await newProject('Policy change');
