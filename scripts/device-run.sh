@@ -22,5 +22,5 @@ if ! "$NODE" --input-type=module -e "$probe" 2>>"$OUT/vulkan.log"; then
   "$NODE" --input-type=module -e "$probe" 2>>"$OUT/vulkan.log"
 fi
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
-GRADEDESK_BENCH_DATASET="$DATASET" "$NODE" out/main/bench.js gpu 2>&1 | tee "$OUT/bench-gpu.log"
+GRADEDESK_BENCH_DATASET="$DATASET" "$NODE" -r ./bin/thread-pool.cjs out/main/bench.js gpu 2>&1 | tee "$OUT/bench-gpu.log"
 exit "${PIPESTATUS[0]}"

@@ -4,7 +4,7 @@
 // browser mode on loopback instead.
 import { spawnSync } from 'node:child_process';
 
-const cli = (...args) => spawnSync(process.execPath, ['bin/gradedesk.js', ...args], { stdio: 'inherit' }).status ?? 1;
+const cli = (...args) => spawnSync(process.execPath, ['bin/gradedesk.cjs', ...args], { stdio: 'inherit' }).status ?? 1;
 
 if (cli('demo') !== 0) process.exit(1);
 

@@ -352,7 +352,7 @@ describe('browser-mode bridge', () => {
   const builtCli = fileURLToPath(new URL('../../out/main/cli.js', import.meta.url));
   it.skipIf(!existsSync(builtCli))('`gradedesk serve` prints one link that opens the app, and stops on SIGTERM', async () => {
     const dataDir = path.join(root, 'serve-data');
-    const child = spawn(process.execPath, [fileURLToPath(new URL('../../bin/gradedesk.js', import.meta.url)), '--data', dataDir, 'serve', '--port', '0'], {
+    const child = spawn(process.execPath, [fileURLToPath(new URL('../../bin/gradedesk.cjs', import.meta.url)), '--data', dataDir, 'serve', '--port', '0'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {

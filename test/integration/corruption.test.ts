@@ -78,7 +78,7 @@ describe('damaged databases', () => {
     expect(await problems('a label event points to a missing image')).toContainEqual(expect.stringMatching(/^label_events row \d+ points to a missing images row/));
   });
 
-  const bin = fileURLToPath(new URL('../../bin/gradedesk.js', import.meta.url));
+  const bin = fileURLToPath(new URL('../../bin/gradedesk.cjs', import.meta.url));
   it.skipIf(!existsSync(fileURLToPath(new URL('../../out/main/cli.js', import.meta.url))))('`serve` on a damaged database exits 1 saying why', async () => {
     const dataDir = await damagedFolder(root, sound, 'header magic string damaged');
     const child = spawn(process.execPath, [bin, '--data', dataDir, 'serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -146,7 +146,7 @@ describe.skipIf(!existsSync(builtCli))('`gradedesk serve` under SIGTERM', () => 
     const count = 150;
     for (let i = 0; i < count; i++) await writeJpeg(path.join(folder, `image-${String(i).padStart(3, '0')}.jpg`), 300 + i, 1024, 768);
     const dataDir = path.join(root, 'data');
-    const child = spawn(process.execPath, [fileURLToPath(new URL('../../bin/gradedesk.js', import.meta.url)), '--data', dataDir, 'serve', '--port', '0'], {
+    const child = spawn(process.execPath, [fileURLToPath(new URL('../../bin/gradedesk.cjs', import.meta.url)), '--data', dataDir, 'serve', '--port', '0'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {

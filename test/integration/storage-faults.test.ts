@@ -93,7 +93,7 @@ describe('a full disk or a read-only data folder, over HTTP', () => {
   });
 });
 
-const bin = fileURLToPath(new URL('../../bin/gradedesk.js', import.meta.url));
+const bin = fileURLToPath(new URL('../../bin/gradedesk.cjs', import.meta.url));
 const builtCli = fileURLToPath(new URL('../../out/main/cli.js', import.meta.url));
 
 /** Runs the real CLI; as root it runs as `nobody`, for whom file permissions hold. */

@@ -9,9 +9,9 @@ export interface Exit {
 }
 
 /** The `gradedesk` command's entry, for tests that start it themselves (a server, say). */
-export const GRADEDESK_BIN = fileURLToPath(new URL('../../bin/gradedesk.js', import.meta.url));
+export const GRADEDESK_BIN = fileURLToPath(new URL('../../bin/gradedesk.cjs', import.meta.url));
 
-/** Whether `npm run build` has made the CLI that `bin/gradedesk.js` starts. */
+/** Whether `npm run build` has made the CLI that `bin/gradedesk.cjs` starts. */
 export const cliIsBuilt = (): boolean => fs.existsSync(fileURLToPath(new URL('../../out/main/cli.js', import.meta.url)));
 
 /** One real `gradedesk` process, as a user would start it from a terminal. */

@@ -219,7 +219,7 @@ describe('files and resources', () => {
     expect(matcher.from).toBe(path.resolve(root));
     const included = (relative: string) => matcher.createFilter()(path.join(root, relative), statFor(relative));
     expect(pkg.main).toBe('out/main/index.js');
-    for (const file of [pkg.main, 'out/main/cli.js', 'out/preload/index.mjs', 'out/renderer/index.html', 'bin/gradedesk.js', 'package.json']) {
+    for (const file of [pkg.main, 'out/main/cli.js', 'out/preload/index.mjs', 'out/renderer/index.html', 'bin/gradedesk.cjs', 'package.json']) {
       expect(included(file), file).toBe(true);
     }
     for (const file of ['out/main/index.js.map', 'out/main/foo.test.js', 'src/main/index.ts', 'test/unit/packaging.test.ts', 'resources/icons/icon.png']) {
@@ -250,7 +250,7 @@ describe('files and resources', () => {
     expect(readFileSync(path.join(root, 'electron.vite.config.ts'), 'utf8')).not.toMatch(/outDir/);
     expect(existsSync(path.join(root, 'src/main/index.ts'))).toBe(true);
     if (existsSync(path.join(root, 'out/main'))) expect(existsSync(path.join(root, pkg.main))).toBe(true);
-    expect(existsSync(path.join(root, 'bin/gradedesk.js'))).toBe(true);
+    expect(existsSync(path.join(root, 'bin/gradedesk.cjs'))).toBe(true);
     expect(existsSync(path.join(root, config.directories?.buildResources ?? 'build'))).toBe(true);
   });
 

@@ -19,7 +19,7 @@ export interface RunningGradedesk {
  */
 export async function startGradedesk(dataDir?: string): Promise<RunningGradedesk> {
   const dir = dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'gradedesk-e2e-')));
-  const child = spawn(process.execPath, ['bin/gradedesk.js', '--data', dir, 'serve', '--port', '0', '--json'], {
+  const child = spawn(process.execPath, ['bin/gradedesk.cjs', '--data', dir, 'serve', '--port', '0', '--json'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const { url, token } = await new Promise<{ url: string; token: string }>((resolve, reject) => {
@@ -55,7 +55,7 @@ export function gradedeskCli(dataDir: string, ...args: string[]): Promise<string
 /** The same, with `input` on its standard input (a password for `user add --password-stdin`). */
 export function gradedeskCliWithInput(dataDir: string, input: string | null, ...args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/gradedesk.js', '--data', dataDir, ...args], { stdio: [input === null ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['bin/gradedesk.cjs', '--data', dataDir, ...args], { stdio: [input === null ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     if (input !== null) child.stdin!.end(input);
     let out = '';
     let err = '';

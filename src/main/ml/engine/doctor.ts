@@ -26,6 +26,7 @@ export function doctorLines(backend: BackendInfo, onnx?: OnnxRuntimeInfo): strin
     `Backend: ${backend.backend} (${backend.package})`,
     `Threads: ${backend.threads}`,
     `SIMD: ${backend.simd === null ? 'n/a' : backend.simd ? 'yes' : 'no'}`,
+    imageThreadsLine(),
     adapter ? `GPU adapter (WebGPU): ${adapterLine(adapter)}` : `GPU adapter (WebGPU): none. ${backend.adapterReason ?? ''}`.trimEnd(),
     ...(adapter ? [`Fine-tuning batch on this adapter: ${[224, 256, 384, 448, 512].map((size) => `${fineTuneBatchSize(adapter, size)} at ${size} px`).join(', ')}`] : []),
     ...(onnx ? onnxRuntimeLines(onnx) : []),
@@ -34,4 +35,12 @@ export function doctorLines(backend: BackendInfo, onnx?: OnnxRuntimeInfo): strin
     ...backend.ladder.map((rung) => `  ${rung.outcome === 'running' ? '*' : ' '} ${rung.backend.padEnd(14)} ${rung.outcome.padEnd(11)} ${rung.affords}${rung.reason && rung.outcome === 'unavailable' ? `. ${rung.reason}` : ''}`),
     ...backend.notes.filter((note) => !backend.ladder.some((rung) => note.startsWith(`${rung.backend}: `))).map((note) => `Note: ${note}`),
   ];
+}
+
+/** How many images sharp can decode at once: libuv's thread pool, sized by bin/thread-pool.cjs (or by the user) before launch. */
+export function imageThreadsLine(env: NodeJS.ProcessEnv = process.env): string {
+  const size = Number(env.UV_THREADPOOL_SIZE);
+  return size > 0
+    ? `Image decoding: ${size} threads (libuv's pool, UV_THREADPOOL_SIZE)`
+    : "Image decoding: 4 threads (libuv's default: Gradedesk was started without bin/gradedesk.cjs, which sizes it to the cores)";
 }
