@@ -20,6 +20,7 @@ import pixelWorkerScript from '../ml/features/pixel-worker?modulePath';
 import { modelReadyPixels } from '../ml/features/preprocessing';
 import { Store } from '../store';
 import { percentile, printFigure, timed } from './measure';
+import { libuvThreadPool } from '../util/thread-pool';
 
 const RUNS = 3;
 const env = (name: string, fallback: string) => process.env[name] || fallback;
@@ -123,7 +124,7 @@ export async function benchExtraction(scratch: string, images: readonly ImageSou
     }
     const rate = (side: keyof typeof sides) => images.length / percentile(seconds[side], 50);
     const bare = { name: `bare ${base.extractor.backbone.id} features on preloaded batches (${runtime})`, value: rate('bare') };
-    const libuvThreads = Number(process.env.UV_THREADPOOL_SIZE) || 4;
+    const libuvThreads = libuvThreadPool().size;
     process.stdout.write(
       `feature extraction @${size} px through ${runtime}, batches of ${batchSize}: ${images.length} synthetic fundus JPEGs (decode, crop, ` +
         `Ben Graham, model-input cache), view original, median of ${RUNS}; ${os.availableParallelism()} cores, libuv thread pool ${libuvThreads} ` +

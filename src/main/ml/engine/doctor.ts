@@ -2,6 +2,7 @@
 // adapter or why there is none, and each rung of the backend ladder with what it affords.
 import type { BackendInfo, GpuAdapter, OnnxRuntimeInfo } from '../../../shared/ml';
 import { fineTuneBatchSize } from '../training/fine-tune/batch-size';
+import { libuvThreadPool } from '../../util/thread-pool';
 
 const MiB = 1024 * 1024;
 
@@ -39,8 +40,8 @@ export function doctorLines(backend: BackendInfo, onnx?: OnnxRuntimeInfo): strin
 
 /** How many images sharp can decode at once: libuv's thread pool, sized by bin/thread-pool.cjs (or by the user) before launch. */
 export function imageThreadsLine(env: NodeJS.ProcessEnv = process.env): string {
-  const size = Number(env.UV_THREADPOOL_SIZE);
-  return size > 0
+  const { size, sized } = libuvThreadPool(env);
+  return sized
     ? `Image decoding: ${size} threads (libuv's pool, UV_THREADPOOL_SIZE)`
     : "Image decoding: 4 threads (libuv's default: Gradedesk was started without bin/gradedesk.cjs, which sizes it to the cores)";
 }

@@ -3,14 +3,14 @@
 import os from 'node:os';
 import { move } from 'piscina';
 import sharp from 'sharp';
+import { libuvThreadPool } from '../../util/thread-pool';
 import { makeModelReadyPixels, preprocessorById } from './preprocessing';
 
 // The JavaScript steps run on each worker's own thread, but sharp's pipelines run on libuv's thread pool,
 // which every thread of the process shares (UV_THREADPOOL_SIZE: one per core from bin/thread-pool.cjs, else
 // Node's 4). So at most that many images are in libvips at once, whatever the number of workers: give each
 // of them enough libvips threads (a setting of the whole process) to cover the cores, and no more.
-const LIBUV_THREADS = Number(process.env.UV_THREADPOOL_SIZE) || 4;
-sharp.concurrency(Math.max(1, Math.round(os.availableParallelism() / LIBUV_THREADS)));
+sharp.concurrency(Math.max(1, Math.round(os.availableParallelism() / libuvThreadPool().size)));
 sharp.cache(false);
 
 export interface PixelTask {
